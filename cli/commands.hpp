@@ -1,0 +1,13 @@
+// The lvtlab subcommands, each registered on the CLI11 app and run after parsing.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace lvt::cli {
+
+// Adds `serve` to `app`; the returned function runs it and gives the exit status.
+std::function<int()> add_serve_command(CLI::App& app);
+
+}  // namespace lvt::cli

@@ -1,0 +1,120 @@
+#include "broadcasting_page.hpp"
+
+#include <utility>
+
+#include "limits.hpp"
+#include "text.hpp"
+
+namespace lvt {
+namespace {
+
+using S = BroadcastingState;
+using T = Template<S>;
+
+const Template<Message>& message_template() {
+  static const Template<Message> item{
+      html<Message>("<p data-key=\""),
+      value<Message>([](const Message& m) { return std::to_string(m.id); }),
+      html<Message>("\"><strong>"),
+      value<Message>([](const Message& m) { return m.user; }),
+      html<Message>(":</strong> "),
+      value<Message>([](const Message& m) { return m.text; }),
+      html<Message>("</p>"),
+  };
+  return item;
+}
+
+bool joined(const S& state) { return !state.username.empty(); }
+
+tree::Item render_message(const Message& message) {
+  return message_template().render(message).slots;
+}
+
+std::string too_long(std::string_view what, std::size_t chars_max) {
+  return std::string(what) + " must be at most " + std::to_string(chars_max) + " characters";
+}
+
+}  // namespace
+
+BroadcastingPage::BroadcastingPage(std::shared_ptr<MessageLog> log)
+    : PageOf("/realtime/broadcasting", "Broadcasting", /*persists=*/false),
+      log_(std::move(log)),
+      messages_source_(std::make_shared<MessageRangeSource>(log_, &render_message)),
+      template_{
+          html<S>("<main class=\"demo\"><h1>Broadcasting</h1>"
+                  "<p><a href=\"/\">All demos</a></p>"),
+          when<S>(joined,
+                  T{html<S>("<p>Posting as <strong>"),
+                    value<S>([](const S& s) { return s.username; }),
+                    html<S>("</strong></p>")},
+                  // A GET form: without JavaScript, joining puts the name in the tab's URL,
+                  // where Mount finds it; the client intercepts it like any other form.
+                  T{html<S>("<form method=\"GET\" autocomplete=\"off\">"
+                            "<input name=\"username\" placeholder=\"Your name\" "
+                            "aria-label=\"Your name\">"
+                            "<button name=\"join\">Join</button></form>")}),
+          // Everyone sees the log, joined or not: a tab shows it on its first render.
+          when<S>([](const S& s) { return s.messages > 0; },
+                  T{html<S>("<div id=\"messages\">"),
+                    each<S>([this](const S& s) {
+                      return tree::Range{message_template().statics(), 0, messages_source_,
+                                         s.messages};
+                    }),
+                    html<S>("</div>")},
+                  T{html<S>("<p class=\"empty\">No messages yet.</p>")}),
+          when<S>(joined,
+                  T{html<S>("<form method=\"POST\" autocomplete=\"off\">"
+                            "<input name=\"text\" placeholder=\"Message\" "
+                            "aria-label=\"Message\">"
+                            "<button name=\"send\">Send</button></form>")},
+                  T{html<S>("")}),
+          html<S>("</main>"),
+      } {
+  on("join", [this](S& s, ActionContext& c) { join(s, c); });
+  on("send", [this](S& s, ActionContext& c) { send(s, c); });
+  on("NewMessage", [this](S& s, ActionContext&) { s.messages = log_->snapshot(); },
+     /*refresh=*/true);
+}
+
+void BroadcastingPage::mount_state(S& state, const nlohmann::json& params) const {
+  state.messages = log_->snapshot();
+  // A name in the URL (the no-JavaScript join form) joins this tab.
+  if (const auto name = field_text(params, "username")) {
+    const std::string_view trimmed = text::trim_space(*name);
+    if (!trimmed.empty() && text::utf8_chars(trimmed) <= limits::username_chars_max) {
+      state.username = trimmed;
+    }
+  }
+}
+
+void BroadcastingPage::join(S& state, ActionContext& context) const {
+  const std::string raw = context.field("username").value_or("");
+  const std::string_view name = text::trim_space(raw);
+  if (name.empty()) return;
+  if (text::utf8_chars(name) > limits::username_chars_max) {
+    context.fail("username", too_long("Username", limits::username_chars_max));
+    return;
+  }
+  state.username = name;
+}
+
+void BroadcastingPage::send(S& state, ActionContext& context) const {
+  const std::string raw = context.field("text").value_or("");
+  const std::string_view message = text::trim_space(raw);
+  if (state.username.empty() || message.empty()) return;
+  if (text::utf8_chars(message) > limits::message_chars_max) {
+    context.fail("text", too_long("Message", limits::message_chars_max));
+    return;
+  }
+  const auto count = log_->append(state.username, std::string(message));
+  if (!count) {
+    context.fail("text", "The message log is full");
+    return;
+  }
+  state.messages = *count;
+  context.broadcast("NewMessage");
+}
+
+tree::Node BroadcastingPage::render_state(const S& state) const { return template_.render(state); }
+
+}  // namespace lvt

@@ -1,0 +1,38 @@
+// The Broadcasting demo (/realtime/broadcasting): a per-connection Username and a view of the
+// one shared message log; `send` appends and broadcasts NewMessage to the group's other tabs.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "message_log.hpp"
+#include "page.hpp"
+#include "template.hpp"
+
+namespace lvt {
+
+struct BroadcastingState final : PageState {
+  std::string username;      // per connection, never persisted
+  std::size_t messages = 0;  // this connection's view: the first `messages` entries of the log
+};
+
+class BroadcastingPage final : public PageOf<BroadcastingState> {
+ public:
+  explicit BroadcastingPage(std::shared_ptr<MessageLog> log);
+  const MessageLog& log() const { return *log_; }
+
+ protected:
+  void mount_state(BroadcastingState& state, const nlohmann::json& params) const override;
+  tree::Node render_state(const BroadcastingState& state) const override;
+
+ private:
+  void join(BroadcastingState& state, ActionContext& context) const;
+  void send(BroadcastingState& state, ActionContext& context) const;
+
+  std::shared_ptr<MessageLog> log_;
+  std::shared_ptr<const MessageRangeSource> messages_source_;
+  Template<BroadcastingState> template_;
+};
+
+}  // namespace lvt

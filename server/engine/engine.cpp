@@ -1,0 +1,336 @@
+#include "engine.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "action_message.hpp"
+#include "broadcasting_page.hpp"
+#include "reconnection_page.hpp"
+#include "text.hpp"
+#include "url.hpp"
+#include "wire.hpp"
+
+namespace lvt {
+namespace {
+
+nlohmann::json errors_json(const std::map<std::string, std::string>& errors) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [field, message] : errors) out[field] = message;
+  return out;
+}
+
+}  // namespace
+
+std::string error_envelope(std::string_view code) {
+  std::string out = "{\"type\":\"error\",\"code\":";
+  text::append_json_string(out, code);
+  out += '}';
+  return out;
+}
+
+Connection::Connection(ConnectionId id, std::string group, std::string registry_key,
+                       const Page& page, nlohmann::json params, const EngineConfig& config,
+                       Metrics& metrics)
+    : id_(id),
+      group_(std::move(group)),
+      registry_key_(std::move(registry_key)),
+      page_(&page),
+      params_(std::move(params)),
+      config_(config),
+      metrics_(metrics),
+      rate_tokens_(config.actions_burst) {}
+
+Offer Connection::offer(BroadcastJob job) {
+  std::lock_guard lock(queue_mutex_);
+  if (closed_) return Offer::closed;
+  if (config_.dispatch_policy == DispatchPolicy::coalesce && job.refresh) {
+    const auto equal = std::find_if(queue_.begin(), queue_.end(), [&job](const BroadcastJob& w) {
+      return w.refresh && w.action == job.action && *w.data == *job.data;
+    });
+    if (equal != queue_.end()) {
+      ++metrics_.broadcasts_coalesced;
+      return Offer::coalesced;
+    }
+  }
+  if (queue_.size() >= config_.dispatch_queue_jobs_max) {
+    ++metrics_.broadcasts_dropped;
+    return Offer::dropped;
+  }
+  queue_.push_back(std::move(job));
+  ++metrics_.broadcasts_queued;
+  return queue_.size() == 1 ? Offer::queued_wake : Offer::queued;
+}
+
+std::size_t Connection::dispatch_jobs_waiting() const {
+  std::lock_guard lock(queue_mutex_);
+  return queue_.size();
+}
+
+Engine::Engine(EngineConfig config, EngineEnv env)
+    : config_(std::move(config)),
+      env_(std::move(env)),
+      sessions_(config_.session_groups_max),
+      log_(std::make_shared<MessageLog>(config_.log_messages_max)) {
+  assert(env_.now_us && env_.fill_random && env_.log);
+  assert(config_.dispatch_queue_jobs_max > 0 && config_.frame_bytes_max > 0);
+  pages_.push_back(std::make_unique<BroadcastingPage>(log_));
+  pages_.push_back(std::make_unique<ReconnectionPage>());
+}
+
+Engine::~Engine() = default;
+
+const Page* Engine::find_page(std::string_view path) const {
+  for (const auto& page : pages_) {
+    if (page->path() == path) return page.get();
+  }
+  return nullptr;
+}
+
+std::string Engine::group_for(const std::string& cookie_header, std::string* new_cookie_id) {
+  if (config_.group_mode == GroupMode::global) return std::string(global_group_id);
+  if (auto id = cookie_value(cookie_header, session_cookie_name); id && is_valid_session_id(*id)) {
+    return *id;
+  }
+  // No cookie, or a malformed one: a new group of its own.
+  std::string id = new_session_id(env_.fill_random);
+  if (new_cookie_id) *new_cookie_id = id;
+  return id;
+}
+
+bool Engine::origin_allowed(const std::string& origin, const std::string& host) const {
+  if (origin.empty()) return true;  // not a browser: Origin protects browsers' users only
+  if (origin == "http://" + host || origin == "https://" + host) return true;
+  return std::find(config_.allowed_origins.begin(), config_.allowed_origins.end(), origin) !=
+         config_.allowed_origins.end();
+}
+
+ConnectResult Engine::connect(const ConnectRequest& request) {
+  ConnectResult result;
+  const url::Target target = url::split_target(request.target);
+  const Page* page = find_page(target.path);
+  if (page == nullptr || !config_.websocket_enabled) {
+    result.refuse_status = 404;
+    result.refuse_reason = "no live page at this path";
+    ++metrics_.connections_refused;
+    return result;
+  }
+  if (!origin_allowed(request.origin, request.host)) {
+    result.refuse_status = 403;
+    result.refuse_reason = "origin not allowed";
+    ++metrics_.connections_refused;
+    ++metrics_.errors_origin_refused;
+    log(LogLevel::warn, "refused WebSocket from origin " + request.origin);
+    return result;
+  }
+  std::string group = group_for(request.cookie, nullptr);
+  std::string registry_key = page->path() + '\n' + group;
+  nlohmann::json params = url::decode_form(target.query);
+
+  std::shared_ptr<Connection> connection;
+  {
+    std::lock_guard lock(registry_mutex_);
+    connection.reset(new Connection(next_connection_id_++, group, registry_key, *page, params,
+                                    config_, metrics_));
+  }
+  // Connect order: restore persisted fields, Mount, save, send the full tree.
+  connection->state_ = page->make_state();
+  page->restore(*connection->state_, sessions_.load(group));
+  page->mount(*connection->state_, params);
+  save_persisted(*page, *connection->state_, group);
+  connection->sent_ = page->render(*connection->state_);
+  connection->rate_refilled_us_ = env_.now_us();
+
+  result.first_frame = "{\"tree\":";
+  wire::append_full(result.first_frame, connection->sent_);
+  result.first_frame += ",\"meta\":{\"success\":true,\"errors\":{},\"capabilities\":[]}}";
+  {
+    std::lock_guard lock(registry_mutex_);
+    auto& members = registry_[registry_key];
+    if (members.empty()) ++metrics_.groups;
+    members.push_back(connection);
+  }
+  ++metrics_.connections;
+  ++metrics_.connections_opened;
+  result.connection = std::move(connection);
+  return result;
+}
+
+void Engine::disconnect(Connection& connection) {
+  {
+    std::lock_guard lock(connection.queue_mutex_);
+    if (connection.closed_) return;
+    connection.closed_ = true;
+    connection.queue_.clear();
+  }
+  std::lock_guard lock(registry_mutex_);
+  const auto found = registry_.find(connection.registry_key_);
+  assert(found != registry_.end());
+  auto& members = found->second;
+  std::erase_if(members, [&](const auto& member) { return member.get() == &connection; });
+  if (members.empty()) {
+    registry_.erase(found);
+    --metrics_.groups;
+  }
+  --metrics_.connections;
+}
+
+std::size_t Engine::group_connections(std::string_view page_path, std::string_view group) const {
+  std::lock_guard lock(registry_mutex_);
+  const auto found = registry_.find(std::string(page_path) + '\n' + std::string(group));
+  return found == registry_.end() ? 0 : found->second.size();
+}
+
+bool Engine::take_rate_token(Connection& connection) {
+  const std::uint64_t now = env_.now_us();
+  if (now > connection.rate_refilled_us_) {
+    const double elapsed_s = static_cast<double>(now - connection.rate_refilled_us_) / 1e6;
+    connection.rate_tokens_ = std::min(config_.actions_burst,
+                                       connection.rate_tokens_ + elapsed_s * config_.actions_per_second);
+    connection.rate_refilled_us_ = now;
+  }
+  if (connection.rate_tokens_ < 1.0) return false;
+  connection.rate_tokens_ -= 1.0;
+  return true;
+}
+
+std::string Engine::update_frame(Connection& connection, const nlohmann::json& meta) {
+  tree::Node now = connection.page_->render(*connection.state_);
+  std::string frame = "{\"tree\":";
+  wire::append_diff(frame, connection.sent_, now);
+  frame += ",\"meta\":";
+  frame += meta.dump();
+  frame += '}';
+  connection.sent_ = std::move(now);
+  return frame;
+}
+
+void Engine::fan_out(const std::string& registry_key, const Connection* sender,
+                     std::vector<BroadcastRequest>& broadcasts,
+                     std::vector<std::shared_ptr<Connection>>& wake) {
+  if (broadcasts.empty()) return;
+  const Page* page = find_page(registry_key.substr(0, registry_key.find('\n')));
+  assert(page != nullptr);
+  std::lock_guard lock(registry_mutex_);  // lock order: registry, then each recipient's queue
+  const auto found = registry_.find(registry_key);
+  if (found == registry_.end()) return;
+  for (BroadcastRequest& request : broadcasts) {
+    BroadcastJob job{request.action,
+                     std::make_shared<const nlohmann::json>(std::move(request.data)),
+                     page->is_refresh(request.action)};
+    for (const auto& recipient : found->second) {
+      if (recipient.get() == sender) continue;  // never the sender
+      if (recipient->offer(job) == Offer::queued_wake) wake.push_back(recipient);
+    }
+  }
+}
+
+Effects Engine::receive(Connection& connection, std::string_view frame) {
+  Effects effects;
+  ++metrics_.frames_received;
+  if (frame.size() > config_.frame_bytes_max) {
+    ++metrics_.errors_frame_too_big;
+    effects.close = {1009, "frame too big"};
+    return effects;
+  }
+  if (!text::is_valid_utf8(frame)) {
+    ++metrics_.errors_invalid_utf8;
+    effects.close = {1007, "invalid UTF-8"};
+    return effects;
+  }
+  if (!take_rate_token(connection)) {
+    ++metrics_.errors_rate_limited;
+    effects.frames.push_back(error_envelope("rate_limited"));
+    return effects;
+  }
+  auto parsed = parse_action_message(frame);
+  if (const auto* code = std::get_if<std::string>(&parsed)) {
+    (*code == "invalid_json" ? metrics_.errors_invalid_json : metrics_.errors_invalid_message)++;
+    log(LogLevel::info, "connection " + std::to_string(connection.id_) + ": " + *code);
+    effects.frames.push_back(error_envelope(*code));
+    return effects;
+  }
+  const std::string& action = std::get<ActionMessage>(parsed).action;
+  const nlohmann::json& data = std::get<ActionMessage>(parsed).data;
+
+  if (action == "__ping__") {
+    effects.frames.emplace_back("{\"pong\":true}");
+    return effects;
+  }
+  const Page& page = *connection.page_;
+  if (action == "__navigate__") {
+    page.mount(*connection.state_, data);
+    save_persisted(page, *connection.state_, connection.group_);
+    const nlohmann::json meta = {
+        {"success", true}, {"errors", nlohmann::json::object()}, {"action", action}};
+    effects.frames.push_back(update_frame(connection, meta));
+    return effects;
+  }
+
+  ActionRun run = run_action(page, *connection.state_, connection.group_, action, data);
+  // The sender always gets an answer, or its form stays busy.
+  effects.frames.push_back(update_frame(connection, run.meta));
+  // Broadcasts run only after success, after the state is saved and every lock released.
+  if (run.outcome == ActionOutcome::ok) {
+    fan_out(connection.registry_key_, &connection, run.broadcasts, effects.wake);
+  }
+  return effects;
+}
+
+Engine::ActionRun Engine::run_action(const Page& page, PageState& state, const std::string& group,
+                                     const std::string& action, const nlohmann::json& data) {
+  ++metrics_.actions;
+  ActionRun run;
+  run.meta = {{"success", true}, {"errors", nlohmann::json::object()}, {"action", action}};
+  const std::string canonical = canonical_action(action.empty() ? "submit" : action);
+  ActionContext context(data, /*running_as_broadcast=*/false);
+  run.outcome = page.act(state, canonical, context);
+  metrics_.broadcasts_refused += context.broadcasts_refused();
+  if (run.outcome == ActionOutcome::unknown) {
+    ++metrics_.errors_unknown_action;
+    log(LogLevel::info, "unknown action: " + action);
+    run.meta["success"] = false;
+    run.meta["errors"] = {{"action", "unknown action: " + action}};
+  } else if (run.outcome == ActionOutcome::failed) {
+    ++metrics_.errors_field;
+    run.meta["success"] = false;
+    run.meta["errors"] = errors_json(context.errors());
+  } else {
+    save_persisted(page, state, group);
+    run.broadcasts = std::move(context.broadcasts());
+  }
+  return run;
+}
+
+void Engine::save_persisted(const Page& page, const PageState& state, const std::string& group) {
+  if (!page.persists()) return;
+  nlohmann::json persisted = sessions_.load(group);
+  page.save(state, persisted);
+  sessions_.save(group, std::move(persisted));
+}
+
+Effects Engine::dispatch(Connection& connection) {
+  Effects effects;
+  BroadcastJob job;
+  {
+    std::lock_guard lock(connection.queue_mutex_);
+    if (connection.closed_ || connection.queue_.empty()) return effects;
+    job = std::move(connection.queue_.front());
+    connection.queue_.pop_front();
+  }
+  ++metrics_.broadcasts_delivered;
+  const Page& page = *connection.page_;
+  ActionContext context(*job.data, /*running_as_broadcast=*/true);
+  const ActionOutcome outcome = page.act(*connection.state_, job.action, context);
+  metrics_.broadcasts_refused += context.broadcasts_refused();
+  if (outcome != ActionOutcome::ok) return effects;  // missing method or error: nothing sent
+  save_persisted(page, *connection.state_, connection.group_);
+  static const nlohmann::json broadcast_meta = {{"success", true}, {"errors", nullptr}};
+  effects.frames.push_back(update_frame(connection, broadcast_meta));
+  return effects;
+}
+
+std::string Engine::render_html(const Connection& connection) const {
+  return tree::to_html(connection.page_->render(*connection.state_));
+}
+
+}  // namespace lvt

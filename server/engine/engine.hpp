@@ -1,0 +1,206 @@
+// The server's logic with no I/O, no threads of its own and no wall clock: events in (an HTTP
+// request, a WebSocket opened, a frame received, a broadcast due, a close), effects out (frames
+// to send, connections with broadcasts to run, a close). Time and randomness are injected, so
+// the real server and the deterministic simulator run this same code.
+//
+// Threading contract: any method may be called from any thread, but calls for one connection
+// (receive, dispatch, disconnect) must be serialised, as a strand per connection does.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "limits.hpp"
+#include "message_log.hpp"
+#include "metrics.hpp"
+#include "page.hpp"
+#include "session.hpp"
+#include "tree.hpp"
+
+namespace lvt {
+
+enum class GroupMode { cookie, global };
+// What a full per-recipient dispatch queue does with one more broadcast: drop it (livetemplate)
+// or let a waiting equal refresh absorb it (nothing lost, memory still bounded).
+enum class DispatchPolicy { drop, coalesce };
+
+struct EngineConfig {
+  GroupMode group_mode = GroupMode::cookie;
+  DispatchPolicy dispatch_policy = DispatchPolicy::drop;
+  std::size_t dispatch_queue_jobs_max = limits::dispatch_queue_jobs_default;
+  std::size_t frame_bytes_max = limits::frame_bytes_default;
+  std::size_t log_messages_max = limits::log_messages_default;
+  std::size_t session_groups_max = limits::session_groups_default;
+  double actions_per_second = limits::actions_per_second_default;
+  double actions_burst = limits::actions_burst_default;
+  std::vector<std::string> allowed_origins;  // besides the page's own origin
+  unsigned heartbeat_ms = 0;                 // 0: leave the client's default
+  bool websocket_enabled = true;
+};
+
+enum class LogLevel { debug, info, warn };
+
+struct EngineEnv {
+  std::function<std::uint64_t()> now_us;
+  std::function<void(unsigned char*, std::size_t)> fill_random;
+  std::function<void(LogLevel, std::string_view)> log = [](LogLevel, std::string_view) {};
+};
+
+using ConnectionId = std::uint64_t;
+
+struct BroadcastJob {
+  std::string action;  // canonical name
+  std::shared_ptr<const nlohmann::json> data;
+  bool refresh = false;
+};
+
+enum class Offer { queued, queued_wake, coalesced, dropped, closed };
+
+class Connection {
+ public:
+  ConnectionId id() const { return id_; }
+  const std::string& group() const { return group_; }
+  const Page& page() const { return *page_; }
+  // Any thread: queue a broadcast for this connection under the engine's policy.
+  Offer offer(BroadcastJob job);
+  std::size_t dispatch_jobs_waiting() const;
+
+ private:
+  friend class Engine;
+  Connection(ConnectionId id, std::string group, std::string registry_key, const Page& page,
+             nlohmann::json params, const EngineConfig& config, Metrics& metrics);
+
+  const ConnectionId id_;
+  const std::string group_;
+  const std::string registry_key_;  // page path and group: broadcasts stay on one page
+  const Page* const page_;
+  const nlohmann::json params_;  // the URL query, for Mount on (re)connect
+  const EngineConfig& config_;
+  Metrics& metrics_;
+
+  // Touched only by the connection's own serialised calls.
+  std::unique_ptr<PageState> state_;
+  tree::Node sent_;  // the tree the client holds
+  double rate_tokens_;
+  std::uint64_t rate_refilled_us_ = 0;
+
+  mutable std::mutex queue_mutex_;
+  std::deque<BroadcastJob> queue_;  // guarded by queue_mutex_
+  bool closed_ = false;             // guarded by queue_mutex_
+};
+
+struct Effects {
+  std::vector<std::string> frames;                // to this connection, in order
+  std::vector<std::shared_ptr<Connection>> wake;  // run dispatch() on each, on its own strand
+  std::optional<std::pair<std::uint16_t, std::string>> close;
+};
+
+struct HttpRequest {
+  std::string method;  // "GET", "HEAD", "POST", ...
+  std::string target;  // path and query
+  std::string host;
+  std::string cookie;
+  std::string accept;
+  std::string content_type;
+  std::string body;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "text/html; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::vector<std::shared_ptr<Connection>> wake;  // as in Effects
+};
+
+struct ConnectRequest {
+  std::string target;
+  std::string host;
+  std::string origin;  // empty when the client sent none (not a browser)
+  std::string cookie;
+};
+
+struct ConnectResult {
+  std::shared_ptr<Connection> connection;  // null when refused
+  std::string first_frame;                 // the full tree
+  unsigned refuse_status = 0;
+  std::string refuse_reason;
+};
+
+class Engine {
+ public:
+  Engine(EngineConfig config, EngineEnv env);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  HttpResponse handle_http(const HttpRequest& request);
+  ConnectResult connect(const ConnectRequest& request);
+  Effects receive(Connection& connection, std::string_view frame);
+  Effects dispatch(Connection& connection);  // runs one waiting broadcast, if any
+  void disconnect(Connection& connection);
+
+  // What the connection's state renders to now: the HTML the client must hold.
+  std::string render_html(const Connection& connection) const;
+  const Page* find_page(std::string_view path) const;
+  const EngineConfig& config() const { return config_; }
+  Metrics& metrics() { return metrics_; }
+  const MessageLog& message_log() const { return *log_; }
+  SessionStore& sessions() { return sessions_; }
+  std::size_t group_connections(std::string_view page_path, std::string_view group) const;
+
+ private:
+  std::string group_for(const std::string& cookie_header, std::string* new_cookie_id);
+  bool origin_allowed(const std::string& origin, const std::string& host) const;
+  bool take_rate_token(Connection& connection);
+  void fan_out(const std::string& registry_key, const Connection* sender,
+               std::vector<BroadcastRequest>& broadcasts,
+               std::vector<std::shared_ptr<Connection>>& wake);
+  struct ActionRun {
+    ActionOutcome outcome = ActionOutcome::ok;
+    nlohmann::json meta;
+    std::vector<BroadcastRequest> broadcasts;  // to fan out: only after success
+  };
+  ActionRun run_action(const Page& page, PageState& state, const std::string& group,
+                       const std::string& action, const nlohmann::json& data);
+  void save_persisted(const Page& page, const PageState& state, const std::string& group);
+  std::string update_frame(Connection& connection, const nlohmann::json& meta);
+  void log(LogLevel level, std::string_view message) const { env_.log(level, message); }
+
+  // HTTP (engine_http.cpp).
+  HttpResponse serve_page(const Page& page, const HttpRequest& request,
+                          const std::string& query);
+  HttpResponse serve_action_json(const Page& page, const HttpRequest& request,
+                                 const std::string& query);
+  HttpResponse serve_action_form(const Page& page, const HttpRequest& request,
+                                 const std::string& query);
+  std::string document_html(const Page& page, const tree::Node& body) const;
+
+  const EngineConfig config_;
+  const EngineEnv env_;
+  Metrics metrics_;
+  SessionStore sessions_;
+  std::shared_ptr<MessageLog> log_;
+  std::vector<std::unique_ptr<Page>> pages_;
+
+  mutable std::mutex registry_mutex_;
+  std::unordered_map<std::string, std::vector<std::shared_ptr<Connection>>> registry_;
+  ConnectionId next_connection_id_ = 1;  // guarded by registry_mutex_
+};
+
+// {"type":"error","code":...}: an answer that leaves the connection open.
+std::string error_envelope(std::string_view code);
+
+}  // namespace lvt

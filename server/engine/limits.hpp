@@ -1,0 +1,35 @@
+// Every bound the engine enforces, in one place. Flags may lower or raise the ones marked
+// "default"; the rest are protocol facts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lvt::limits {
+
+// Protocol facts (livetemplate's BroadcastAction).
+inline constexpr std::size_t broadcasts_per_action_max = 100;
+inline constexpr std::size_t dispatch_queue_jobs_default = 16;
+
+// Input bounds.
+inline constexpr std::size_t frame_bytes_default = 64 * 1024;
+inline constexpr std::size_t http_body_bytes_max = 64 * 1024;
+inline constexpr std::size_t username_chars_max = 64;
+inline constexpr std::size_t message_chars_max = 2000;
+inline constexpr std::size_t notes_chars_max = 10000;
+inline constexpr std::size_t action_name_bytes_max = 128;
+inline constexpr std::size_t json_depth_max = 16;
+
+// Shared state bounds.
+inline constexpr std::size_t log_messages_default = 1'000'000;
+inline constexpr std::size_t session_groups_default = 100'000;
+
+// Per-connection rate limit (token bucket): sustained rate and burst.
+inline constexpr double actions_per_second_default = 50.0;
+inline constexpr double actions_burst_default = 100.0;
+
+// Outbound queue of one connection, in the transport.
+inline constexpr std::size_t outbound_frames_default = 256;
+inline constexpr std::size_t outbound_bytes_default = 4 * 1024 * 1024;
+
+}  // namespace lvt::limits

@@ -1,0 +1,61 @@
+// The Broadcasting page's shared multi-author log: one per server, behind a reader/writer lock.
+// Storage is chunked with a chunk directory sized once, so an index below a count read under
+// the lock stays valid and immutable forever: connections keep a count, never a copy.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "tree.hpp"
+
+namespace lvt {
+
+struct Message {
+  std::uint64_t id = 0;
+  std::string user;
+  std::string text;
+};
+
+class MessageLog {
+ public:
+  explicit MessageLog(std::size_t messages_max);
+
+  // Appends under the write lock; returns the count after the append, or nothing when the log
+  // is full.
+  std::optional<std::size_t> append(std::string user, std::string text);
+  // The count under the read lock: a snapshot whose items may then be read without the lock.
+  std::size_t snapshot() const;
+  // Message `index`, which must be below a count this thread has read through snapshot() or
+  // append().
+  const Message& at(std::size_t index) const;
+  std::size_t messages_max() const { return messages_max_; }
+
+ private:
+  static constexpr std::size_t chunk_messages = 1024;
+
+  mutable std::shared_mutex mutex_;
+  const std::size_t messages_max_;
+  std::vector<std::unique_ptr<Message[]>> chunks_;  // sized at construction, never reallocated
+  std::size_t size_ = 0;                            // guarded by mutex_
+};
+
+// Renders a view of the log as range items, sharing the log instead of copying it.
+class MessageRangeSource final : public tree::RangeSource {
+ public:
+  using ItemRenderer = tree::Item (*)(const Message&);
+  MessageRangeSource(std::shared_ptr<const MessageLog> log, ItemRenderer render);
+  tree::Item item(std::size_t index) const override { return render_(log_->at(index)); }
+  std::string key(std::size_t index) const override { return std::to_string(log_->at(index).id); }
+  bool append_only() const override { return true; }
+
+ private:
+  std::shared_ptr<const MessageLog> log_;
+  ItemRenderer render_;
+};
+
+}  // namespace lvt

@@ -1,0 +1,41 @@
+// Counters the engine and its transport keep, exported in Prometheus text.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace lvt {
+
+struct Metrics {
+  using Counter = std::atomic<std::uint64_t>;
+  std::atomic<std::int64_t> connections{0};
+  std::atomic<std::int64_t> groups{0};
+  Counter connections_opened{0};
+  Counter connections_refused{0};
+  Counter http_requests{0};
+  Counter actions{0};
+  Counter broadcasts_queued{0};
+  Counter broadcasts_delivered{0};
+  Counter broadcasts_dropped{0};
+  Counter broadcasts_coalesced{0};
+  Counter broadcasts_refused{0};  // over 100 per action, or from an action run as a broadcast
+  Counter frames_sent{0};
+  Counter bytes_sent{0};
+  Counter frames_received{0};
+  // Errors by kind.
+  Counter errors_invalid_json{0};
+  Counter errors_invalid_message{0};
+  Counter errors_unknown_action{0};
+  Counter errors_field{0};
+  Counter errors_rate_limited{0};
+  Counter errors_frame_too_big{0};
+  Counter errors_invalid_utf8{0};
+  Counter errors_binary_frame{0};
+  Counter errors_slow_reader{0};
+  Counter errors_origin_refused{0};
+
+  std::string prometheus_text() const;
+};
+
+}  // namespace lvt

@@ -1,0 +1,31 @@
+// The Reconnection demo (/realtime/reconnection): Counter and Notes, both persisted per session
+// group, so they survive reloads and reconnects.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "page.hpp"
+#include "template.hpp"
+
+namespace lvt {
+
+struct ReconnectionState final : PageState {
+  std::int64_t counter = 0;
+  std::string notes;
+};
+
+class ReconnectionPage final : public PageOf<ReconnectionState> {
+ public:
+  ReconnectionPage();
+
+ protected:
+  void restore_state(ReconnectionState& state, const nlohmann::json& persisted) const override;
+  void save_state(const ReconnectionState& state, nlohmann::json& persisted) const override;
+  tree::Node render_state(const ReconnectionState& state) const override;
+
+ private:
+  Template<ReconnectionState> template_;
+};
+
+}  // namespace lvt

@@ -1,0 +1,95 @@
+#include "tree.hpp"
+
+#include <cassert>
+#include <utility>
+
+namespace lvt::tree {
+
+ItemList::ItemList(std::vector<Item> items, std::size_t key_slot)
+    : items_(std::move(items)), key_slot_(key_slot) {
+  for ([[maybe_unused]] const Item& item : items_) {
+    assert(key_slot_ < item.size() && std::holds_alternative<std::string>(item[key_slot_]));
+  }
+}
+
+Item ItemList::item(std::size_t index) const { return items_.at(index); }
+
+std::string ItemList::key(std::size_t index) const {
+  return std::get<std::string>(items_.at(index).at(key_slot_));
+}
+
+Range make_range(StaticsRef item_statics, std::size_t key_slot, std::vector<Item> items) {
+  const std::size_t count = items.size();
+  return Range{std::move(item_statics), key_slot,
+               std::make_shared<ItemList>(std::move(items), key_slot), count};
+}
+
+StaticsRef make_statics(Statics statics) {
+  assert(!statics.empty());
+  return std::make_shared<const Statics>(std::move(statics));
+}
+
+bool same_content(const Item& a, const Item& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!same_content(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+bool same_content(const Value& a, const Value& b) {
+  if (a.index() != b.index()) return false;
+  if (const auto* text = std::get_if<std::string>(&a)) return *text == std::get<std::string>(b);
+  if (const auto* node = std::get_if<Node>(&a)) {
+    const Node& other = std::get<Node>(b);
+    return *node->statics == *other.statics && same_content(node->slots, other.slots);
+  }
+  const Range& ra = std::get<Range>(a);
+  const Range& rb = std::get<Range>(b);
+  if (ra.count != rb.count || ra.key_slot != rb.key_slot || *ra.item_statics != *rb.item_statics) {
+    return false;
+  }
+  if (ra.source == rb.source && ra.source->append_only()) return true;
+  for (std::size_t i = 0; i < ra.count; ++i) {
+    if (!same_content(ra.source->item(i), rb.source->item(i))) return false;
+  }
+  return true;
+}
+
+namespace {
+
+void append_slots(std::string& out, const Statics& statics, const std::vector<Value>& slots);
+
+void append_value(std::string& out, const Value& value) {
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    out += *text;
+  } else if (const auto* node = std::get_if<Node>(&value)) {
+    append_html(out, *node);
+  } else {
+    const Range& range = std::get<Range>(value);
+    for (std::size_t i = 0; i < range.count; ++i) {
+      append_slots(out, *range.item_statics, range.source->item(i));
+    }
+  }
+}
+
+void append_slots(std::string& out, const Statics& statics, const std::vector<Value>& slots) {
+  assert(statics.size() == slots.size() + 1);
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    out += statics[i];
+    append_value(out, slots[i]);
+  }
+  out += statics.back();
+}
+
+}  // namespace
+
+void append_html(std::string& out, const Node& node) { append_slots(out, *node.statics, node.slots); }
+
+std::string to_html(const Node& node) {
+  std::string out;
+  append_html(out, node);
+  return out;
+}
+
+}  // namespace lvt::tree

@@ -1,0 +1,74 @@
+// The rendered tree in livetemplate's shape: a node is N+1 statics around N dynamic slots;
+// a slot holds text (already HTML-escaped), a nested node, or a keyed range of items.
+// Statics are shared and compared by identity: two nodes with the same statics pointer come
+// from the same place in a template, so a diff need only carry their changed slots.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace lvt::tree {
+
+using Statics = std::vector<std::string>;
+using StaticsRef = std::shared_ptr<const Statics>;
+
+struct Value;
+using Item = std::vector<Value>;  // one range item: its slot values, rendered with item statics
+
+// Where a range's items come from. When append_only() is true, items [0, n) never change once a
+// view of n items exists, so a view can be kept by any number of connections at no cost per
+// item and two views of one source diff by appending the difference.
+class RangeSource {
+ public:
+  virtual ~RangeSource() = default;
+  virtual Item item(std::size_t index) const = 0;
+  // The text of the item's key slot, exactly as item(index) renders it.
+  virtual std::string key(std::size_t index) const = 0;
+  virtual bool append_only() const = 0;
+};
+
+struct Node {
+  StaticsRef statics;
+  std::vector<Value> slots;  // statics->size() == slots.size() + 1
+};
+
+struct Range {
+  StaticsRef item_statics;
+  std::size_t key_slot = 0;
+  std::shared_ptr<const RangeSource> source;
+  std::size_t count = 0;  // the view is items [0, count) of source
+};
+
+struct Value : std::variant<std::string, Node, Range> {
+  using variant::variant;
+};
+
+// A materialised list of items; keys are read from key_slot, which must hold text.
+class ItemList final : public RangeSource {
+ public:
+  ItemList(std::vector<Item> items, std::size_t key_slot);
+  Item item(std::size_t index) const override;
+  std::string key(std::size_t index) const override;
+  bool append_only() const override { return false; }
+  std::size_t size() const { return items_.size(); }
+
+ private:
+  std::vector<Item> items_;
+  std::size_t key_slot_;
+};
+
+Range make_range(StaticsRef item_statics, std::size_t key_slot, std::vector<Item> items);
+StaticsRef make_statics(Statics statics);
+
+// Deep equality of what two values render (ranges compared item by item).
+bool same_content(const Value& a, const Value& b);
+bool same_content(const Item& a, const Item& b);
+
+// The HTML a node stands for, exactly as the client's tree renderer rebuilds it.
+void append_html(std::string& out, const Node& node);
+std::string to_html(const Node& node);
+
+}  // namespace lvt::tree

@@ -1,0 +1,57 @@
+// Shared by the two Beast translation units of the server; include nowhere else.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "server.hpp"
+
+namespace lvt::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+class WebSocketSession;
+
+struct StaticFile {
+  std::string content_type;
+  std::string body;
+};
+
+// State every session reaches: the engine, the live sockets by connection id, the files.
+struct Shared {
+  ServerOptions options;
+  Engine engine;
+  std::unordered_map<std::string, StaticFile> files_by_path;
+
+  std::mutex sessions_mutex;
+  std::unordered_map<ConnectionId, std::weak_ptr<WebSocketSession>> sessions;  // guarded
+  std::atomic<bool> stopping{false};
+
+  Shared(ServerOptions opts, EngineEnv env)
+      : options(std::move(opts)), engine(options.engine, std::move(env)) {}
+
+  // Schedules dispatch() on each woken connection's own strand.
+  void wake(const std::vector<std::shared_ptr<Connection>>& connections);
+  void close_all_websockets();
+};
+
+// Takes over an upgraded HTTP stream whose upgrade the engine accepted.
+void start_websocket(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
+                     http::request<http::string_body> request, ConnectResult accepted);
+
+}  // namespace lvt::net

@@ -1,0 +1,50 @@
+// `lvtlab serve`: the engine behind Boost.Beast HTTP and WebSocket on an Asio thread pool, one
+// strand per connection. This header keeps Beast and Asio out of its includers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engine.hpp"
+#include "limits.hpp"
+
+namespace lvt {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: any free port (see Server::port())
+  unsigned threads = 2;
+  std::string client_dir;  // the installed @livetemplate/client package
+  std::size_t outbound_frames_max = limits::outbound_frames_default;
+  std::size_t outbound_bytes_max = limits::outbound_bytes_default;
+  unsigned idle_timeout_s = 120;  // an HTTP connection, or a socket that sends nothing at all
+  EngineConfig engine;
+};
+
+class Server {
+ public:
+  // Throws std::runtime_error when the client files cannot be read or the address is taken.
+  Server(ServerOptions options, EngineEnv env);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  std::uint16_t port() const;  // the bound port
+  Engine& engine();
+  // Serves on the thread pool until stop() or, with handle_signals, SIGINT/SIGTERM; then closes
+  // every WebSocket with 1001 (going away) and returns.
+  void run(bool handle_signals);
+  void stop();  // any thread
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// An EngineEnv on the wall clock and the OS's random source, logging through spdlog.
+EngineEnv system_env();
+
+}  // namespace lvt

@@ -1,0 +1,200 @@
+// One WebSocket connection: reads frames into the engine on its strand, writes the engine's
+// frames through a bounded queue (Beast allows one write in flight), runs woken broadcasts.
+#include <spdlog/spdlog.h>
+
+#include "net_internal.hpp"
+
+namespace lvt::net {
+
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
+                   std::shared_ptr<Connection> connection)
+      : shared_(std::move(shared)), ws_(std::move(stream)), connection_(std::move(connection)) {}
+
+  void start(http::request<http::string_body> request, std::string first_frame) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+      response.set(http::field::server, "lvtlab");
+    }));
+    // One more byte than the limit, so the engine sees an oversized frame and closes it with
+    // 1009 itself; Beast refuses anything beyond that with 1009 too.
+    ws_.read_message_max(shared_->options.engine.frame_bytes_max + 1);
+    ws_.text(true);
+    enqueue(std::move(first_frame));  // held until the handshake completes
+    ws_.async_accept(request, beast::bind_front_handler(&WebSocketSession::on_accept,
+                                                        shared_from_this()));
+  }
+
+  // Any thread.
+  void post_dispatch() {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->run_dispatch(); });
+  }
+  void post_close_going_away() {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->close(websocket::close_code::going_away, "server shutting down");
+    });
+  }
+
+ private:
+  void on_accept(beast::error_code error) {
+    if (error) return finish("handshake: " + error.message());
+    accepted_ = true;
+    write_next();
+    read_next();
+  }
+
+  void read_next() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read,
+                                                      shared_from_this()));
+  }
+
+  void on_read(beast::error_code error, std::size_t) {
+    if (error == websocket::error::message_too_big) ++shared_->engine.metrics().errors_frame_too_big;
+    if (error == websocket::error::bad_frame_payload) ++shared_->engine.metrics().errors_invalid_utf8;
+    if (error) return finish("read: " + error.message());
+    if (!ws_.got_text()) {
+      ++shared_->engine.metrics().errors_binary_frame;
+      return close(websocket::close_code::unknown_data, "binary frames are not supported");
+    }
+    const std::string frame = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    apply(shared_->engine.receive(*connection_, frame));
+    if (!closing_) read_next();
+  }
+
+  void run_dispatch() {
+    while (!closing_ && connection_->dispatch_jobs_waiting() > 0) {
+      apply(shared_->engine.dispatch(*connection_));
+    }
+  }
+
+  void apply(Effects effects) {
+    for (std::string& frame : effects.frames) enqueue(std::move(frame));
+    shared_->wake(effects.wake);
+    if (effects.close) close(websocket::close_code(effects.close->first), effects.close->second);
+  }
+
+  void enqueue(std::string frame) {
+    if (closing_) return;
+    outbound_bytes_ += frame.size();
+    outbound_.push_back(std::move(frame));
+    if (outbound_.size() > shared_->options.outbound_frames_max ||
+        outbound_bytes_ > shared_->options.outbound_bytes_max) {
+      // A client that does not read is cut off, never allowed to grow our memory.
+      ++shared_->engine.metrics().errors_slow_reader;
+      spdlog::warn("connection {}: slow reader ({} frames, {} bytes queued), disconnecting",
+                   connection_->id(), outbound_.size(), outbound_bytes_);
+      closing_ = true;
+      outbound_.clear();
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(ws_).socket().close(ignored);
+      return;
+    }
+    if (accepted_ && outbound_.size() == 1) write_next();
+  }
+
+  void write_next() {
+    if (outbound_.empty() || writing_ || closing_) return;
+    writing_ = true;
+    ws_.async_write(asio::buffer(outbound_.front()),
+                    beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code error, std::size_t bytes) {
+    writing_ = false;
+    if (error) return finish("write: " + error.message());
+    ++shared_->engine.metrics().frames_sent;
+    shared_->engine.metrics().bytes_sent += bytes;
+    outbound_bytes_ -= outbound_.front().size();
+    outbound_.pop_front();
+    if (close_after_writes_ && outbound_.empty()) return start_close();
+    write_next();
+  }
+
+  void close(websocket::close_code code, std::string reason) {
+    if (closing_) return;
+    closing_ = true;
+    close_reason_ = {code, reason};
+    if (!accepted_) return;
+    if (writing_) {
+      close_after_writes_ = true;  // let the frame in flight finish, then close
+      return;
+    }
+    start_close();
+  }
+
+  void start_close() {
+    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code error) {
+      self->finish(error ? "close: " + error.message() : std::string("closed"));
+    });
+  }
+
+  void finish(const std::string& why) {
+    if (finished_) return;
+    finished_ = true;
+    closing_ = true;
+    spdlog::debug("connection {}: {}", connection_->id(), why);
+    shared_->engine.disconnect(*connection_);
+    std::lock_guard lock(shared_->sessions_mutex);
+    shared_->sessions.erase(connection_->id());
+  }
+
+  std::shared_ptr<Shared> shared_;
+  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<Connection> connection_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> outbound_;
+  std::size_t outbound_bytes_ = 0;
+  websocket::close_reason close_reason_;
+  bool accepted_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_after_writes_ = false;
+  bool finished_ = false;
+};
+
+void start_websocket(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
+                     http::request<http::string_body> request, ConnectResult accepted) {
+  stream.expires_never();  // the WebSocket stream keeps its own timeouts
+  auto session = std::make_shared<WebSocketSession>(shared, std::move(stream),
+                                                    accepted.connection);
+  {
+    std::lock_guard lock(shared->sessions_mutex);
+    shared->sessions.emplace(accepted.connection->id(), session);
+  }
+  // Called on the HTTP session's strand, which the stream (and so the session) keeps.
+  session->start(std::move(request), std::move(accepted.first_frame));
+  // A broadcast may have been queued between the engine's accept and the registration above,
+  // with its wake-up lost: look once.
+  session->post_dispatch();
+}
+
+void Shared::wake(const std::vector<std::shared_ptr<Connection>>& connections) {
+  if (connections.empty()) return;
+  std::vector<std::shared_ptr<WebSocketSession>> targets;
+  targets.reserve(connections.size());
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (const auto& connection : connections) {
+      const auto found = sessions.find(connection->id());
+      if (found == sessions.end()) continue;
+      if (auto session = found->second.lock()) targets.push_back(std::move(session));
+    }
+  }
+  for (const auto& session : targets) session->post_dispatch();
+}
+
+void Shared::close_all_websockets() {
+  std::vector<std::shared_ptr<WebSocketSession>> targets;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (auto& [id, weak] : sessions) {
+      if (auto session = weak.lock()) targets.push_back(std::move(session));
+    }
+  }
+  for (const auto& session : targets) session->post_close_going_away();
+}
+
+}  // namespace lvt::net

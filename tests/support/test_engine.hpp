@@ -1,0 +1,70 @@
+// An engine on a virtual clock with deterministic randomness, and helpers to drive it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine.hpp"
+
+namespace lvt::testing {
+
+struct TestClock {
+  std::uint64_t now_us = 1'000'000;
+};
+
+inline EngineEnv test_env(std::shared_ptr<TestClock> clock, std::uint64_t seed = 1) {
+  EngineEnv env;
+  env.now_us = [clock] { return clock->now_us; };
+  auto state = std::make_shared<std::uint64_t>(seed);
+  env.fill_random = [state](unsigned char* bytes, std::size_t size) {
+    for (std::size_t i = 0; i < size; ++i) {
+      *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+      bytes[i] = static_cast<unsigned char>(*state >> 56);
+    }
+  };
+  return env;
+}
+
+// A valid session cookie whose group is named by `n`.
+inline std::string cookie_for(int n) {
+  std::string id(42, 'A');
+  id[0] = static_cast<char>('a' + n % 26);
+  id[1] = static_cast<char>('a' + n / 26 % 26);
+  return std::string(session_cookie_name) + "=" + id + "A=";
+}
+
+struct TestEngine {
+  std::shared_ptr<TestClock> clock = std::make_shared<TestClock>();
+  std::unique_ptr<Engine> engine;
+
+  explicit TestEngine(EngineConfig config = {}) {
+    engine = std::make_unique<Engine>(std::move(config), test_env(clock));
+  }
+
+  ConnectResult open(const std::string& cookie, const std::string& target = "/realtime/broadcasting") {
+    return engine->connect({target, "127.0.0.1:8080", "http://127.0.0.1:8080", cookie});
+  }
+  std::shared_ptr<Connection> connect(const std::string& cookie,
+                                      const std::string& target = "/realtime/broadcasting") {
+    return open(cookie, target).connection;
+  }
+  Effects act(Connection& c, const std::string& action, nlohmann::json data = nlohmann::json::object()) {
+    return engine->receive(c, nlohmann::json{{"action", action}, {"data", data}}.dump());
+  }
+  // Runs every waiting broadcast on `c`; returns the frames it produced.
+  std::vector<std::string> drain(Connection& c) {
+    std::vector<std::string> frames;
+    while (c.dispatch_jobs_waiting() > 0) {
+      for (auto& frame : engine->dispatch(c).frames) frames.push_back(std::move(frame));
+    }
+    return frames;
+  }
+};
+
+inline nlohmann::json parse(const std::string& frame) { return nlohmann::json::parse(frame); }
+
+}  // namespace lvt::testing

@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include "page.hpp"
+#include "session.hpp"
+#include "test_engine.hpp"
+
+namespace lvt {
+namespace {
+
+TEST(Cookie, FindsTheNamedValue) {
+  EXPECT_EQ(cookie_value("a=1; livetemplate-id=xyz; b=2", "livetemplate-id"), "xyz");
+  EXPECT_EQ(cookie_value("livetemplate-idx=1", "livetemplate-id"), std::nullopt);
+  EXPECT_EQ(cookie_value("", "livetemplate-id"), std::nullopt);
+}
+
+TEST(SessionId, NewIdsAre32BytesOfBase64UrlAndDiffer) {
+  const auto env = testing::test_env(std::make_shared<testing::TestClock>());
+  const std::string first = new_session_id(env.fill_random);
+  const std::string second = new_session_id(env.fill_random);
+  EXPECT_EQ(first.size(), 44u);
+  EXPECT_TRUE(is_valid_session_id(first));
+  EXPECT_NE(first, second);
+  EXPECT_FALSE(is_valid_session_id("short="));
+  EXPECT_FALSE(is_valid_session_id(std::string(43, '+') + "="));
+  EXPECT_FALSE(is_valid_session_id(std::string(43, 'B') + "="));  // stray low bits
+}
+
+TEST(SessionStore, EvictsTheOldestGroupPastItsBound) {
+  SessionStore store(2);
+  store.save("a", {{"Counter", 1}});
+  store.save("b", {{"Counter", 2}});
+  store.save("a", {{"Counter", 3}});  // an update does not count as new
+  store.save("c", {{"Counter", 4}});
+  EXPECT_EQ(store.groups(), 2u);
+  EXPECT_TRUE(store.load("a").empty());
+  EXPECT_EQ(store.load("b")["Counter"], 2);
+  EXPECT_EQ(store.load("c")["Counter"], 4);
+}
+
+TEST(Routing, AcceptsTheFourCaseStyles) {
+  for (const char* name : {"newMessage", "new_message", "NewMessage", "new-message"}) {
+    EXPECT_EQ(canonical_action(name), "newmessage") << name;
+  }
+  EXPECT_NE(canonical_action("newMessages"), canonical_action("newMessage"));
+}
+
+TEST(FieldText, TurnsTheClientsParsedValuesBackIntoText) {
+  const nlohmann::json data = {{"s", "x"}, {"i", 42}, {"f", 1.5}, {"b", true}, {"n", nullptr}};
+  EXPECT_EQ(field_text(data, "s"), "x");
+  EXPECT_EQ(field_text(data, "i"), "42");
+  EXPECT_EQ(field_text(data, "f"), "1.5");
+  EXPECT_EQ(field_text(data, "b"), "true");
+  EXPECT_EQ(field_text(data, "n"), std::nullopt);
+  EXPECT_EQ(field_text(data, "missing"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace lvt

@@ -1,0 +1,129 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "message_log.hpp"
+#include "tree.hpp"
+#include "wire.hpp"
+
+namespace lvt {
+namespace {
+
+using nlohmann::json;
+using tree::Item;
+using tree::Node;
+using tree::Range;
+
+const tree::StaticsRef page_statics = tree::make_statics({"<div>", "</div>"});
+const tree::StaticsRef yes_statics = tree::make_statics({"<b>", "</b><i>", "</i>"});
+const tree::StaticsRef no_statics = tree::make_statics({"<p>none</p>"});
+const tree::StaticsRef item_statics = tree::make_statics({"<li data-key=\"", "\">", "</li>"});
+
+Item item(const std::string& key, const std::string& text) { return Item{key, text}; }
+
+Node page_with(tree::Value value) { return Node{page_statics, {std::move(value)}}; }
+
+Node list(std::vector<Item> items) {
+  return page_with(tree::make_range(item_statics, 0, std::move(items)));
+}
+
+json diff_json(const Node& before, const Node& after) {
+  return json::parse(wire::diff(before, after));
+}
+
+TEST(WireFull, CarriesStaticsAndSlots) {
+  const Node tree = page_with(Node{yes_statics, {std::string("a"), std::string("b")}});
+  EXPECT_EQ(json::parse(wire::full(tree)),
+            json::parse(R"({"s":["<div>","</div>"],"0":{"s":["<b>","</b><i>","</i>"],"0":"a","1":"b"}})"));
+}
+
+TEST(WireFull, RangeCarriesItemsStaticsAndIdKey) {
+  EXPECT_EQ(json::parse(wire::full(list({item("1", "x")}))),
+            json::parse(R"({"s":["<div>","</div>"],"0":{"d":[{"0":"1","1":"x"}],
+              "s":["<li data-key=\"","\">","</li>"],"m":{"idKey":"0"}}})"));
+}
+
+TEST(WireDiff, NothingChangedIsAnEmptyObject) {
+  const Node tree = page_with(Node{yes_statics, {std::string("a"), std::string("b")}});
+  std::string out;
+  EXPECT_FALSE(wire::append_diff(out, tree, tree));
+  EXPECT_EQ(out, "{}");
+}
+
+TEST(WireDiff, OnlyChangedSlotsOfTheSameBranch) {
+  const Node before = page_with(Node{yes_statics, {std::string("a"), std::string("b")}});
+  const Node after = page_with(Node{yes_statics, {std::string("a"), std::string("c")}});
+  EXPECT_EQ(diff_json(before, after), json::parse(R"({"0":{"1":"c"}})"));
+}
+
+TEST(WireDiff, ABranchSwitchSendsTheWholeNodeWithStatics) {
+  const Node yes = page_with(Node{yes_statics, {std::string("a"), std::string("b")}});
+  const Node no = page_with(Node{no_statics, {}});
+  EXPECT_EQ(diff_json(yes, no), json::parse(R"({"0":{"s":["<p>none</p>"]}})"));
+  EXPECT_EQ(diff_json(no, yes),
+            json::parse(R"({"0":{"s":["<b>","</b><i>","</i>"],"0":"a","1":"b"}})"));
+}
+
+TEST(WireDiff, TextToNodeSendsTheNode) {
+  const Node before = page_with(std::string("plain"));
+  const Node after = page_with(Node{no_statics, {}});
+  EXPECT_EQ(diff_json(before, after), json::parse(R"({"0":{"s":["<p>none</p>"]}})"));
+}
+
+TEST(RangeOps, Append) {
+  EXPECT_EQ(diff_json(list({item("a", "A")}), list({item("a", "A"), item("b", "B")})),
+            json::parse(R"({"0":[["a",[{"0":"b","1":"B"}]]]})"));
+}
+
+TEST(RangeOps, Prepend) {
+  EXPECT_EQ(diff_json(list({item("b", "B")}), list({item("a", "A"), item("b", "B")})),
+            json::parse(R"({"0":[["p",[{"0":"a","1":"A"}]]]})"));
+}
+
+TEST(RangeOps, Remove) {
+  EXPECT_EQ(diff_json(list({item("a", "A"), item("b", "B"), item("c", "C")}),
+                      list({item("a", "A"), item("c", "C")})),
+            json::parse(R"({"0":[["r","b"]]})"));
+}
+
+TEST(RangeOps, UpdateSendsOnlyChangedSlots) {
+  EXPECT_EQ(diff_json(list({item("a", "A"), item("b", "B")}), list({item("a", "A"), item("b", "B2")})),
+            json::parse(R"({"0":[["u","b",{"1":"B2"}]]})"));
+}
+
+TEST(RangeOps, InsertAfterAKey) {
+  EXPECT_EQ(diff_json(list({item("a", "A"), item("c", "C")}),
+                      list({item("a", "A"), item("b", "B"), item("c", "C")})),
+            json::parse(R"({"0":[["i","a",{"0":"b","1":"B"}]]})"));
+}
+
+TEST(RangeOps, Reorder) {
+  EXPECT_EQ(diff_json(list({item("a", "A"), item("b", "B"), item("c", "C")}),
+                      list({item("c", "C"), item("a", "A"), item("b", "B")})),
+            json::parse(R"({"0":[["o",["c","a","b"]]]})"));
+}
+
+TEST(RangeOps, EmptyToNonEmptyAndBackSendTheWholeRange) {
+  const Node empty = list({});
+  const Node one = list({item("a", "A")});
+  EXPECT_EQ(diff_json(empty, one), (json{{"0", json::parse(wire::full(one))["0"]}}));
+  EXPECT_EQ(diff_json(one, empty)["0"]["d"], json::array());
+  EXPECT_EQ(wire::diff(empty, list({})), "{}");
+}
+
+TEST(RangeOps, AnAppendOnlySourceDiffsByTheAppendedItemsAlone) {
+  auto log = std::make_shared<MessageLog>(10'000);
+  auto render = [](const Message& m) { return Item{std::to_string(m.id), m.text}; };
+  auto source = std::make_shared<MessageRangeSource>(log, +render);
+  auto view = [&](std::size_t count) { return page_with(Range{item_statics, 0, source, count}); };
+  for (int i = 0; i < 5000; ++i) log->append("u", "m" + std::to_string(i));
+  const std::string small = wire::diff(view(3), view(4));
+  const std::string large = wire::diff(view(4999), view(5000));
+  EXPECT_EQ(json::parse(small), json::parse(R"({"0":[["a",[{"0":"4","1":"m3"}]]]})"));
+  // The same one-item append costs the same bytes at any log length, but for the id's digits.
+  EXPECT_EQ(small.size() + 3 + 3, large.size());
+  EXPECT_EQ(wire::diff(view(7), view(7)), "{}");
+}
+
+}  // namespace
+}  // namespace lvt
