@@ -6,7 +6,7 @@ SERVE_FLAGS ?=
 # CI turns warnings into errors.
 WERROR ?= $(if $(CI),ON,OFF)
 # What the sanitizer lanes build and run.
-SANITIZED_TARGETS := lvt_unit_tests
+SANITIZED_TARGETS := lvt_unit_tests lvt_stress_test
 
 .PHONY: all deps build run serve test test-default test-tsan test-asan bench format clean
 

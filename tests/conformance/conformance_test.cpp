@@ -1,0 +1,277 @@
+// wire-correct: applying every frame the engine sends, in order, with the official client's own
+// tree renderer rebuilds exactly the server's fresh render of that connection, after every frame.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "client_applier.hpp"
+#include "template.hpp"
+#include "test_engine.hpp"
+#include "text_gen.hpp"
+#include "wire.hpp"
+
+namespace lvt {
+namespace {
+
+using testing::ClientApplier;
+using testing::gen_text;
+
+ClientApplier& client() {
+  static ClientApplier applier;
+  return applier;
+}
+
+std::uint64_t next_client_id() {
+  static std::uint64_t id = 0;
+  return ++id;
+}
+
+// A page shape that exercises every op of the differ: text, a branch switch, a keyed range
+// whose items carry a nested conditional, and an empty list.
+struct Row {
+  std::string key;
+  std::string text;
+  bool starred = false;
+};
+struct Doc {
+  std::string title;
+  bool flag = false;
+  std::string footer;
+  std::vector<Row> rows;
+};
+
+const Template<Row>& row_template() {
+  static const Template<Row> t{
+      html<Row>("<li data-key=\""), value<Row>([](const Row& r) { return r.key; }),
+      html<Row>("\">"), value<Row>([](const Row& r) { return r.text; }),
+      when<Row>([](const Row& r) { return r.starred; }, Template<Row>{html<Row>("<b>*</b>")},
+                Template<Row>{html<Row>("")}),
+      html<Row>("</li>")};
+  return t;
+}
+
+const Template<Doc>& doc_template() {
+  static const Template<Doc> t{
+      html<Doc>("<section><h2>"), value<Doc>([](const Doc& d) { return d.title; }),
+      html<Doc>("</h2>"),
+      when<Doc>([](const Doc& d) { return d.flag; },
+                Template<Doc>{html<Doc>("<p class=\"on\">"),
+                              value<Doc>([](const Doc& d) { return d.footer; }), html<Doc>("</p>")},
+                Template<Doc>{html<Doc>("<p>off</p>")}),
+      html<Doc>("<ul>"),
+      each<Doc>([](const Doc& d) {
+        std::vector<tree::Item> items;
+        for (const Row& row : d.rows) items.push_back(row_template().render(row).slots);
+        return tree::make_range(row_template().statics(), 0, std::move(items));
+      }),
+      html<Doc>("</ul></section>")};
+  return t;
+}
+
+// Keeps the first occurrence of each key, in order: a random keyed list.
+std::vector<int> distinct(std::vector<int> keys) {
+  std::vector<int> out;
+  for (int key : keys) {
+    if (std::find(out.begin(), out.end(), key) == out.end()) out.push_back(key);
+  }
+  return out;
+}
+
+rc::Gen<Doc> gen_doc() {
+  return rc::gen::build<Doc>(
+      rc::gen::set(&Doc::title, gen_text()), rc::gen::set(&Doc::flag, rc::gen::arbitrary<bool>()),
+      rc::gen::set(&Doc::footer, gen_text()),
+      rc::gen::set(&Doc::rows,
+                   rc::gen::mapcat(rc::gen::map(rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 10)),
+                                                distinct),
+                                   [](const std::vector<int>& keys) {
+                                     return rc::gen::map(
+                                         rc::gen::container<std::vector<std::pair<std::string, bool>>>(
+                                             keys.size(), rc::gen::pair(gen_text(), rc::gen::arbitrary<bool>())),
+                                         [keys](const std::vector<std::pair<std::string, bool>>& cells) {
+                                           std::vector<Row> rows;
+                                           for (std::size_t i = 0; i < keys.size(); ++i) {
+                                             rows.push_back({"k" + std::to_string(keys[i]),
+                                                             cells[i].first, cells[i].second});
+                                           }
+                                           return rows;
+                                         });
+                                   })));
+}
+
+// One small change to a document, as pages change between two renders.
+struct Edit {
+  enum Kind { insert, remove, retext, star, move, flag, retitle };
+  Kind kind = insert;
+  int position = 0;
+  int other = 0;
+  std::string text;
+};
+
+rc::Gen<Edit> gen_edit() {
+  return rc::gen::build<Edit>(
+      rc::gen::set(&Edit::kind, rc::gen::element(Edit::insert, Edit::remove, Edit::retext, Edit::star,
+                                                 Edit::move, Edit::flag, Edit::retitle)),
+      rc::gen::set(&Edit::position, rc::gen::inRange(0, 64)),
+      rc::gen::set(&Edit::other, rc::gen::inRange(0, 64)), rc::gen::set(&Edit::text, gen_text()));
+}
+
+void apply_edit(Doc& doc, const Edit& edit, int& next_key) {
+  const auto size = static_cast<int>(doc.rows.size());
+  const auto at = [&](int p) { return static_cast<std::size_t>(size == 0 ? 0 : p % size); };
+  switch (edit.kind) {
+    case Edit::insert:
+      doc.rows.insert(doc.rows.begin() + static_cast<long>(edit.position % (size + 1)),
+                      Row{"n" + std::to_string(next_key++), edit.text, false});
+      break;
+    case Edit::remove:
+      if (size > 0) doc.rows.erase(doc.rows.begin() + static_cast<long>(at(edit.position)));
+      break;
+    case Edit::retext:
+      if (size > 0) doc.rows[at(edit.position)].text = edit.text;
+      break;
+    case Edit::star:
+      if (size > 0) doc.rows[at(edit.position)].starred ^= true;
+      break;
+    case Edit::move:
+      if (size > 1) {
+        Row row = doc.rows[at(edit.position)];
+        doc.rows.erase(doc.rows.begin() + static_cast<long>(at(edit.position)));
+        doc.rows.insert(doc.rows.begin() + static_cast<long>(edit.other % size), std::move(row));
+      }
+      break;
+    case Edit::flag: doc.flag = !doc.flag; break;
+    case Edit::retitle: doc.title = edit.text; doc.footer = edit.text + "!"; break;
+  }
+}
+
+RC_GTEST_PROP(WireCorrect, ApplyingDiffAToBRebuildsB, ()) {
+  // Unrelated documents (every op at once, mostly reorders) and small edits of one document
+  // (each op alone: insert after, prepend, append, remove, update, move).
+  std::vector<Doc> docs = *rc::gen::mapcat(rc::gen::inRange<std::size_t>(1, 4), [](std::size_t n) {
+                             return rc::gen::container<std::vector<Doc>>(n, gen_doc());
+                           }).as("documents");
+  const auto edit_batches = *rc::gen::container<std::vector<std::vector<Edit>>>(
+                                 rc::gen::resize(3, rc::gen::container<std::vector<Edit>>(gen_edit())))
+                                 .as("edits");
+  int next_key = 0;
+  for (const auto& batch : edit_batches) {
+    Doc next = docs.back();
+    for (const Edit& edit : batch) apply_edit(next, edit, next_key);
+    docs.push_back(std::move(next));
+  }
+  const std::uint64_t id = next_client_id();
+  tree::Node held = doc_template().render(docs[0]);
+  auto check = [&](const std::string& frame_tree, const tree::Node& expected) {
+    const auto html = client().apply(id, nlohmann::json::parse(frame_tree));
+    const std::string want = tree::to_html(expected);
+    RC_ASSERT(html.html == want);
+    RC_ASSERT(html.targeted == want);
+  };
+  check(wire::full(held), held);
+  for (std::size_t i = 1; i < docs.size(); ++i) {
+    const tree::Node next = doc_template().render(docs[i]);
+    check(wire::diff(held, next), next);
+    held = next;
+  }
+  client().forget(id);
+}
+
+// One step a tab can take against the engine.
+struct Step {
+  enum Kind { open, join, send, dispatch, increment, save_notes, reconnect, navigate, garbage };
+  Kind kind = open;
+  int tab = 0;    // which open tab (modulo their count)
+  int group = 0;  // which browser, for open
+  bool reconnection_page = false;
+  std::string text;
+};
+
+rc::Gen<Step> gen_step() {
+  return rc::gen::build<Step>(
+      rc::gen::set(&Step::kind, rc::gen::weightedElement<Step::Kind>({{2, Step::open},
+                                                                      {3, Step::join},
+                                                                      {5, Step::send},
+                                                                      {5, Step::dispatch},
+                                                                      {2, Step::increment},
+                                                                      {2, Step::save_notes},
+                                                                      {1, Step::reconnect},
+                                                                      {1, Step::navigate},
+                                                                      {1, Step::garbage}})),
+      rc::gen::set(&Step::tab, rc::gen::inRange(0, 8)), rc::gen::set(&Step::group, rc::gen::inRange(0, 3)),
+      rc::gen::set(&Step::reconnection_page, rc::gen::weightedElement<bool>({{3, false}, {1, true}})),
+      rc::gen::set(&Step::text, gen_text()));
+}
+
+struct Tab {
+  std::shared_ptr<Connection> connection;
+  std::uint64_t client_id;
+  int group;
+  bool reconnection_page;
+};
+
+RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
+  EngineConfig config;
+  config.group_mode = *rc::gen::element(GroupMode::cookie, GroupMode::global);
+  config.dispatch_policy = *rc::gen::element(DispatchPolicy::drop, DispatchPolicy::coalesce);
+  config.dispatch_queue_jobs_max = *rc::gen::inRange<std::size_t>(1, 17);
+  const auto steps = *rc::gen::container<std::vector<Step>>(gen_step()).as("steps");
+  testing::TestEngine t(config);
+  std::vector<Tab> tabs;
+
+  auto check_frame = [&](Tab& tab, const std::string& frame) {
+    const auto message = nlohmann::json::parse(frame);
+    if (!message.contains("tree")) return;  // pong or error envelope
+    RC_ASSERT(!message["tree"].is_null());  // the client crashes on a null tree
+    const auto html = client().apply(tab.client_id, message["tree"]);
+    const std::string want = t.engine->render_html(*tab.connection);
+    RC_ASSERT(html.html == want);
+    RC_ASSERT(html.targeted == want);
+  };
+  auto open_tab = [&](int group, bool reconnection_page) {
+    const std::string target = reconnection_page ? "/realtime/reconnection" : "/realtime/broadcasting";
+    ConnectResult opened = t.open(testing::cookie_for(group), target);
+    RC_ASSERT(opened.connection != nullptr);
+    Tab tab{opened.connection, next_client_id(), group, reconnection_page};
+    check_frame(tab, opened.first_frame);
+    return tab;
+  };
+  auto run = [&](Tab& tab, const Effects& effects) {
+    for (const auto& frame : effects.frames) check_frame(tab, frame);
+  };
+
+  tabs.push_back(open_tab(0, false));
+  for (const Step& step : steps) {
+    Tab& tab = tabs[static_cast<std::size_t>(step.tab) % tabs.size()];
+    Connection& c = *tab.connection;
+    switch (step.kind) {
+      case Step::open:
+        if (tabs.size() < 6) tabs.push_back(open_tab(step.group, step.reconnection_page));
+        break;
+      case Step::join: run(tab, t.act(c, "join", {{"username", step.text}})); break;
+      case Step::send: run(tab, t.act(c, "send", {{"text", step.text}})); break;
+      case Step::dispatch: run(tab, t.engine->dispatch(c)); break;
+      case Step::increment: run(tab, t.act(c, "increment")); break;
+      case Step::save_notes: run(tab, t.act(c, "saveNotes", {{"notes", step.text}})); break;
+      case Step::navigate: run(tab, t.act(c, "__navigate__", {{"username", step.text}})); break;
+      case Step::garbage: run(tab, t.engine->receive(c, step.text)); break;
+      case Step::reconnect: {
+        t.engine->disconnect(c);
+        client().forget(tab.client_id);
+        tab = open_tab(tab.group, tab.reconnection_page);
+        break;
+      }
+    }
+  }
+  // Drain every queue: the last frames must rebuild the final state too.
+  for (Tab& tab : tabs) {
+    while (tab.connection->dispatch_jobs_waiting() > 0) run(tab, t.engine->dispatch(*tab.connection));
+    client().forget(tab.client_id);
+  }
+}
+
+}  // namespace
+}  // namespace lvt

@@ -1,0 +1,94 @@
+// Shared by the end-to-end tests: a real `lvtlab serve` on a free loopback port, stopped by its
+// PID, and Debian's Chromium driven by playwright-core with a fresh profile per launch.
+"use strict";
+const { spawn } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+const { chromium } = require("playwright-core");
+
+const repo = path.resolve(__dirname, "../..");
+const binary = process.env.LVTLAB_BINARY || path.join(repo, "build/default/cli/lvtlab");
+const resultsDir = path.join(repo, "test-results");
+
+async function startServer(flags = []) {
+  const child = spawn(binary, ["serve", "--listen", "127.0.0.1:0", "--log-level", "warn", ...flags], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => { stderr += chunk; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("server did not start within 10 s: " + stderr)), 10_000);
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const found = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (found) { clearTimeout(timer); resolve(found[1]); }
+    });
+    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
+  });
+  return {
+    url,
+    // SIGTERM, then the exit status: 0 means every socket was closed cleanly.
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+      process.kill(child.pid, "SIGTERM");
+      const timeout = new Promise((resolve) => setTimeout(() => { child.kill("SIGKILL"); resolve(-1); }, 5_000));
+      return Promise.race([exited, timeout]);
+    },
+  };
+}
+
+async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+// Runs `body(pages)` and, when it throws, saves a screenshot of every page first.
+async function withScreenshots(name, pages, body) {
+  try {
+    await body();
+  } catch (error) {
+    fs.mkdirSync(resultsDir, { recursive: true });
+    for (const [i, page] of pages.entries()) {
+      const file = path.join(resultsDir, `${name.replace(/\W+/g, "-")}-${i}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+      console.error(`screenshot: ${file}`);
+    }
+    throw error;
+  }
+}
+
+// A page is live once the client has applied the first tree.
+async function openLive(context, url) {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
+  return page;
+}
+
+async function join(page, name) {
+  await page.fill("input[name=username]", name);
+  await page.click("button[name=join]");
+  await page.waitForSelector("text=Posting as", { timeout: 5_000 });
+}
+
+async function send(page, text) {
+  await page.fill("input[name=text]", text);
+  await page.click("button[name=send]");
+}
+
+function messages(page) {
+  return page.$$eval("#messages p", (items) => items.map((p) => p.textContent));
+}
+
+async function waitForMessages(page, count) {
+  await page.waitForFunction((n) => document.querySelectorAll("#messages p").length === n, count,
+    { timeout: 5_000 });
+  return messages(page);
+}
+
+module.exports = { startServer, launchBrowser, withScreenshots, openLive, join, send, messages, waitForMessages };

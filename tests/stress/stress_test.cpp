@@ -1,0 +1,177 @@
+// The real server over loopback under many concurrent clients that join, send, drop and
+// reconnect. Run in the ThreadSanitizer build it is the `no-races` check; in the AddressSanitizer
+// build it checks memory. It asserts that every action got its answer and that the server's
+// counters add up once the clients are gone.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include "server.hpp"
+
+namespace lvt {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+constexpr int clients = 12;
+constexpr int rounds_per_client = 6;
+constexpr int sends_per_round = 8;
+
+struct Tally {
+  std::atomic<int> sends_answered{0};
+  std::atomic<int> broadcast_frames{0};
+  std::atomic<int> http_ok{0};
+  std::atomic<int> failures{0};
+};
+
+class Client {
+ public:
+  Client(asio::io_context& io, std::uint16_t port, std::string cookie)
+      : port_(port), cookie_(std::move(cookie)), ws_(io) {}
+
+  nlohmann::json connect(const std::string& path) {
+    beast::get_lowest_layer(ws_).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    ws_.set_option(websocket::stream_base::decorator([this](websocket::request_type& request) {
+      request.set(http::field::cookie, cookie_);
+    }));
+    ws_.handshake("127.0.0.1:" + std::to_string(port_), path);
+    return read();
+  }
+
+  nlohmann::json read() {
+    beast::flat_buffer buffer;
+    ws_.read(buffer);
+    return nlohmann::json::parse(beast::buffers_to_string(buffer.data()));
+  }
+
+  // Sends an action and reads until its own answer, counting the broadcasts in between.
+  nlohmann::json act(const nlohmann::json& message, Tally& tally) {
+    ws_.write(asio::buffer(message.dump()));
+    for (;;) {
+      nlohmann::json frame = read();
+      if (frame.contains("meta") && frame["meta"].contains("action")) return frame;
+      if (frame.contains("pong")) return frame;
+      ++tally.broadcast_frames;
+    }
+  }
+
+  void close_cleanly() { ws_.close(websocket::close_code::normal); }
+  void drop() {  // no close handshake: the server must notice by itself
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).close(ignored);
+  }
+
+ private:
+  std::uint16_t port_;
+  std::string cookie_;
+  websocket::stream<tcp::socket> ws_;
+};
+
+std::string cookie_for(int group) {
+  std::string id(42, 'A');
+  id[0] = static_cast<char>('a' + group);
+  return "livetemplate-id=" + id + "A=";
+}
+
+void http_probe(std::uint16_t port, Tally& tally) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::empty_body> request(http::verb::head, "/realtime/broadcasting", 11);
+  request.set(http::field::host, "127.0.0.1");
+  http::write(socket, request);
+  beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> parser;
+  parser.skip(true);  // a HEAD response has no body
+  http::read(socket, buffer, parser);
+  if (parser.get().result() == http::status::ok &&
+      parser.get()["X-LiveTemplate-WebSocket"] == "enabled") {
+    ++tally.http_ok;
+  }
+}
+
+void run_client(int index, std::uint16_t port, Tally& tally) {
+  std::mt19937 random(static_cast<unsigned>(index));
+  asio::io_context io;
+  const std::string cookie = cookie_for(index % 3);  // three groups of tabs
+  for (int round = 0; round < rounds_per_client; ++round) {
+    try {
+      Client client(io, port, cookie);
+      const auto first = client.connect("/realtime/broadcasting");
+      if (!first.contains("tree") || !first["tree"].contains("s")) ++tally.failures;
+      client.act({{"action", "join"}, {"data", {{"username", "user" + std::to_string(index)}}}}, tally);
+      for (int i = 0; i < sends_per_round; ++i) {
+        const auto reply = client.act(
+            {{"action", "send"}, {"data", {{"text", "m" + std::to_string(index) + "." + std::to_string(i)}}}},
+            tally);
+        if (reply["meta"]["success"] == true) ++tally.sends_answered;
+        if (random() % 4 == 0) client.act({{"action", "__ping__"}}, tally);
+      }
+      if (random() % 2 == 0) {
+        client.drop();
+      } else {
+        client.close_cleanly();
+      }
+      if (round % 2 == 0) http_probe(port, tally);
+    } catch (const std::exception& error) {
+      ++tally.failures;
+      ADD_FAILURE() << "client " << index << " round " << round << ": " << error.what();
+    }
+  }
+}
+
+TEST(Stress, ManyClientsJoinSendDropAndReconnect) {
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 4;
+  options.client_dir = LVT_CLIENT_DIR;
+  options.engine.actions_per_second = 1e6;  // this test is about concurrency, not rate limits
+  options.engine.actions_burst = 1e6;
+  EngineEnv env = system_env();
+  env.log = [](LogLevel, std::string_view) {};
+  Server server(options, env);
+  std::thread serving([&server] { server.run(/*handle_signals=*/false); });
+
+  Tally tally;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i) threads.emplace_back(run_client, i, server.port(), std::ref(tally));
+  for (auto& thread : threads) thread.join();
+
+  // Let the server notice the dropped sockets, then look at its books.
+  Metrics& metrics = server.engine().metrics();
+  for (int i = 0; i < 200 && metrics.connections.load() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  server.stop();
+  serving.join();
+
+  const int sends = clients * rounds_per_client * sends_per_round;
+  EXPECT_EQ(tally.failures.load(), 0);
+  EXPECT_EQ(tally.sends_answered.load(), sends);
+  EXPECT_EQ(server.engine().message_log().snapshot(), static_cast<std::size_t>(sends));
+  EXPECT_EQ(tally.http_ok.load(), clients * rounds_per_client / 2);
+  EXPECT_EQ(metrics.connections.load(), 0);
+  EXPECT_EQ(metrics.groups.load(), 0);
+  EXPECT_EQ(metrics.connections_opened.load(), static_cast<std::uint64_t>(clients * rounds_per_client));
+  // Every queued broadcast was either run or discarded with its closed connection.
+  EXPECT_LE(metrics.broadcasts_delivered.load(), metrics.broadcasts_queued.load());
+  EXPECT_GT(tally.broadcast_frames.load(), 0);
+}
+
+}  // namespace
+}  // namespace lvt
