@@ -9,5 +9,7 @@ namespace lvt::cli {
 
 // Adds `serve` to `app`; the returned function runs it and gives the exit status.
 std::function<int()> add_serve_command(CLI::App& app);
+// Adds `check` (the simulator's verification campaign).
+std::function<int()> add_check_command(CLI::App& app);
 
 }  // namespace lvt::cli

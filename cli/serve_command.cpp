@@ -81,7 +81,8 @@ int run_serve(ServeFlags& flags) {
   set_up_logging(flags.log_format, flags.log_level);
   ServerOptions& options = flags.options;
   if (!parse_listen(flags.listen, options.address, options.port)) {
-    std::fprintf(stderr, "lvtlab serve: --listen wants HOST:PORT, got '%s'\n", flags.listen.c_str());
+    std::fprintf(stderr, "lvtlab serve: --listen wants HOST:PORT, got '%s'\n",
+                 flags.listen.c_str());
     return 2;
   }
   options.engine.group_mode = flags.group_mode == "global" ? GroupMode::global : GroupMode::cookie;
@@ -93,10 +94,10 @@ int run_serve(ServeFlags& flags) {
     const std::string host = options.address.find(':') != std::string::npos
                                  ? "[" + options.address + "]"
                                  : options.address;
-    std::printf("lvtlab serving on http://%s:%u/ (group mode %s, dispatch policy %s); "
-                "Ctrl-C stops\n",
-                host.c_str(), server.port(), flags.group_mode.c_str(),
-                flags.dispatch_policy.c_str());
+    std::printf(
+        "lvtlab serving on http://%s:%u/ (group mode %s, dispatch policy %s); "
+        "Ctrl-C stops\n",
+        host.c_str(), server.port(), flags.group_mode.c_str(), flags.dispatch_policy.c_str());
     std::fflush(stdout);
     server.run(/*handle_signals=*/true);
     spdlog::info("stopped");
@@ -118,14 +119,16 @@ std::function<int()> add_serve_command(CLI::App& app) {
       "pages to the official livetemplate browser client.");
   serve->add_option("--listen", flags->listen, "Address and port to listen on (port 0: any free)")
       ->capture_default_str();
-  serve->add_option("--group-mode", flags->group_mode,
-                    "cookie: a session group per browser (livetemplate-id cookie); "
-                    "global: one group for every visitor")
+  serve
+      ->add_option("--group-mode", flags->group_mode,
+                   "cookie: a session group per browser (livetemplate-id cookie); "
+                   "global: one group for every visitor")
       ->check(CLI::IsMember({"cookie", "global"}))
       ->capture_default_str();
-  serve->add_option("--dispatch-policy", flags->dispatch_policy,
-                    "When a recipient's dispatch queue is full: drop (livetemplate) or coalesce "
-                    "(an equal refresh already waiting absorbs the new one)")
+  serve
+      ->add_option("--dispatch-policy", flags->dispatch_policy,
+                   "When a recipient's dispatch queue is full: drop (livetemplate) or coalesce "
+                   "(an equal refresh already waiting absorbs the new one)")
       ->check(CLI::IsMember({"drop", "coalesce"}))
       ->capture_default_str();
   serve->add_option("--threads", flags->options.threads, "Threads in the Asio pool")
@@ -140,41 +143,50 @@ std::function<int()> add_serve_command(CLI::App& app) {
   serve->add_option("--log-level", flags->log_level, "debug, info or warn")
       ->check(CLI::IsMember({"debug", "info", "warn"}))
       ->capture_default_str();
-  serve->add_option("--heartbeat-ms", flags->options.engine.heartbeat_ms,
-                    "Client ping interval set on the pages (0: the client's default; else >= 1000)")
+  serve
+      ->add_option("--heartbeat-ms", flags->options.engine.heartbeat_ms,
+                   "Client ping interval set on the pages (0: the client's default; else >= 1000)")
       ->check(CLI::Range(0u, 3'600'000u));
-  serve->add_option("--dispatch-queue", flags->options.engine.dispatch_queue_jobs_max,
-                    "Broadcasts waiting per recipient (livetemplate: 16)")
+  serve
+      ->add_option("--dispatch-queue", flags->options.engine.dispatch_queue_jobs_max,
+                   "Broadcasts waiting per recipient (livetemplate: 16)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
       ->capture_default_str();
-  serve->add_option("--frame-bytes-max", flags->options.engine.frame_bytes_max,
-                    "Largest WebSocket frame accepted; larger ones close with 1009")
+  serve
+      ->add_option("--frame-bytes-max", flags->options.engine.frame_bytes_max,
+                   "Largest WebSocket frame accepted; larger ones close with 1009")
       ->check(CLI::Range(std::size_t{256}, std::size_t{16 << 20}))
       ->capture_default_str();
-  serve->add_option("--log-messages-max", flags->options.engine.log_messages_max,
-                    "Messages the shared log holds; a send beyond is refused")
+  serve
+      ->add_option("--log-messages-max", flags->options.engine.log_messages_max,
+                   "Messages the shared log holds; a send beyond is refused")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
       ->capture_default_str();
-  serve->add_option("--outbound-frames-max", flags->options.outbound_frames_max,
-                    "Frames queued for one client before it is cut off as a slow reader")
+  serve
+      ->add_option("--outbound-frames-max", flags->options.outbound_frames_max,
+                   "Frames queued for one client before it is cut off as a slow reader")
       ->check(CLI::Range(std::size_t{4}, std::size_t{1'000'000}))
       ->capture_default_str();
-  serve->add_option("--outbound-bytes-max", flags->options.outbound_bytes_max,
-                    "Bytes queued for one client before it is cut off as a slow reader")
+  serve
+      ->add_option("--outbound-bytes-max", flags->options.outbound_bytes_max,
+                   "Bytes queued for one client before it is cut off as a slow reader")
       ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 32))
       ->capture_default_str();
-  serve->add_option("--actions-per-second", flags->options.engine.actions_per_second,
-                    "Sustained actions per connection; beyond the burst they are refused")
+  serve
+      ->add_option("--actions-per-second", flags->options.engine.actions_per_second,
+                   "Sustained actions per connection; beyond the burst they are refused")
       ->check(CLI::Range(0.1, 1e6))
       ->capture_default_str();
-  serve->add_option("--actions-burst", flags->options.engine.actions_burst,
-                    "Actions a connection may send at once")
+  serve
+      ->add_option("--actions-burst", flags->options.engine.actions_burst,
+                   "Actions a connection may send at once")
       ->check(CLI::Range(1.0, 1e6))
       ->capture_default_str();
   serve->add_flag("--no-websocket", flags->no_websocket,
                   "Announce WebSockets as disabled, so clients use the HTTP fallback");
-  serve->add_option("--client-dir", flags->options.client_dir,
-                    "The installed @livetemplate/client package (its files are served)")
+  serve
+      ->add_option("--client-dir", flags->options.client_dir,
+                   "The installed @livetemplate/client package (its files are served)")
       ->capture_default_str();
   return [flags] { return run_serve(*flags); };
 }

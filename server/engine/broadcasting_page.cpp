@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "limits.hpp"
+#include "planted.hpp"
 #include "text.hpp"
 
 namespace lvt {
@@ -24,7 +25,9 @@ const Template<Message>& message_template() {
   return item;
 }
 
-bool joined(const S& state) { return !state.username.empty(); }
+bool joined(const S& state) {
+  return !state.username.empty();
+}
 
 tree::Item render_message(const Message& message) {
   return message_template().render(message).slots;
@@ -45,8 +48,7 @@ BroadcastingPage::BroadcastingPage(std::shared_ptr<MessageLog> log)
                   "<p><a href=\"/\">All demos</a></p>"),
           when<S>(joined,
                   T{html<S>("<p>Posting as <strong>"),
-                    value<S>([](const S& s) { return s.username; }),
-                    html<S>("</strong></p>")},
+                    value<S>([](const S& s) { return s.username; }), html<S>("</strong></p>")},
                   // A GET form: without JavaScript, joining puts the name in the tab's URL,
                   // where Mount finds it; the client intercepts it like any other form.
                   T{html<S>("<form method=\"GET\" autocomplete=\"off\">"
@@ -54,14 +56,13 @@ BroadcastingPage::BroadcastingPage(std::shared_ptr<MessageLog> log)
                             "aria-label=\"Your name\">"
                             "<button name=\"join\">Join</button></form>")}),
           // Everyone sees the log, joined or not: a tab shows it on its first render.
-          when<S>([](const S& s) { return s.messages > 0; },
-                  T{html<S>("<div id=\"messages\">"),
-                    each<S>([this](const S& s) {
-                      return tree::Range{message_template().statics(), 0, messages_source_,
-                                         s.messages};
-                    }),
-                    html<S>("</div>")},
-                  T{html<S>("<p class=\"empty\">No messages yet.</p>")}),
+          when<S>(
+              [](const S& s) { return s.messages > 0; },
+              T{html<S>("<div id=\"messages\">"), each<S>([this](const S& s) {
+                  return tree::Range{message_template().statics(), 0, messages_source_, s.messages};
+                }),
+                html<S>("</div>")},
+              T{html<S>("<p class=\"empty\">No messages yet.</p>")}),
           when<S>(joined,
                   T{html<S>("<form method=\"POST\" autocomplete=\"off\">"
                             "<input name=\"text\" placeholder=\"Message\" "
@@ -72,12 +73,32 @@ BroadcastingPage::BroadcastingPage(std::shared_ptr<MessageLog> log)
       } {
   on("join", [this](S& s, ActionContext& c) { join(s, c); });
   on("send", [this](S& s, ActionContext& c) { send(s, c); });
-  on("NewMessage", [this](S& s, ActionContext&) { s.messages = log_->snapshot(); },
-     /*refresh=*/true);
+  on(
+      "NewMessage",
+      [this](S& s, ActionContext& c) {
+        s.messages = log_->snapshot();
+        if (planted(PlantedBug::broadcast_before_append) && s.messages > 0) --s.messages;
+        if (planted(PlantedBug::broadcast_from_broadcast)) c.broadcast("NewMessage");
+      },
+      /*refresh=*/true);
+}
+
+bool BroadcastingPage::persists() const {
+  return planted(PlantedBug::username_per_group);
+}
+
+void BroadcastingPage::restore_state(S& state, const nlohmann::json& persisted) const {
+  if (const auto name = persisted.find("Username"); name != persisted.end() && name->is_string()) {
+    state.username = name->get<std::string>();  // only with the username-per-group plant
+  }
+}
+
+void BroadcastingPage::save_state(const S& state, nlohmann::json& persisted) const {
+  persisted["Username"] = state.username;
 }
 
 void BroadcastingPage::mount_state(S& state, const nlohmann::json& params) const {
-  state.messages = log_->snapshot();
+  if (!planted(PlantedBug::mount_skips_snapshot)) state.messages = log_->snapshot();
   // A name in the URL (the no-JavaScript join form) joins this tab.
   if (const auto name = field_text(params, "username")) {
     const std::string_view trimmed = text::trim_space(*name);
@@ -115,6 +136,8 @@ void BroadcastingPage::send(S& state, ActionContext& context) const {
   context.broadcast("NewMessage");
 }
 
-tree::Node BroadcastingPage::render_state(const S& state) const { return template_.render(state); }
+tree::Node BroadcastingPage::render_state(const S& state) const {
+  return template_.render(state);
+}
 
 }  // namespace lvt

@@ -23,6 +23,10 @@ class BroadcastingPage final : public PageOf<BroadcastingState> {
   const MessageLog& log() const { return *log_; }
 
  protected:
+  // Nothing of this page persists; the username-per-group plant makes Username persist.
+  bool persists() const override;
+  void restore_state(BroadcastingState& state, const nlohmann::json& persisted) const override;
+  void save_state(const BroadcastingState& state, nlohmann::json& persisted) const override;
   void mount_state(BroadcastingState& state, const nlohmann::json& params) const override;
   tree::Node render_state(const BroadcastingState& state) const override;
 

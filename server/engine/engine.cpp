@@ -5,6 +5,7 @@
 
 #include "action_message.hpp"
 #include "broadcasting_page.hpp"
+#include "planted.hpp"
 #include "reconnection_page.hpp"
 #include "text.hpp"
 #include "url.hpp"
@@ -48,11 +49,15 @@ Offer Connection::offer(BroadcastJob job) {
       return w.refresh && w.action == job.action && *w.data == *job.data;
     });
     if (equal != queue_.end()) {
+      if (planted(PlantedBug::coalesce_loses_refresh)) [[unlikely]]
+        queue_.erase(equal);
       ++metrics_.broadcasts_coalesced;
       return Offer::coalesced;
     }
   }
   if (queue_.size() >= config_.dispatch_queue_jobs_max) {
+    if (planted(PlantedBug::dropped_never_healed)) [[unlikely]]
+      queue_.clear();
     ++metrics_.broadcasts_dropped;
     return Offer::dropped;
   }
@@ -134,7 +139,7 @@ ConnectResult Engine::connect(const ConnectRequest& request) {
   }
   // Connect order: restore persisted fields, Mount, save, send the full tree.
   connection->state_ = page->make_state();
-  page->restore(*connection->state_, sessions_.load(group));
+  restore_persisted(*page, *connection->state_, group);
   page->mount(*connection->state_, params);
   save_persisted(*page, *connection->state_, group);
   connection->sent_ = page->render(*connection->state_);
@@ -184,8 +189,8 @@ bool Engine::take_rate_token(Connection& connection) {
   const std::uint64_t now = env_.now_us();
   if (now > connection.rate_refilled_us_) {
     const double elapsed_s = static_cast<double>(now - connection.rate_refilled_us_) / 1e6;
-    connection.rate_tokens_ = std::min(config_.actions_burst,
-                                       connection.rate_tokens_ + elapsed_s * config_.actions_per_second);
+    connection.rate_tokens_ = std::min(
+        config_.actions_burst, connection.rate_tokens_ + elapsed_s * config_.actions_per_second);
     connection.rate_refilled_us_ = now;
   }
   if (connection.rate_tokens_ < 1.0) return false;
@@ -211,15 +216,25 @@ void Engine::fan_out(const std::string& registry_key, const Connection* sender,
   const Page* page = find_page(registry_key.substr(0, registry_key.find('\n')));
   assert(page != nullptr);
   std::lock_guard lock(registry_mutex_);  // lock order: registry, then each recipient's queue
-  const auto found = registry_.find(registry_key);
-  if (found == registry_.end()) return;
+  std::vector<const std::vector<std::shared_ptr<Connection>>*> groups;
+  if (planted(PlantedBug::cross_group_leak)) [[unlikely]] {
+    for (const auto& [key, members] : registry_) {
+      if (key.compare(0, page->path().size() + 1, page->path() + '\n') == 0)
+        groups.push_back(&members);
+    }
+  } else if (const auto found = registry_.find(registry_key); found != registry_.end()) {
+    groups.push_back(&found->second);
+  }
   for (BroadcastRequest& request : broadcasts) {
     BroadcastJob job{request.action,
                      std::make_shared<const nlohmann::json>(std::move(request.data)),
                      page->is_refresh(request.action)};
-    for (const auto& recipient : found->second) {
-      if (recipient.get() == sender) continue;  // never the sender
-      if (recipient->offer(job) == Offer::queued_wake) wake.push_back(recipient);
+    for (const auto* members : groups) {
+      for (const auto& recipient : *members) {
+        // Never the sender.
+        if (recipient.get() == sender && !planted(PlantedBug::sender_receives_own)) continue;
+        if (recipient->offer(job) == Offer::queued_wake) wake.push_back(recipient);
+      }
     }
   }
 }
@@ -301,6 +316,10 @@ Engine::ActionRun Engine::run_action(const Page& page, PageState& state, const s
   return run;
 }
 
+void Engine::restore_persisted(const Page& page, PageState& state, const std::string& group) const {
+  if (page.persists()) page.restore(state, sessions_.load(group));
+}
+
 void Engine::save_persisted(const Page& page, const PageState& state, const std::string& group) {
   if (!page.persists()) return;
   nlohmann::json persisted = sessions_.load(group);
@@ -324,6 +343,8 @@ Effects Engine::dispatch(Connection& connection) {
   metrics_.broadcasts_refused += context.broadcasts_refused();
   if (outcome != ActionOutcome::ok) return effects;  // missing method or error: nothing sent
   save_persisted(page, *connection.state_, connection.group_);
+  // Empty unless a plant let the action broadcast: ActionContext refuses at the source.
+  fan_out(connection.registry_key_, &connection, context.broadcasts(), effects.wake);
   static const nlohmann::json broadcast_meta = {{"success", true}, {"errors", nullptr}};
   effects.frames.push_back(update_frame(connection, broadcast_meta));
   return effects;

@@ -154,6 +154,8 @@ class Engine {
 
   // What the connection's state renders to now: the HTML the client must hold.
   std::string render_html(const Connection& connection) const;
+  // The connection's page state, for checks (the simulator compares it with the model).
+  const PageState& page_state(const Connection& connection) const { return *connection.state_; }
   const Page* find_page(std::string_view path) const;
   const EngineConfig& config() const { return config_; }
   Metrics& metrics() { return metrics_; }
@@ -175,13 +177,13 @@ class Engine {
   };
   ActionRun run_action(const Page& page, PageState& state, const std::string& group,
                        const std::string& action, const nlohmann::json& data);
+  void restore_persisted(const Page& page, PageState& state, const std::string& group) const;
   void save_persisted(const Page& page, const PageState& state, const std::string& group);
   std::string update_frame(Connection& connection, const nlohmann::json& meta);
   void log(LogLevel level, std::string_view message) const { env_.log(level, message); }
 
   // HTTP (engine_http.cpp).
-  HttpResponse serve_page(const Page& page, const HttpRequest& request,
-                          const std::string& query);
+  HttpResponse serve_page(const Page& page, const HttpRequest& request, const std::string& query);
   HttpResponse serve_action_json(const Page& page, const HttpRequest& request,
                                  const std::string& query);
   HttpResponse serve_action_form(const Page& page, const HttpRequest& request,

@@ -5,6 +5,7 @@
 
 #include "action_message.hpp"
 #include "engine.hpp"
+#include "planted.hpp"
 #include "text.hpp"
 #include "url.hpp"
 #include "wire.hpp"
@@ -59,8 +60,9 @@ std::string index_html(const std::vector<std::unique_ptr<Page>>& pages) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>lvtlab</title><style>";
   out += page_style;
-  out += "</style></head><body><main><h1>lvtlab</h1>"
-         "<p>A reference server for livetemplate's broadcasting pattern.</p><ul>";
+  out +=
+      "</style></head><body><main><h1>lvtlab</h1>"
+      "<p>A reference server for livetemplate's broadcasting pattern.</p><ul>";
   for (const auto& page : pages) {
     out += "<li><a href=\"";
     text::append_html_escaped(out, page->path());
@@ -101,7 +103,8 @@ HttpResponse Engine::handle_http(const HttpRequest& request) {
   if (target.path == "/metrics" && read) {
     return text_response(200, metrics_.prometheus_text(), "text/plain; version=0.0.4");
   }
-  if (target.path == "/" && read) return text_response(200, index_html(pages_), "text/html; charset=utf-8");
+  if (target.path == "/" && read)
+    return text_response(200, index_html(pages_), "text/html; charset=utf-8");
   const Page* page = find_page(target.path);
   if (page == nullptr) return text_response(404, "not found\n", "text/plain");
 
@@ -131,15 +134,15 @@ HttpResponse Engine::serve_page(const Page& page, const HttpRequest& request,
   std::string new_cookie;
   const std::string group = group_for(request.cookie, &new_cookie);
   auto state = page.make_state();
-  page.restore(*state, sessions_.load(group));
+  restore_persisted(page, *state, group);
   page.mount(*state, url::decode_form(query));
   save_persisted(page, *state, group);
   const tree::Node tree = page.render(*state);
 
   HttpResponse response;
   if (accepts_json(request)) {
-    response = json_response(200, "{\"tree\":" + wire::full(tree) +
-                                      ",\"meta\":{\"success\":true,\"errors\":{}}}");
+    response = json_response(
+        200, "{\"tree\":" + wire::full(tree) + ",\"meta\":{\"success\":true,\"errors\":{}}}");
   } else {
     response.body = document_html(page, tree);
   }
@@ -162,18 +165,17 @@ HttpResponse Engine::serve_action_json(const Page& page, const HttpRequest& requ
   const std::string group = group_for(request.cookie, &new_cookie);
   // Mount runs before every HTTP action, on a fresh state with the persisted fields restored.
   auto state = page.make_state();
-  page.restore(*state, sessions_.load(group));
+  restore_persisted(page, *state, group);
   page.mount(*state, url::decode_form(query));
   ActionRun run = run_action(page, *state, group, message.action, message.data);
   // The client may hold any tree: the full tree is always safe to apply.
-  HttpResponse response =
-      json_response(200, "{\"tree\":" + wire::full(page.render(*state)) + ",\"meta\":" +
-                             run.meta.dump() + "}");
+  HttpResponse response = json_response(
+      200, "{\"tree\":" + wire::full(page.render(*state)) + ",\"meta\":" + run.meta.dump() + "}");
   if (!new_cookie.empty()) {
     response.headers.emplace_back("Set-Cookie", session_cookie_header(new_cookie));
   }
   // From HTTP there is no sending connection: every WebSocket of the group gets it.
-  if (run.outcome == ActionOutcome::ok) {
+  if (run.outcome == ActionOutcome::ok && !planted(PlantedBug::http_broadcast_lost)) {
     fan_out(page.path() + '\n' + group, nullptr, run.broadcasts, response.wake);
   }
   return response;
@@ -194,7 +196,7 @@ HttpResponse Engine::serve_action_form(const Page& page, const HttpRequest& requ
   std::string new_cookie;
   const std::string group = group_for(request.cookie, &new_cookie);
   auto state = page.make_state();
-  page.restore(*state, sessions_.load(group));
+  restore_persisted(page, *state, group);
   page.mount(*state, url::decode_form(query));
   ActionRun run = run_action(page, *state, group, action, fields);
   HttpResponse response = text_response(303, "", "text/plain");

@@ -7,8 +7,7 @@
 namespace lvt {
 
 MessageLog::MessageLog(std::size_t messages_max)
-    : messages_max_(messages_max),
-      chunks_((messages_max + chunk_messages - 1) / chunk_messages) {
+    : messages_max_(messages_max), chunks_((messages_max + chunk_messages - 1) / chunk_messages) {
   assert(messages_max > 0);
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "limits.hpp"
+#include "planted.hpp"
 
 namespace lvt {
 
@@ -38,7 +39,8 @@ std::optional<std::string> field_text(const nlohmann::json& data, std::string_vi
 
 void ActionContext::broadcast(std::string action, nlohmann::json data) {
   // No storms: an action running as a broadcast may not broadcast again.
-  if (running_as_broadcast_ || broadcasts_.size() >= limits::broadcasts_per_action_max) {
+  const bool storm = running_as_broadcast_ && !planted(PlantedBug::broadcast_from_broadcast);
+  if (storm || broadcasts_.size() >= limits::broadcasts_per_action_max) {
     ++broadcasts_refused_;
     return;
   }

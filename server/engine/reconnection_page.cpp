@@ -17,10 +17,13 @@ ReconnectionPage::ReconnectionPage()
                   "<p><a href=\"/\">All demos</a></p>"
                   "<p>Counter: <strong>"),
           value<S>([](const S& s) { return std::to_string(s.counter); }),
-          html<S>("</strong></p>"
-                  "<form method=\"POST\"><button name=\"increment\">Increment</button></form>"
-                  "<form method=\"POST\" lvt-form:preserve>"
-                  "<textarea name=\"notes\" rows=\"4\" aria-label=\"Notes\">\n"),  // the parser drops one leading newline
+          html<S>(
+              "</strong></p>"
+              "<form method=\"POST\"><button name=\"increment\">Increment</button></form>"
+              "<form method=\"POST\" lvt-form:preserve>"
+              "<textarea name=\"notes\" rows=\"4\" aria-label=\"Notes\">\n"),  // the parser drops
+                                                                               // one leading
+                                                                               // newline
           value<S>([](const S& s) { return s.notes; }),
           html<S>("</textarea><button name=\"saveNotes\">Save notes</button></form></main>"),
       } {
@@ -30,8 +33,8 @@ ReconnectionPage::ReconnectionPage()
   on("saveNotes", [](S& s, ActionContext& c) {
     std::string notes = c.field("notes").value_or("");  // verbatim: no trimming
     if (text::utf8_chars(notes) > limits::notes_chars_max) {
-      c.fail("notes", "Notes must be at most " + std::to_string(limits::notes_chars_max) +
-                          " characters");
+      c.fail("notes",
+             "Notes must be at most " + std::to_string(limits::notes_chars_max) + " characters");
       return;
     }
     s.notes = std::move(notes);
@@ -53,6 +56,8 @@ void ReconnectionPage::save_state(const S& state, nlohmann::json& persisted) con
   persisted["Notes"] = state.notes;
 }
 
-tree::Node ReconnectionPage::render_state(const S& state) const { return template_.render(state); }
+tree::Node ReconnectionPage::render_state(const S& state) const {
+  return template_.render(state);
+}
 
 }  // namespace lvt

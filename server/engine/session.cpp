@@ -27,8 +27,8 @@ bool is_valid_session_id(std::string_view id) {
   if (id.size() != 44 || id[43] != '=') return false;
   for (std::size_t i = 0; i < 43; ++i) {
     const char c = id[i];
-    const bool digit = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                       (c >= '0' && c <= '9') || c == '-' || c == '_';
+    const bool digit = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '_';
     if (!digit) return false;
   }
   return std::string_view("AEIMQUYcgkosw048").find(id[42]) != std::string_view::npos;

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "planted.hpp"
 #include "text.hpp"
 #include "tree.hpp"
 
@@ -62,7 +63,11 @@ class Template {
 
  private:
   static tree::Value render_part(const Part& part, const State& state) {
-    if (const auto* text = std::get_if<Text>(&part)) return text::html_escaped(text->get(state));
+    if (const auto* text = std::get_if<Text>(&part)) {
+      if (planted(PlantedBug::html_unescaped)) [[unlikely]]
+        return text->get(state);
+      return text::html_escaped(text->get(state));
+    }
     if (const auto* when = std::get_if<When>(&part)) {
       return (when->test(state) ? when->then_branch : when->else_branch)->render(state);
     }
@@ -86,9 +91,9 @@ typename Template<State>::Part value(std::function<std::string(const State&)> ge
 template <class State>
 typename Template<State>::Part when(std::function<bool(const State&)> test, Template<State> then_t,
                                     Template<State> else_t) {
-  return typename Template<State>::When{
-      std::move(test), std::make_shared<const Template<State>>(std::move(then_t)),
-      std::make_shared<const Template<State>>(std::move(else_t))};
+  return typename Template<State>::When{std::move(test),
+                                        std::make_shared<const Template<State>>(std::move(then_t)),
+                                        std::make_shared<const Template<State>>(std::move(else_t))};
 }
 
 template <class State>

@@ -12,7 +12,9 @@ ItemList::ItemList(std::vector<Item> items, std::size_t key_slot)
   }
 }
 
-Item ItemList::item(std::size_t index) const { return items_.at(index); }
+Item ItemList::item(std::size_t index) const {
+  return items_.at(index);
+}
 
 std::string ItemList::key(std::size_t index) const {
   return std::get<std::string>(items_.at(index).at(key_slot_));
@@ -84,7 +86,9 @@ void append_slots(std::string& out, const Statics& statics, const std::vector<Va
 
 }  // namespace
 
-void append_html(std::string& out, const Node& node) { append_slots(out, *node.statics, node.slots); }
+void append_html(std::string& out, const Node& node) {
+  append_slots(out, *node.statics, node.slots);
+}
 
 std::string to_html(const Node& node) {
   std::string out;

@@ -54,8 +54,8 @@ nlohmann::json decode_form(std::string_view encoded) {
     if (pair.empty()) continue;
     const std::size_t eq = pair.find('=');
     const auto name = decode_component(pair.substr(0, eq));
-    const auto value =
-        eq == std::string_view::npos ? std::optional<std::string>("") : decode_component(pair.substr(eq + 1));
+    const auto value = eq == std::string_view::npos ? std::optional<std::string>("")
+                                                    : decode_component(pair.substr(eq + 1));
     if (name && value && !name->empty()) fields[*name] = *value;
   }
   return fields;

@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "planted.hpp"
 #include "text.hpp"
 
 namespace lvt::wire {
@@ -94,7 +95,9 @@ bool append_slots_diff(std::string& out, const std::vector<Value>& before,
   return changed;
 }
 
-void append_key(std::string& out, const std::string& key) { text::append_json_string(out, key); }
+void append_key(std::string& out, const std::string& key) {
+  text::append_json_string(out, key);
+}
 
 // Keyed diff of two materialised views: removals, updates, then insertions (prepend, insert
 // after, append), and a reorder only when the surviving items changed order.
@@ -208,8 +211,8 @@ bool append_range_ops(std::string& out, const Range& before, const Range& after)
 }
 
 bool append_range_diff(std::string& out, const Range& before, const Range& after) {
-  const bool same_shape = before.item_statics == after.item_statics &&
-                          before.key_slot == after.key_slot;
+  const bool same_shape =
+      before.item_statics == after.item_statics && before.key_slot == after.key_slot;
   if (!same_shape || before.count == 0 || after.count == 0) {
     // A list that becomes empty or non-empty switches structure: send it whole.
     if (same_shape && before.count == 0 && after.count == 0) return false;
@@ -219,6 +222,10 @@ bool append_range_diff(std::string& out, const Range& before, const Range& after
   if (before.source == after.source && after.source->append_only()) {
     assert(before.count <= after.count);  // an append-only source never shrinks
     if (before.count == after.count) return false;
+    if (planted(PlantedBug::full_log_resend)) [[unlikely]] {
+      append_range_full(out, after);
+      return true;
+    }
     out += "[[\"a\",";
     append_items_full(out, after, before.count, after.count);
     out += "]]";
@@ -237,7 +244,8 @@ bool append_value_diff(std::string& out, const Value& before, const Value& after
     text::append_json_string(out, *text);
     return true;
   }
-  if (const auto* node = std::get_if<Node>(&after)) return append_diff(out, std::get<Node>(before), *node);
+  if (const auto* node = std::get_if<Node>(&after))
+    return append_diff(out, std::get<Node>(before), *node);
   return append_range_diff(out, std::get<Range>(before), std::get<Range>(after));
 }
 

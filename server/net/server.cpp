@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net_internal.hpp"
+#include "planted.hpp"
 
 namespace lvt {
 namespace net {
@@ -73,8 +74,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
     if (const auto file = shared_->files_by_path.find(path);
         read && file != shared_->files_by_path.end()) {
-      auto response = std::make_shared<http::response<http::string_body>>(http::status::ok,
-                                                                          request.version());
+      auto response =
+          std::make_shared<http::response<http::string_body>>(http::status::ok, request.version());
       response->set(http::field::content_type, file->second.content_type);
       response->set(http::field::cache_control, "public, max-age=3600");
       response->body() = file->second.body;
@@ -91,8 +92,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                std::move(request.body())};
     HttpResponse answer = shared_->engine.handle_http(engine_request);
     shared_->wake(answer.wake);
-    auto response = std::make_shared<http::response<http::string_body>>(
-        http::status(answer.status), request.version());
+    auto response = std::make_shared<http::response<http::string_body>>(http::status(answer.status),
+                                                                        request.version());
     response->set(http::field::server, "lvtlab");
     response->set(http::field::content_type, answer.content_type);
     for (const auto& [name, value] : answer.headers) response->insert(name, value);
@@ -112,13 +113,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void send(std::shared_ptr<http::response<http::string_body>> response, bool keep_alive) {
     response->keep_alive(keep_alive);
-    http::async_write(stream_, *response,
-                      [self = shared_from_this(), response, keep_alive](beast::error_code error,
-                                                                        std::size_t) {
-                        if (error) return;
-                        if (!keep_alive) return self->shutdown();
-                        self->read_next();
-                      });
+    http::async_write(
+        stream_, *response,
+        [self = shared_from_this(), response, keep_alive](beast::error_code error, std::size_t) {
+          if (error) return;
+          if (!keep_alive) return self->shutdown();
+          self->read_next();
+        });
   }
 
   void shutdown() {
@@ -153,8 +154,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void accept_next() {
-    acceptor_.async_accept(asio::make_strand(io_), beast::bind_front_handler(&Listener::on_accept,
-                                                                             shared_from_this()));
+    acceptor_.async_accept(asio::make_strand(io_),
+                           beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
 
   void on_accept(beast::error_code error, tcp::socket socket) {
@@ -191,19 +192,32 @@ struct Server::Impl {
     shared->files_by_path["/livetemplate.css"] = {"text/css; charset=utf-8",
                                                   net::read_file(dir + "/livetemplate.css")};
     const auto address = net::asio::ip::make_address(shared->options.address);
-    listener = std::make_shared<net::Listener>(
-        io, shared, net::tcp::endpoint(address, shared->options.port));
+    listener = std::make_shared<net::Listener>(io, shared,
+                                               net::tcp::endpoint(address, shared->options.port));
   }
 };
 
+namespace {
+ServerOptions refuse_planted_bugs(ServerOptions options) {
+  if (active_planted_bug.load() != PlantedBug::none) {
+    throw std::runtime_error("a planted bug is switched on: those are for lvtlab check only");
+  }
+  return options;
+}
+}  // namespace
+
 Server::Server(ServerOptions options, EngineEnv env)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(env))) {}
+    : impl_(std::make_unique<Impl>(refuse_planted_bugs(std::move(options)), std::move(env))) {}
 
 Server::~Server() = default;
 
-std::uint16_t Server::port() const { return impl_->listener->port(); }
+std::uint16_t Server::port() const {
+  return impl_->listener->port();
+}
 
-Engine& Server::engine() { return impl_->shared->engine; }
+Engine& Server::engine() {
+  return impl_->shared->engine;
+}
 
 void Server::run(bool handle_signals) {
   net::asio::signal_set signals(impl_->io);
@@ -253,9 +267,15 @@ EngineEnv system_env() {
   };
   env.log = [](LogLevel level, std::string_view message) {
     switch (level) {
-      case LogLevel::debug: spdlog::debug("{}", message); break;
-      case LogLevel::info: spdlog::info("{}", message); break;
-      case LogLevel::warn: spdlog::warn("{}", message); break;
+      case LogLevel::debug:
+        spdlog::debug("{}", message);
+        break;
+      case LogLevel::info:
+        spdlog::info("{}", message);
+        break;
+      case LogLevel::warn:
+        spdlog::warn("{}", message);
+        break;
     }
   };
   return env;

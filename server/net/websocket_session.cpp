@@ -14,16 +14,16 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
   void start(http::request<http::string_body> request, std::string first_frame) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
-      response.set(http::field::server, "lvtlab");
-    }));
-    // One more byte than the limit, so the engine sees an oversized frame and closes it with
-    // 1009 itself; Beast refuses anything beyond that with 1009 too.
-    ws_.read_message_max(shared_->options.engine.frame_bytes_max + 1);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(http::field::server, "lvtlab"); }));
+    // Frames up to four times the limit reach the engine, which closes them with 1009 through a
+    // clean handshake; Beast fails anything larger outright (also 1009, but the peer may only
+    // see a reset while its unread bytes are in flight). Memory stays bounded either way.
+    ws_.read_message_max(shared_->options.engine.frame_bytes_max * 4);
     ws_.text(true);
     enqueue(std::move(first_frame));  // held until the handshake completes
-    ws_.async_accept(request, beast::bind_front_handler(&WebSocketSession::on_accept,
-                                                        shared_from_this()));
+    ws_.async_accept(request,
+                     beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
   }
 
   // Any thread.
@@ -45,21 +45,32 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   }
 
   void read_next() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read,
-                                                      shared_from_this()));
+    ws_.async_read(buffer_,
+                   beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code error, std::size_t) {
-    if (error == websocket::error::message_too_big) ++shared_->engine.metrics().errors_frame_too_big;
-    if (error == websocket::error::bad_frame_payload) ++shared_->engine.metrics().errors_invalid_utf8;
+    Metrics& metrics = shared_->engine.metrics();
+    if (error == websocket::error::message_too_big ||
+        error == websocket::error::bad_frame_payload) {
+      ++(error == websocket::error::message_too_big ? metrics.errors_frame_too_big
+                                                    : metrics.errors_invalid_utf8);
+      spdlog::info("connection {}: {}", connection_->id(), error.message());
+    }
     if (error) return finish("read: " + error.message());
     if (!ws_.got_text()) {
-      ++shared_->engine.metrics().errors_binary_frame;
+      ++metrics.errors_binary_frame;
+      spdlog::info("connection {}: binary frame, closing with 1003", connection_->id());
       return close(websocket::close_code::unknown_data, "binary frames are not supported");
     }
     const std::string frame = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
-    apply(shared_->engine.receive(*connection_, frame));
+    Effects effects = shared_->engine.receive(*connection_, frame);
+    if (effects.close) {
+      spdlog::info("connection {}: closing with {} ({})", connection_->id(), effects.close->first,
+                   effects.close->second);
+    }
+    apply(std::move(effects));
     if (!closing_) read_next();
   }
 
@@ -158,8 +169,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 void start_websocket(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
                      http::request<http::string_body> request, ConnectResult accepted) {
   stream.expires_never();  // the WebSocket stream keeps its own timeouts
-  auto session = std::make_shared<WebSocketSession>(shared, std::move(stream),
-                                                    accepted.connection);
+  auto session = std::make_shared<WebSocketSession>(shared, std::move(stream), accepted.connection);
   {
     std::lock_guard lock(shared->sessions_mutex);
     shared->sessions.emplace(accepted.connection->id(), session);

@@ -1,10 +1,10 @@
 #include "client_applier.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdlib>
 #include <stdexcept>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace lvt::testing {
 
@@ -61,6 +61,8 @@ ClientHtml ClientApplier::apply(std::uint64_t connection, const nlohmann::json& 
   return {answer.at("html").get<std::string>(), answer.at("targeted").get<std::string>()};
 }
 
-void ClientApplier::forget(std::uint64_t connection) { call({{"op", "forget"}, {"id", connection}}); }
+void ClientApplier::forget(std::uint64_t connection) {
+  call({{"op", "forget"}, {"id", connection}});
+}
 
 }  // namespace lvt::testing

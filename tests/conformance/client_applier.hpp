@@ -2,9 +2,9 @@
 // C++ side sends trees, the child answers with the HTML the client would hold.
 #pragma once
 
+#include <sys/types.h>
 #include <cstdio>
 #include <string>
-#include <sys/types.h>
 
 #include <nlohmann/json.hpp>
 

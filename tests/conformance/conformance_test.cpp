@@ -11,6 +11,7 @@
 #include "template.hpp"
 #include "test_engine.hpp"
 #include "text_gen.hpp"
+#include "tree_applier.hpp"
 #include "wire.hpp"
 
 namespace lvt {
@@ -45,8 +46,10 @@ struct Doc {
 
 const Template<Row>& row_template() {
   static const Template<Row> t{
-      html<Row>("<li data-key=\""), value<Row>([](const Row& r) { return r.key; }),
-      html<Row>("\">"), value<Row>([](const Row& r) { return r.text; }),
+      html<Row>("<li data-key=\""),
+      value<Row>([](const Row& r) { return r.key; }),
+      html<Row>("\">"),
+      value<Row>([](const Row& r) { return r.text; }),
       when<Row>([](const Row& r) { return r.starred; }, Template<Row>{html<Row>("<b>*</b>")},
                 Template<Row>{html<Row>("")}),
       html<Row>("</li>")};
@@ -55,7 +58,8 @@ const Template<Row>& row_template() {
 
 const Template<Doc>& doc_template() {
   static const Template<Doc> t{
-      html<Doc>("<section><h2>"), value<Doc>([](const Doc& d) { return d.title; }),
+      html<Doc>("<section><h2>"),
+      value<Doc>([](const Doc& d) { return d.title; }),
       html<Doc>("</h2>"),
       when<Doc>([](const Doc& d) { return d.flag; },
                 Template<Doc>{html<Doc>("<p class=\"on\">"),
@@ -84,22 +88,23 @@ rc::Gen<Doc> gen_doc() {
   return rc::gen::build<Doc>(
       rc::gen::set(&Doc::title, gen_text()), rc::gen::set(&Doc::flag, rc::gen::arbitrary<bool>()),
       rc::gen::set(&Doc::footer, gen_text()),
-      rc::gen::set(&Doc::rows,
-                   rc::gen::mapcat(rc::gen::map(rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 10)),
-                                                distinct),
-                                   [](const std::vector<int>& keys) {
-                                     return rc::gen::map(
-                                         rc::gen::container<std::vector<std::pair<std::string, bool>>>(
-                                             keys.size(), rc::gen::pair(gen_text(), rc::gen::arbitrary<bool>())),
-                                         [keys](const std::vector<std::pair<std::string, bool>>& cells) {
-                                           std::vector<Row> rows;
-                                           for (std::size_t i = 0; i < keys.size(); ++i) {
-                                             rows.push_back({"k" + std::to_string(keys[i]),
-                                                             cells[i].first, cells[i].second});
-                                           }
-                                           return rows;
-                                         });
-                                   })));
+      rc::gen::set(
+          &Doc::rows,
+          rc::gen::mapcat(
+              rc::gen::map(rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 10)), distinct),
+              [](const std::vector<int>& keys) {
+                return rc::gen::map(
+                    rc::gen::container<std::vector<std::pair<std::string, bool>>>(
+                        keys.size(), rc::gen::pair(gen_text(), rc::gen::arbitrary<bool>())),
+                    [keys](const std::vector<std::pair<std::string, bool>>& cells) {
+                      std::vector<Row> rows;
+                      for (std::size_t i = 0; i < keys.size(); ++i) {
+                        rows.push_back(
+                            {"k" + std::to_string(keys[i]), cells[i].first, cells[i].second});
+                      }
+                      return rows;
+                    });
+              })));
 }
 
 // One small change to a document, as pages change between two renders.
@@ -113,8 +118,9 @@ struct Edit {
 
 rc::Gen<Edit> gen_edit() {
   return rc::gen::build<Edit>(
-      rc::gen::set(&Edit::kind, rc::gen::element(Edit::insert, Edit::remove, Edit::retext, Edit::star,
-                                                 Edit::move, Edit::flag, Edit::retitle)),
+      rc::gen::set(&Edit::kind,
+                   rc::gen::element(Edit::insert, Edit::remove, Edit::retext, Edit::star,
+                                    Edit::move, Edit::flag, Edit::retitle)),
       rc::gen::set(&Edit::position, rc::gen::inRange(0, 64)),
       rc::gen::set(&Edit::other, rc::gen::inRange(0, 64)), rc::gen::set(&Edit::text, gen_text()));
 }
@@ -143,8 +149,13 @@ void apply_edit(Doc& doc, const Edit& edit, int& next_key) {
         doc.rows.insert(doc.rows.begin() + static_cast<long>(edit.other % size), std::move(row));
       }
       break;
-    case Edit::flag: doc.flag = !doc.flag; break;
-    case Edit::retitle: doc.title = edit.text; doc.footer = edit.text + "!"; break;
+    case Edit::flag:
+      doc.flag = !doc.flag;
+      break;
+    case Edit::retitle:
+      doc.title = edit.text;
+      doc.footer = edit.text + "!";
+      break;
   }
 }
 
@@ -154,9 +165,10 @@ RC_GTEST_PROP(WireCorrect, ApplyingDiffAToBRebuildsB, ()) {
   std::vector<Doc> docs = *rc::gen::mapcat(rc::gen::inRange<std::size_t>(1, 4), [](std::size_t n) {
                              return rc::gen::container<std::vector<Doc>>(n, gen_doc());
                            }).as("documents");
-  const auto edit_batches = *rc::gen::container<std::vector<std::vector<Edit>>>(
-                                 rc::gen::resize(3, rc::gen::container<std::vector<Edit>>(gen_edit())))
-                                 .as("edits");
+  const auto edit_batches =
+      *rc::gen::container<std::vector<std::vector<Edit>>>(
+           rc::gen::resize(3, rc::gen::container<std::vector<Edit>>(gen_edit())))
+           .as("edits");
   int next_key = 0;
   for (const auto& batch : edit_batches) {
     Doc next = docs.back();
@@ -165,11 +177,15 @@ RC_GTEST_PROP(WireCorrect, ApplyingDiffAToBRebuildsB, ()) {
   }
   const std::uint64_t id = next_client_id();
   tree::Node held = doc_template().render(docs[0]);
+  sim::TreeApplier simulated;  // the simulator's port must agree with the client on every frame
   auto check = [&](const std::string& frame_tree, const tree::Node& expected) {
-    const auto html = client().apply(id, nlohmann::json::parse(frame_tree));
+    const auto frame = nlohmann::json::parse(frame_tree);
+    const auto html = client().apply(id, frame);
+    simulated.apply(frame);
     const std::string want = tree::to_html(expected);
     RC_ASSERT(html.html == want);
     RC_ASSERT(html.targeted == want);
+    RC_ASSERT(simulated.html() == html.html);
   };
   check(wire::full(held), held);
   for (std::size_t i = 1; i < docs.size(); ++i) {
@@ -201,14 +217,17 @@ rc::Gen<Step> gen_step() {
                                                                       {1, Step::reconnect},
                                                                       {1, Step::navigate},
                                                                       {1, Step::garbage}})),
-      rc::gen::set(&Step::tab, rc::gen::inRange(0, 8)), rc::gen::set(&Step::group, rc::gen::inRange(0, 3)),
-      rc::gen::set(&Step::reconnection_page, rc::gen::weightedElement<bool>({{3, false}, {1, true}})),
+      rc::gen::set(&Step::tab, rc::gen::inRange(0, 8)),
+      rc::gen::set(&Step::group, rc::gen::inRange(0, 3)),
+      rc::gen::set(&Step::reconnection_page,
+                   rc::gen::weightedElement<bool>({{3, false}, {1, true}})),
       rc::gen::set(&Step::text, gen_text()));
 }
 
 struct Tab {
   std::shared_ptr<Connection> connection;
   std::uint64_t client_id;
+  sim::TreeApplier simulated;
   int group;
   bool reconnection_page;
 };
@@ -227,15 +246,18 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
     if (!message.contains("tree")) return;  // pong or error envelope
     RC_ASSERT(!message["tree"].is_null());  // the client crashes on a null tree
     const auto html = client().apply(tab.client_id, message["tree"]);
+    tab.simulated.apply(message["tree"]);
     const std::string want = t.engine->render_html(*tab.connection);
     RC_ASSERT(html.html == want);
     RC_ASSERT(html.targeted == want);
+    RC_ASSERT(tab.simulated.html() == want);
   };
   auto open_tab = [&](int group, bool reconnection_page) {
-    const std::string target = reconnection_page ? "/realtime/reconnection" : "/realtime/broadcasting";
+    const std::string target =
+        reconnection_page ? "/realtime/reconnection" : "/realtime/broadcasting";
     ConnectResult opened = t.open(testing::cookie_for(group), target);
     RC_ASSERT(opened.connection != nullptr);
-    Tab tab{opened.connection, next_client_id(), group, reconnection_page};
+    Tab tab{opened.connection, next_client_id(), {}, group, reconnection_page};
     check_frame(tab, opened.first_frame);
     return tab;
   };
@@ -251,13 +273,27 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
       case Step::open:
         if (tabs.size() < 6) tabs.push_back(open_tab(step.group, step.reconnection_page));
         break;
-      case Step::join: run(tab, t.act(c, "join", {{"username", step.text}})); break;
-      case Step::send: run(tab, t.act(c, "send", {{"text", step.text}})); break;
-      case Step::dispatch: run(tab, t.engine->dispatch(c)); break;
-      case Step::increment: run(tab, t.act(c, "increment")); break;
-      case Step::save_notes: run(tab, t.act(c, "saveNotes", {{"notes", step.text}})); break;
-      case Step::navigate: run(tab, t.act(c, "__navigate__", {{"username", step.text}})); break;
-      case Step::garbage: run(tab, t.engine->receive(c, step.text)); break;
+      case Step::join:
+        run(tab, t.act(c, "join", {{"username", step.text}}));
+        break;
+      case Step::send:
+        run(tab, t.act(c, "send", {{"text", step.text}}));
+        break;
+      case Step::dispatch:
+        run(tab, t.engine->dispatch(c));
+        break;
+      case Step::increment:
+        run(tab, t.act(c, "increment"));
+        break;
+      case Step::save_notes:
+        run(tab, t.act(c, "saveNotes", {{"notes", step.text}}));
+        break;
+      case Step::navigate:
+        run(tab, t.act(c, "__navigate__", {{"username", step.text}}));
+        break;
+      case Step::garbage:
+        run(tab, t.engine->receive(c, step.text));
+        break;
       case Step::reconnect: {
         t.engine->disconnect(c);
         client().forget(tab.client_id);
@@ -268,7 +304,8 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
   }
   // Drain every queue: the last frames must rebuild the final state too.
   for (Tab& tab : tabs) {
-    while (tab.connection->dispatch_jobs_waiting() > 0) run(tab, t.engine->dispatch(*tab.connection));
+    while (tab.connection->dispatch_jobs_waiting() > 0)
+      run(tab, t.engine->dispatch(*tab.connection));
     client().forget(tab.client_id);
   }
 }

@@ -10,10 +10,37 @@
 namespace lvt::testing {
 
 inline rc::Gen<std::string> gen_text() {
-  static const std::vector<std::string> fragments = {
-      "a", "Z", "hello", " ", "  ", "\t", "\n", "<", ">", "&", "&amp;", "\"", "'", "{{", "}}",
-      "{{.X}}", "é", "ü", "✓", "日本", "😀", "\\", "/", "<script>alert(1)</script>",
-      "<img src=x onerror=alert(1)>", "</p>", "0", "42", "-1.5", "true", "null"};
+  static const std::vector<std::string> fragments = {"a",
+                                                     "Z",
+                                                     "hello",
+                                                     " ",
+                                                     "  ",
+                                                     "\t",
+                                                     "\n",
+                                                     "<",
+                                                     ">",
+                                                     "&",
+                                                     "&amp;",
+                                                     "\"",
+                                                     "'",
+                                                     "{{",
+                                                     "}}",
+                                                     "{{.X}}",
+                                                     "é",
+                                                     "ü",
+                                                     "✓",
+                                                     "日本",
+                                                     "😀",
+                                                     "\\",
+                                                     "/",
+                                                     "<script>alert(1)</script>",
+                                                     "<img src=x onerror=alert(1)>",
+                                                     "</p>",
+                                                     "0",
+                                                     "42",
+                                                     "-1.5",
+                                                     "true",
+                                                     "null"};
   return rc::gen::oneOf(
       rc::gen::map(rc::gen::container<std::vector<std::string>>(rc::gen::elementOf(fragments)),
                    [](const std::vector<std::string>& parts) {

@@ -17,6 +17,7 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "planted.hpp"
 #include "server.hpp"
 
 namespace lvt {
@@ -46,9 +47,8 @@ class Client {
 
   nlohmann::json connect(const std::string& path) {
     beast::get_lowest_layer(ws_).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
-    ws_.set_option(websocket::stream_base::decorator([this](websocket::request_type& request) {
-      request.set(http::field::cookie, cookie_);
-    }));
+    ws_.set_option(websocket::stream_base::decorator(
+        [this](websocket::request_type& request) { request.set(http::field::cookie, cookie_); }));
     ws_.handshake("127.0.0.1:" + std::to_string(port_), path);
     return read();
   }
@@ -114,10 +114,12 @@ void run_client(int index, std::uint16_t port, Tally& tally) {
       Client client(io, port, cookie);
       const auto first = client.connect("/realtime/broadcasting");
       if (!first.contains("tree") || !first["tree"].contains("s")) ++tally.failures;
-      client.act({{"action", "join"}, {"data", {{"username", "user" + std::to_string(index)}}}}, tally);
+      client.act({{"action", "join"}, {"data", {{"username", "user" + std::to_string(index)}}}},
+                 tally);
       for (int i = 0; i < sends_per_round; ++i) {
         const auto reply = client.act(
-            {{"action", "send"}, {"data", {{"text", "m" + std::to_string(index) + "." + std::to_string(i)}}}},
+            {{"action", "send"},
+             {"data", {{"text", "m" + std::to_string(index) + "." + std::to_string(i)}}}},
             tally);
         if (reply["meta"]["success"] == true) ++tally.sends_answered;
         if (random() % 4 == 0) client.act({{"action", "__ping__"}}, tally);
@@ -135,21 +137,44 @@ void run_client(int index, std::uint16_t port, Tally& tally) {
   }
 }
 
-TEST(Stress, ManyClientsJoinSendDropAndReconnect) {
+ServerOptions test_options() {
   ServerOptions options;
   options.port = 0;
   options.threads = 4;
   options.client_dir = LVT_CLIENT_DIR;
-  options.engine.actions_per_second = 1e6;  // this test is about concurrency, not rate limits
+  options.engine.actions_per_second = 1e6;  // these tests are about concurrency, not rate limits
   options.engine.actions_burst = 1e6;
-  EngineEnv env = system_env();
-  env.log = [](LogLevel, std::string_view) {};
-  Server server(options, env);
-  std::thread serving([&server] { server.run(/*handle_signals=*/false); });
+  return options;
+}
+
+// A server on its own thread, stopped and joined when the scope ends.
+struct RunningServer {
+  Server server;
+  std::thread serving;
+  explicit RunningServer(ServerOptions options) : server(std::move(options), quiet_env()) {
+    serving = std::thread([this] { server.run(/*handle_signals=*/false); });
+  }
+  ~RunningServer() {
+    server.stop();
+    serving.join();
+  }
+  RunningServer(const RunningServer&) = delete;
+  RunningServer& operator=(const RunningServer&) = delete;
+  static EngineEnv quiet_env() {
+    EngineEnv env = system_env();
+    env.log = [](LogLevel, std::string_view) {};
+    return env;
+  }
+};
+
+TEST(Stress, ManyClientsJoinSendDropAndReconnect) {
+  RunningServer running(test_options());
+  Server& server = running.server;
 
   Tally tally;
   std::vector<std::thread> threads;
-  for (int i = 0; i < clients; ++i) threads.emplace_back(run_client, i, server.port(), std::ref(tally));
+  for (int i = 0; i < clients; ++i)
+    threads.emplace_back(run_client, i, server.port(), std::ref(tally));
   for (auto& thread : threads) thread.join();
 
   // Let the server notice the dropped sockets, then look at its books.
@@ -157,9 +182,6 @@ TEST(Stress, ManyClientsJoinSendDropAndReconnect) {
   for (int i = 0; i < 200 && metrics.connections.load() != 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  server.stop();
-  serving.join();
-
   const int sends = clients * rounds_per_client * sends_per_round;
   EXPECT_EQ(tally.failures.load(), 0);
   EXPECT_EQ(tally.sends_answered.load(), sends);
@@ -167,10 +189,106 @@ TEST(Stress, ManyClientsJoinSendDropAndReconnect) {
   EXPECT_EQ(tally.http_ok.load(), clients * rounds_per_client / 2);
   EXPECT_EQ(metrics.connections.load(), 0);
   EXPECT_EQ(metrics.groups.load(), 0);
-  EXPECT_EQ(metrics.connections_opened.load(), static_cast<std::uint64_t>(clients * rounds_per_client));
+  EXPECT_EQ(metrics.connections_opened.load(),
+            static_cast<std::uint64_t>(clients * rounds_per_client));
   // Every queued broadcast was either run or discarded with its closed connection.
   EXPECT_LE(metrics.broadcasts_delivered.load(), metrics.broadcasts_queued.load());
   EXPECT_GT(tally.broadcast_frames.load(), 0);
+}
+
+// Reads until the server closes; returns the close code it sent.
+std::uint16_t close_code_after(websocket::stream<tcp::socket>& ws) {
+  beast::flat_buffer buffer;
+  beast::error_code error;
+  while (!error) {
+    buffer.clear();
+    ws.read(buffer, error);
+  }
+  return error == websocket::error::closed ? static_cast<std::uint16_t>(ws.reason().code) : 0;
+}
+
+websocket::stream<tcp::socket> open_socket(asio::io_context& io, std::uint16_t port) {
+  websocket::stream<tcp::socket> ws(io);
+  ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  ws.handshake("127.0.0.1:" + std::to_string(port), "/realtime/broadcasting");
+  beast::flat_buffer first;
+  ws.read(first);
+  return ws;
+}
+
+TEST(Shutdown, StoppingClosesEveryWebSocketWithGoingAway) {
+  auto running = std::make_unique<RunningServer>(test_options());
+  asio::io_context io;
+  auto first = open_socket(io, running->server.port());
+  auto second = open_socket(io, running->server.port());
+  running->server.stop();
+  EXPECT_EQ(close_code_after(first), 1001);
+  EXPECT_EQ(close_code_after(second), 1001);
+  running.reset();  // run() returned: the pool is joined
+}
+
+TEST(NetBadInput, BadFramesCloseTheirOwnConnectionOnly) {
+  ServerOptions options = test_options();
+  options.engine.frame_bytes_max = 1024;
+  RunningServer running(options);
+  const std::uint16_t port = running.server.port();
+  asio::io_context io;
+  Tally tally;
+  Client bystander(io, port, cookie_for(0));
+  bystander.connect("/realtime/broadcasting");
+
+  auto binary = open_socket(io, port);
+  binary.binary(true);
+  binary.write(asio::buffer(std::string("\x01\x02")));
+  EXPECT_EQ(close_code_after(binary), 1003);
+
+  auto oversized = open_socket(io, port);
+  oversized.write(asio::buffer(std::string(4096, ' ')));
+  EXPECT_EQ(close_code_after(oversized), 1009);
+
+  auto bad_utf8 = open_socket(io, port);
+  bad_utf8.write(asio::buffer(std::string("{\"action\":\"\xC3\"}")));
+  EXPECT_EQ(close_code_after(bad_utf8), 1007);
+
+  EXPECT_EQ(bystander.act({{"action", "__ping__"}}, tally),
+            nlohmann::json::parse(R"({"pong":true})"));
+  EXPECT_EQ(running.server.engine().metrics().errors_binary_frame.load(), 1u);
+}
+
+TEST(NetBadInput, AClientThatDoesNotReadIsCutOff) {
+  ServerOptions options = test_options();
+  options.outbound_frames_max = 64;
+  options.outbound_bytes_max = 64 * 1024;
+  RunningServer running(options);
+  const std::uint16_t port = running.server.port();
+  asio::io_context io;
+  Tally tally;
+  Client sleeper(io, port, cookie_for(0));  // joins, then never reads again
+  sleeper.connect("/realtime/broadcasting");
+  Client writer(io, port, cookie_for(0));
+  writer.connect("/realtime/broadcasting");
+  writer.act({{"action", "join"}, {"data", {{"username", "writer"}}}}, tally);
+  const std::string big(1900, 'x');
+  Metrics& metrics = running.server.engine().metrics();
+  int sends = 0;
+  for (; sends < 20'000 && metrics.errors_slow_reader.load() == 0; ++sends) {
+    writer.act({{"action", "send"}, {"data", {{"text", big}}}}, tally);
+  }
+  EXPECT_EQ(metrics.errors_slow_reader.load(), 1u) << "after " << sends << " sends";
+  // The writer is untouched and the server still answers.
+  EXPECT_EQ(writer.act({{"action", "__ping__"}}, tally), nlohmann::json::parse(R"({"pong":true})"));
+}
+
+}  // namespace
+}  // namespace lvt
+
+namespace lvt {
+namespace {
+
+TEST(PlantedBugs, ServeRefusesToStartWithOneSwitchedOn) {
+  active_planted_bug = PlantedBug::sender_receives_own;
+  EXPECT_THROW(Server(test_options(), system_env()), std::runtime_error);
+  active_planted_bug = PlantedBug::none;
 }
 
 }  // namespace

@@ -45,14 +45,16 @@ struct TestEngine {
     engine = std::make_unique<Engine>(std::move(config), test_env(clock));
   }
 
-  ConnectResult open(const std::string& cookie, const std::string& target = "/realtime/broadcasting") {
+  ConnectResult open(const std::string& cookie,
+                     const std::string& target = "/realtime/broadcasting") {
     return engine->connect({target, "127.0.0.1:8080", "http://127.0.0.1:8080", cookie});
   }
   std::shared_ptr<Connection> connect(const std::string& cookie,
                                       const std::string& target = "/realtime/broadcasting") {
     return open(cookie, target).connection;
   }
-  Effects act(Connection& c, const std::string& action, nlohmann::json data = nlohmann::json::object()) {
+  Effects act(Connection& c, const std::string& action,
+              nlohmann::json data = nlohmann::json::object()) {
     return engine->receive(c, nlohmann::json{{"action", action}, {"data", data}}.dump());
   }
   // Runs every waiting broadcast on `c`; returns the frames it produced.
@@ -65,6 +67,8 @@ struct TestEngine {
   }
 };
 
-inline nlohmann::json parse(const std::string& frame) { return nlohmann::json::parse(frame); }
+inline nlohmann::json parse(const std::string& frame) {
+  return nlohmann::json::parse(frame);
+}
 
 }  // namespace lvt::testing

@@ -11,7 +11,8 @@ using testing::cookie_for;
 using testing::parse;
 using testing::TestEngine;
 
-std::shared_ptr<Connection> joined(TestEngine& t, const std::string& cookie, const std::string& name) {
+std::shared_ptr<Connection> joined(TestEngine& t, const std::string& cookie,
+                                   const std::string& name) {
   auto c = t.connect(cookie);
   t.act(*c, "join", {{"username", name}});
   return c;
@@ -78,9 +79,12 @@ TEST(Broadcast, EmptySendAndSendBeforeJoinChangeNothing) {
   TestEngine t;
   auto alice = joined(t, cookie_for(1), "Alice");
   auto lurker = t.connect(cookie_for(1));
-  EXPECT_EQ(parse(t.act(*alice, "send", {{"text", "   "}}).frames.at(0))["tree"], nlohmann::json::object());
-  EXPECT_EQ(parse(t.act(*lurker, "send", {{"text", "hi"}}).frames.at(0))["tree"], nlohmann::json::object());
-  EXPECT_EQ(parse(t.act(*lurker, "join", {{"username", " "}}).frames.at(0))["tree"], nlohmann::json::object());
+  EXPECT_EQ(parse(t.act(*alice, "send", {{"text", "   "}}).frames.at(0))["tree"],
+            nlohmann::json::object());
+  EXPECT_EQ(parse(t.act(*lurker, "send", {{"text", "hi"}}).frames.at(0))["tree"],
+            nlohmann::json::object());
+  EXPECT_EQ(parse(t.act(*lurker, "join", {{"username", " "}}).frames.at(0))["tree"],
+            nlohmann::json::object());
   EXPECT_EQ(t.engine->message_log().snapshot(), 0u);
 }
 
@@ -88,8 +92,12 @@ TEST(Broadcast, FromHttpReachesEveryWebSocketOfTheGroup) {
   TestEngine t;
   auto a = t.connect(cookie_for(1));
   auto b = t.connect(cookie_for(1));
-  HttpRequest post{"POST", "/realtime/broadcasting?username=Zed", "127.0.0.1:8080", cookie_for(1),
-                   "application/json", "application/json",
+  HttpRequest post{"POST",
+                   "/realtime/broadcasting?username=Zed",
+                   "127.0.0.1:8080",
+                   cookie_for(1),
+                   "application/json",
+                   "application/json",
                    R"({"action":"send","data":{"text":"over http"}})"};
   const HttpResponse response = t.engine->handle_http(post);
   EXPECT_EQ(response.status, 200u);
@@ -118,7 +126,8 @@ TEST(DispatchQueue, CoalescePolicyKeepsOneWaitingRefresh) {
   auto alice = joined(t, cookie_for(1), "Alice");
   auto bob = joined(t, cookie_for(1), "Bob");
   std::size_t wakes = 0;
-  for (int i = 0; i < 20; ++i) wakes += t.act(*alice, "send", {{"text", "m" + std::to_string(i)}}).wake.size();
+  for (int i = 0; i < 20; ++i)
+    wakes += t.act(*alice, "send", {{"text", "m" + std::to_string(i)}}).wake.size();
   EXPECT_EQ(wakes, 1u);
   EXPECT_EQ(bob->dispatch_jobs_waiting(), 1u);
   EXPECT_EQ(t.engine->metrics().broadcasts_coalesced.load(), 19u);
@@ -142,7 +151,8 @@ TEST(Username, IsPerConnectionAndEmptyAfterReconnect) {
   auto bob = joined(t, cookie_for(1), "Bob");
   t.act(*alice, "send", {{"text", "one"}});
   t.drain(*bob);
-  EXPECT_NE(t.engine->render_html(*alice).find("Posting as <strong>Alice</strong>"), std::string::npos);
+  EXPECT_NE(t.engine->render_html(*alice).find("Posting as <strong>Alice</strong>"),
+            std::string::npos);
   EXPECT_NE(t.engine->render_html(*bob).find("Posting as <strong>Bob</strong>"), std::string::npos);
   t.engine->disconnect(*alice);
   auto again = t.connect(cookie_for(1));
@@ -156,7 +166,10 @@ TEST(Username, OverSixtyFourCharactersIsAFieldError) {
   const auto reply = parse(t.act(*c, "join", {{"username", std::string(65, 'n')}}).frames.at(0));
   EXPECT_EQ(reply["meta"]["success"], false);
   EXPECT_TRUE(reply["meta"]["errors"].contains("username"));
-  EXPECT_EQ(parse(t.act(*c, "join", {{"username", std::string(64, 'n')}}).frames.at(0))["meta"]["success"], true);
+  EXPECT_EQ(
+      parse(
+          t.act(*c, "join", {{"username", std::string(64, 'n')}}).frames.at(0))["meta"]["success"],
+      true);
 }
 
 TEST(Mount, ANewConnectionShowsTheWholeLog) {
@@ -199,7 +212,8 @@ TEST(Routing, AnyCaseStyleReachesTheAction) {
 TEST(Navigate, ReRunsMountWithTheGivenData) {
   TestEngine t;
   auto c = t.connect(cookie_for(1));
-  const auto reply = parse(t.engine->receive(*c, R"({"action":"__navigate__","data":{"username":"Nav"}})").frames.at(0));
+  const auto reply = parse(
+      t.engine->receive(*c, R"({"action":"__navigate__","data":{"username":"Nav"}})").frames.at(0));
   EXPECT_EQ(reply["meta"]["action"], "__navigate__");
   EXPECT_NE(t.engine->render_html(*c).find("Posting as <strong>Nav</strong>"), std::string::npos);
 }

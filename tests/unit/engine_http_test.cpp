@@ -10,7 +10,8 @@ namespace {
 using testing::cookie_for;
 using testing::TestEngine;
 
-HttpRequest get(const std::string& target, const std::string& cookie = "", const std::string& accept = "text/html") {
+HttpRequest get(const std::string& target, const std::string& cookie = "",
+                const std::string& accept = "text/html") {
   return {"GET", target, "127.0.0.1:8080", cookie, accept, "", ""};
 }
 
@@ -31,8 +32,10 @@ TEST(Http, PageLoadSetsTheCookieAndWrapsTheBody) {
   EXPECT_NE(cookie.find("Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"), std::string::npos);
   EXPECT_NE(page.body.find("<div data-lvt-id=\"lvt-"), std::string::npos);
   EXPECT_NE(page.body.find("data-lvt-loading=\"true\""), std::string::npos);
-  EXPECT_NE(page.body.find("<script defer src=\"/livetemplate-client.js\"></script></body>"), std::string::npos);
-  EXPECT_NE(page.body.find("<link rel=\"stylesheet\" href=\"/livetemplate.css\">"), std::string::npos);
+  EXPECT_NE(page.body.find("<script defer src=\"/livetemplate-client.js\"></script></body>"),
+            std::string::npos);
+  EXPECT_NE(page.body.find("<link rel=\"stylesheet\" href=\"/livetemplate.css\">"),
+            std::string::npos);
   // What the GET rendered is exactly what the first tree rebuilds.
   auto c = t.connect(cookie.substr(0, cookie.find(';')));
   EXPECT_NE(page.body.find(">" + t.engine->render_html(*c) + "</div>"), std::string::npos);
@@ -40,13 +43,18 @@ TEST(Http, PageLoadSetsTheCookieAndWrapsTheBody) {
 
 TEST(Http, AValidCookieKeepsItsGroupAndAMalformedOneGetsANewId) {
   TestEngine t;
-  EXPECT_EQ(header(t.engine->handle_http(get("/realtime/reconnection", cookie_for(1))), "Set-Cookie"), "");
-  EXPECT_NE(header(t.engine->handle_http(get("/realtime/reconnection", "livetemplate-id=forged")), "Set-Cookie"), "");
+  EXPECT_EQ(
+      header(t.engine->handle_http(get("/realtime/reconnection", cookie_for(1))), "Set-Cookie"),
+      "");
+  EXPECT_NE(header(t.engine->handle_http(get("/realtime/reconnection", "livetemplate-id=forged")),
+                   "Set-Cookie"),
+            "");
 }
 
 TEST(Http, HeadProbeAnswersWithTheHeaderAndNoBody) {
   TestEngine t;
-  const HttpResponse head = t.engine->handle_http({"HEAD", "/realtime/broadcasting", "h", "", "", "", ""});
+  const HttpResponse head =
+      t.engine->handle_http({"HEAD", "/realtime/broadcasting", "h", "", "", "", ""});
   EXPECT_EQ(head.status, 200u);
   EXPECT_TRUE(head.body.empty());
   EXPECT_EQ(header(head, "X-LiveTemplate-WebSocket"), "enabled");
@@ -56,13 +64,16 @@ TEST(Http, DisabledWebSocketsAreAnnounced) {
   EngineConfig config;
   config.websocket_enabled = false;
   TestEngine t(config);
-  EXPECT_EQ(header(t.engine->handle_http(get("/realtime/broadcasting")), "X-LiveTemplate-WebSocket"), "disabled");
+  EXPECT_EQ(
+      header(t.engine->handle_http(get("/realtime/broadcasting")), "X-LiveTemplate-WebSocket"),
+      "disabled");
   EXPECT_FALSE(t.open(cookie_for(1)).connection);
 }
 
 TEST(Http, JsonGetReturnsTheFullTree) {
   TestEngine t;
-  const HttpResponse r = t.engine->handle_http(get("/realtime/reconnection", cookie_for(1), "application/json"));
+  const HttpResponse r =
+      t.engine->handle_http(get("/realtime/reconnection", cookie_for(1), "application/json"));
   const auto body = nlohmann::json::parse(r.body);
   EXPECT_TRUE(body["tree"]["s"].is_array());
   EXPECT_EQ(body["meta"]["success"], true);
@@ -70,27 +81,30 @@ TEST(Http, JsonGetReturnsTheFullTree) {
 
 TEST(Http, JsonPostRunsTheActionAndReturnsAFullTree) {
   TestEngine t;
-  const HttpResponse r = t.engine->handle_http({"POST", "/realtime/reconnection", "h", cookie_for(1),
-                                                "application/json", "application/json",
-                                                R"({"action":"increment"})"});
+  const HttpResponse r =
+      t.engine->handle_http({"POST", "/realtime/reconnection", "h", cookie_for(1),
+                             "application/json", "application/json", R"({"action":"increment"})"});
   const auto body = nlohmann::json::parse(r.body);
   EXPECT_EQ(body["meta"]["action"], "increment");
   EXPECT_TRUE(body["tree"]["s"].is_array());
-  EXPECT_NE(t.engine->render_html(*t.connect(cookie_for(1), "/realtime/reconnection")).find("<strong>1</strong>"),
+  EXPECT_NE(t.engine->render_html(*t.connect(cookie_for(1), "/realtime/reconnection"))
+                .find("<strong>1</strong>"),
             std::string::npos);
-  const HttpResponse bad = t.engine->handle_http({"POST", "/realtime/reconnection", "h", cookie_for(1),
-                                                  "application/json", "application/json", "nope"});
+  const HttpResponse bad =
+      t.engine->handle_http({"POST", "/realtime/reconnection", "h", cookie_for(1),
+                             "application/json", "application/json", "nope"});
   EXPECT_EQ(bad.status, 400u);
 }
 
 TEST(Http, PlainFormPostRunsTheButtonsActionAndRedirects) {
   TestEngine t;
-  const HttpResponse r = t.engine->handle_http({"POST", "/realtime/broadcasting?username=Ann", "h",
-                                                cookie_for(1), "text/html",
-                                                "application/x-www-form-urlencoded", "text=no+js&send="});
+  const HttpResponse r =
+      t.engine->handle_http({"POST", "/realtime/broadcasting?username=Ann", "h", cookie_for(1),
+                             "text/html", "application/x-www-form-urlencoded", "text=no+js&send="});
   EXPECT_EQ(r.status, 303u);
   EXPECT_EQ(header(r, "Location"), "/realtime/broadcasting?username=Ann");
-  const HttpResponse page = t.engine->handle_http(get("/realtime/broadcasting?username=Ann", cookie_for(1)));
+  const HttpResponse page =
+      t.engine->handle_http(get("/realtime/broadcasting?username=Ann", cookie_for(1)));
   EXPECT_NE(page.body.find("<strong>Ann:</strong> no js"), std::string::npos);
   EXPECT_NE(page.body.find("Posting as <strong>Ann</strong>"), std::string::npos);
 }
@@ -99,9 +113,11 @@ TEST(Http, OnlyTheFixedRoutesAreServed) {
   TestEngine t;
   EXPECT_EQ(t.engine->handle_http(get("/nope")).status, 404u);
   EXPECT_EQ(t.engine->handle_http(get("/realtime/broadcasting/x")).status, 404u);
-  EXPECT_EQ(t.engine->handle_http({"DELETE", "/realtime/broadcasting", "h", "", "", "", ""}).status, 405u);
+  EXPECT_EQ(t.engine->handle_http({"DELETE", "/realtime/broadcasting", "h", "", "", "", ""}).status,
+            405u);
   EXPECT_EQ(t.engine->handle_http(get("/healthz")).body, "ok\n");
-  EXPECT_NE(t.engine->handle_http(get("/")).body.find("href=\"/realtime/reconnection\""), std::string::npos);
+  EXPECT_NE(t.engine->handle_http(get("/")).body.find("href=\"/realtime/reconnection\""),
+            std::string::npos);
 }
 
 TEST(Http, MetricsAreInPrometheusText) {

@@ -49,7 +49,8 @@ TEST(BadInput, DeeplyNestedJsonIsRefusedBeforeParsing) {
 
 TEST(BadInput, UnknownActionFailsWithAFieldErrorAndReleasesTheForm) {
   Pair p;
-  const auto reply = parse(p.t.engine->receive(*p.sender, R"({"action":"launchMissiles"})").frames.at(0));
+  const auto reply =
+      parse(p.t.engine->receive(*p.sender, R"({"action":"launchMissiles"})").frames.at(0));
   EXPECT_EQ(reply["tree"], nlohmann::json::object());
   EXPECT_EQ(reply["meta"]["success"], false);
   EXPECT_EQ(reply["meta"]["action"], "launchMissiles");
@@ -59,7 +60,8 @@ TEST(BadInput, UnknownActionFailsWithAFieldErrorAndReleasesTheForm) {
 
 TEST(BadInput, OversizedFrameClosesWith1009) {
   Pair p;
-  const Effects e = p.t.engine->receive(*p.sender, std::string(limits::frame_bytes_default + 1, ' '));
+  const Effects e =
+      p.t.engine->receive(*p.sender, std::string(limits::frame_bytes_default + 1, ' '));
   ASSERT_TRUE(e.close);
   EXPECT_EQ(e.close->first, 1009);
   p.expect_bystander_untouched();
@@ -67,7 +69,8 @@ TEST(BadInput, OversizedFrameClosesWith1009) {
 
 TEST(BadInput, InvalidUtf8ClosesWith1007) {
   Pair p;
-  const Effects e = p.t.engine->receive(*p.sender, "{\"action\":\"join\",\"data\":{\"username\":\"\xC3\"}}");
+  const Effects e =
+      p.t.engine->receive(*p.sender, "{\"action\":\"join\",\"data\":{\"username\":\"\xC3\"}}");
   ASSERT_TRUE(e.close);
   EXPECT_EQ(e.close->first, 1007);
   p.expect_bystander_untouched();

@@ -19,9 +19,13 @@ const tree::StaticsRef yes_statics = tree::make_statics({"<b>", "</b><i>", "</i>
 const tree::StaticsRef no_statics = tree::make_statics({"<p>none</p>"});
 const tree::StaticsRef item_statics = tree::make_statics({"<li data-key=\"", "\">", "</li>"});
 
-Item item(const std::string& key, const std::string& text) { return Item{key, text}; }
+Item item(const std::string& key, const std::string& text) {
+  return Item{key, text};
+}
 
-Node page_with(tree::Value value) { return Node{page_statics, {std::move(value)}}; }
+Node page_with(tree::Value value) {
+  return Node{page_statics, {std::move(value)}};
+}
 
 Node list(std::vector<Item> items) {
   return page_with(tree::make_range(item_statics, 0, std::move(items)));
@@ -34,7 +38,8 @@ json diff_json(const Node& before, const Node& after) {
 TEST(WireFull, CarriesStaticsAndSlots) {
   const Node tree = page_with(Node{yes_statics, {std::string("a"), std::string("b")}});
   EXPECT_EQ(json::parse(wire::full(tree)),
-            json::parse(R"({"s":["<div>","</div>"],"0":{"s":["<b>","</b><i>","</i>"],"0":"a","1":"b"}})"));
+            json::parse(
+                R"({"s":["<div>","</div>"],"0":{"s":["<b>","</b><i>","</i>"],"0":"a","1":"b"}})"));
 }
 
 TEST(WireFull, RangeCarriesItemsStaticsAndIdKey) {
@@ -87,8 +92,9 @@ TEST(RangeOps, Remove) {
 }
 
 TEST(RangeOps, UpdateSendsOnlyChangedSlots) {
-  EXPECT_EQ(diff_json(list({item("a", "A"), item("b", "B")}), list({item("a", "A"), item("b", "B2")})),
-            json::parse(R"({"0":[["u","b",{"1":"B2"}]]})"));
+  EXPECT_EQ(
+      diff_json(list({item("a", "A"), item("b", "B")}), list({item("a", "A"), item("b", "B2")})),
+      json::parse(R"({"0":[["u","b",{"1":"B2"}]]})"));
 }
 
 TEST(RangeOps, InsertAfterAKey) {

@@ -1,0 +1,101 @@
+#include "broadcast_model.hpp"
+
+#include <cassert>
+
+namespace lvt::model {
+
+std::string_view trimmed(std::string_view s) {
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+  };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::size_t utf8_chars(std::string_view text) {
+  std::size_t count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
+
+void Model::open(TabId id, BrowserId browser) {
+  Tab& tab = tabs_[id];
+  assert(!tab.connected);
+  tab = Tab{browser, true, "", log_.size(), 0};
+}
+
+void Model::close(TabId id) {
+  Tab& tab = tabs_.at(id);
+  tab.connected = false;
+  tab.waiting = 0;
+}
+
+void Model::join(TabId id, std::string_view name) {
+  Tab& tab = tabs_.at(id);
+  const std::string_view clean = trimmed(name);
+  if (tab.connected && !clean.empty() && utf8_chars(clean) <= username_chars_max) {
+    tab.username = clean;
+  }
+}
+
+bool Model::send(TabId id, std::string_view text) {
+  Tab& sender = tabs_.at(id);
+  if (!sender.connected || !append_and_broadcast(sender.username, text, sender.browser, id)) {
+    return false;
+  }
+  sender.messages = log_.size();
+  return true;
+}
+
+bool Model::send_http(BrowserId browser, std::string_view name, std::string_view text) {
+  const std::string_view clean_name = trimmed(name);
+  const std::string user =
+      utf8_chars(clean_name) <= username_chars_max ? std::string(clean_name) : std::string();
+  return append_and_broadcast(user, text, browser, /*except=*/-1);
+}
+
+bool Model::append_and_broadcast(const std::string& user, std::string_view text, BrowserId browser,
+                                 TabId except) {
+  const std::string_view clean = trimmed(text);
+  if (user.empty() || clean.empty() || utf8_chars(clean) > message_chars_max) return false;
+  log_.push_back({log_.size() + 1, user, std::string(clean)});
+  // NewMessage to every other connected tab of the sender's group.
+  for (auto& [other_id, other] : tabs_) {
+    if (other_id == except || !other.connected || group_of(other.browser) != group_of(browser)) {
+      continue;
+    }
+    if (config_.dispatch_policy == DispatchPolicy::coalesce && other.waiting > 0) {
+      ++counts_.coalesced;
+    } else if (other.waiting >= config_.dispatch_queue_max) {
+      ++counts_.dropped;
+    } else {
+      ++other.waiting;
+      ++counts_.queued;
+    }
+  }
+  return true;
+}
+
+void Model::deliver(TabId id) {
+  Tab& tab = tabs_.at(id);
+  if (!tab.connected || tab.waiting == 0) return;
+  --tab.waiting;
+  ++counts_.delivered;
+  tab.messages = log_.size();  // NewMessage re-reads the whole log
+}
+
+void Model::restart() {
+  log_.clear();
+  for (auto& [id, tab] : tabs_) {
+    tab.connected = false;
+    tab.waiting = 0;
+  }
+}
+
+bool Model::stale(TabId id) const {
+  const Tab& tab = tabs_.at(id);
+  return tab.connected && tab.waiting == 0 && tab.messages < log_.size();
+}
+
+}  // namespace lvt::model

@@ -1,0 +1,98 @@
+// The executable specification of the Broadcasting pattern: a small sequential model that
+// predicts, from the events the server saw in order, what every tab must show (its Username and
+// how much of the shared log) and which broadcasts wait for it. It is the oracle of the
+// simulator. Surprising consequences it states on purpose:
+//  - one log is shared by every group, so a tab that opens late in group A shows messages that
+//    A's earlier tabs never received by broadcast (they came from other groups);
+//  - a tab only learns of a message by broadcast from its own group, or on its next Mount, so a
+//    tab in another group stays stale until it reconnects: a finding, not an engine failure;
+//  - under `drop` a full queue loses broadcasts, but each NewMessage re-reads the whole log, so
+//    the broadcasts still waiting heal the tab; under `coalesce` one waiting refresh suffices.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lvt::model {
+
+enum class GroupMode { cookie, global };
+enum class DispatchPolicy { drop, coalesce };
+
+struct ModelConfig {
+  GroupMode group_mode = GroupMode::cookie;
+  DispatchPolicy dispatch_policy = DispatchPolicy::drop;
+  std::size_t dispatch_queue_max = 16;
+};
+
+struct Message {
+  std::uint64_t id = 0;
+  std::string user;
+  std::string text;
+};
+
+using TabId = int;
+using BrowserId = int;
+
+struct Tab {
+  BrowserId browser = 0;
+  bool connected = false;
+  std::string username;      // per connection: empty after every (re)connect
+  std::size_t messages = 0;  // the tab shows log[0, messages)
+  std::size_t waiting = 0;   // NewMessage broadcasts queued for it
+};
+
+struct Counts {
+  std::uint64_t queued = 0, dropped = 0, coalesced = 0, delivered = 0;
+};
+
+class Model {
+ public:
+  explicit Model(ModelConfig config) : config_(config) {}
+
+  // A tab connects (or reconnects): a fresh connection, Mount copies the log.
+  void open(TabId tab, BrowserId browser);
+  void close(TabId tab);  // its waiting broadcasts go with it
+  void join(TabId tab, std::string_view name);
+  // Returns whether the send appended (and so broadcast).
+  bool send(TabId tab, std::string_view text);
+  // A send over HTTP from `browser` (the client's fallback): no connection, so Mount takes the
+  // name from the URL and the broadcast reaches every connected tab of the group.
+  bool send_http(BrowserId browser, std::string_view name, std::string_view text);
+  void deliver(TabId tab);  // one waiting broadcast runs on the tab
+  // Everything in memory is gone: the log, sessions, every connection.
+  void restart();
+
+  const std::vector<Message>& log() const { return log_; }
+  const std::map<TabId, Tab>& tabs() const { return tabs_; }
+  const Tab& tab(TabId id) const { return tabs_.at(id); }
+  const Counts& counts() const { return counts_; }
+  const ModelConfig& config() const { return config_; }
+  // The group a browser's tabs belong to.
+  int group_of(BrowserId browser) const {
+    return config_.group_mode == GroupMode::global ? 0 : browser;
+  }
+  // A connected tab that shows less than the log with no broadcast on its way: it stays so
+  // until it reconnects.
+  bool stale(TabId id) const;
+
+ private:
+  bool append_and_broadcast(const std::string& user, std::string_view text, BrowserId browser,
+                            TabId except);
+
+  ModelConfig config_;
+  std::vector<Message> log_;
+  std::map<TabId, Tab> tabs_;
+  Counts counts_;
+};
+
+// The trimming and limits the page applies to input (Go's strings.TrimSpace on ASCII space).
+std::string_view trimmed(std::string_view text);
+std::size_t utf8_chars(std::string_view text);
+inline constexpr std::size_t username_chars_max = 64;
+inline constexpr std::size_t message_chars_max = 2000;
+
+}  // namespace lvt::model

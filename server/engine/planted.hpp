@@ -1,0 +1,67 @@
+// Planted bugs: deliberately wrong behaviours the verification harness must catch (a harness
+// that catches nothing proves nothing). One process-wide switch, set only by `lvtlab check
+// --plant`; `lvtlab serve` refuses to start with one set. Off, each site costs one relaxed load
+// and a branch the predictor always gets right.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <optional>
+#include <string_view>
+
+namespace lvt {
+
+enum class PlantedBug {
+  none,
+  sender_receives_own,       // the sender gets its own broadcast
+  broadcast_before_append,   // peers refresh from the log as it was before the append
+  username_per_group,        // Username persisted per session group, not per connection
+  mount_skips_snapshot,      // Mount does not copy the log: a new tab shows nothing
+  cross_group_leak,          // a broadcast reaches every group
+  full_log_resend,           // a peer update resends the whole list instead of a diff
+  coalesce_loses_refresh,    // coalescing removes the waiting refresh instead of keeping it
+  html_unescaped,            // text is rendered without HTML escaping
+  http_broadcast_lost,       // an action over HTTP broadcasts nothing
+  broadcast_from_broadcast,  // an action run as a broadcast may broadcast again (storms)
+  dropped_never_healed,      // a full queue drops everything waiting, not just the newcomer
+};
+
+struct PlantedBugInfo {
+  PlantedBug bug;
+  std::string_view name;
+  std::string_view summary;
+};
+
+inline constexpr std::array<PlantedBugInfo, 11> planted_bugs = {{
+    {PlantedBug::sender_receives_own, "sender-receives-own", "the sender gets its own broadcast"},
+    {PlantedBug::broadcast_before_append, "broadcast-before-append",
+     "peers refresh from the log as it was before the append"},
+    {PlantedBug::username_per_group, "username-per-group", "Username persisted per session group"},
+    {PlantedBug::mount_skips_snapshot, "mount-skips-snapshot", "Mount does not copy the log"},
+    {PlantedBug::cross_group_leak, "cross-group-leak", "a broadcast reaches every group"},
+    {PlantedBug::full_log_resend, "full-log-resend", "a peer update resends the whole list"},
+    {PlantedBug::coalesce_loses_refresh, "coalesce-loses-refresh",
+     "coalescing removes the waiting refresh"},
+    {PlantedBug::html_unescaped, "html-unescaped", "text rendered without HTML escaping"},
+    {PlantedBug::http_broadcast_lost, "http-broadcast-lost",
+     "an action over HTTP broadcasts nothing"},
+    {PlantedBug::broadcast_from_broadcast, "broadcast-from-broadcast",
+     "a broadcast-run action broadcasts again"},
+    {PlantedBug::dropped_never_healed, "dropped-never-healed",
+     "a full queue drops everything waiting"},
+}};
+
+inline std::atomic<PlantedBug> active_planted_bug{PlantedBug::none};
+
+inline bool planted(PlantedBug bug) {
+  return active_planted_bug.load(std::memory_order_relaxed) == bug;
+}
+
+inline std::optional<PlantedBug> planted_bug_named(std::string_view name) {
+  for (const auto& info : planted_bugs) {
+    if (info.name == name) return info.bug;
+  }
+  return std::nullopt;
+}
+
+}  // namespace lvt

@@ -1,0 +1,578 @@
+#include "simulation.hpp"
+
+#include <cassert>
+#include <memory>
+#include <queue>
+#include <regex>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "broadcasting_page.hpp"
+#include "engine.hpp"
+#include "rng.hpp"
+#include "session.hpp"
+#include "text.hpp"
+#include "tree_applier.hpp"
+#include "url.hpp"
+
+namespace lvt::sim {
+namespace {
+
+constexpr std::string_view page_path = "/realtime/broadcasting";
+constexpr std::uint64_t fnv_offset = 14695981039346656037ull;
+
+std::uint64_t fnv(std::uint64_t hash, std::string_view bytes) {
+  for (char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+enum class EventKind { workload, to_server, http_post, dispatch, to_client };
+
+struct Event {
+  std::uint64_t time_us = 0;
+  std::uint64_t sequence = 0;  // ties break by insertion order
+  EventKind kind = EventKind::workload;
+  int tab = -1;
+  std::uint64_t generation = 0;  // the connection the event belongs to
+  std::string payload;
+  std::string expected_html;  // to_client: the server's render when the frame was made
+};
+
+struct Later {
+  bool operator()(const Event& a, const Event& b) const {
+    return a.time_us != b.time_us ? a.time_us > b.time_us : a.sequence > b.sequence;
+  }
+};
+
+struct SimTab {
+  int browser = 0;
+  bool connected = false;
+  std::uint64_t generation = 0;
+  std::shared_ptr<Connection> connection;
+  TreeApplier held;
+  std::uint64_t to_server_free_us = 0;  // per-connection streams stay ordered
+  std::uint64_t to_client_free_us = 0;
+  bool dispatch_scheduled = false;
+};
+
+std::string pick_text(Rng& rng) {
+  static const std::vector<std::string> words = {
+      "hi", "hello", "ok", "é", "✓", "日本", "😀", "<b>", "&", "\"q\"", "'", "{{x}}", "a", "b c"};
+  const auto roll = rng.below(20);
+  if (roll == 0) return "   ";                   // empty after trimming
+  if (roll == 1) return std::string(2001, 'x');  // over the limit
+  std::string out;
+  for (auto n = rng.between(1, 4); n > 0; --n) out += words[rng.below(words.size())] + " ";
+  return out;
+}
+
+std::string pick_name(Rng& rng) {
+  static const std::vector<std::string> names = {"Alice",      "Bob", "Carol",   "Dan",
+                                                 "<i>Eve</i>", "Zoë", "  Fay  ", ""};
+  if (rng.below(30) == 0) return std::string(65, 'n');  // over the limit
+  return names[rng.below(names.size())];
+}
+
+class Simulation {
+ public:
+  explicit Simulation(const SimConfig& config)
+      : config_(config),
+        model_({config.group_mode, config.dispatch_policy, config.dispatch_queue_max}),
+        workload_(config.seed, "workload"),
+        network_(config.seed, "network"),
+        engine_random_(config.seed, "engine") {
+    result_.config = config;
+    Rng cookies(config.seed, "browsers");
+    for (int b = 0; b < config.browsers; ++b) {
+      cookies_.push_back(std::string(session_cookie_name) + "=" +
+                         new_session_id([&cookies](unsigned char* bytes, std::size_t n) {
+                           for (std::size_t i = 0; i < n; ++i)
+                             bytes[i] = static_cast<unsigned char>(cookies.next());
+                         }));
+    }
+    start_engine();
+  }
+
+  RunResult run() {
+    schedule(0, EventKind::workload);
+    while (!queue_.empty()) {
+      if (result_.events >= config_.events_max()) {
+        fail("convergence", "the run did not quiesce within " +
+                                std::to_string(config_.events_max()) +
+                                " events (a broadcast storm?)");
+        return finish();
+      }
+      Event event = queue_.top();
+      queue_.pop();
+      assert(event.time_us >= now_us_);
+      now_us_ = event.time_us;
+      trace(event);
+      switch (event.kind) {
+        case EventKind::workload:
+          on_workload();
+          break;
+        case EventKind::to_server:
+          on_to_server(event);
+          break;
+        case EventKind::http_post:
+          on_http_post(event);
+          break;
+        case EventKind::dispatch:
+          on_dispatch(event);
+          break;
+        case EventKind::to_client:
+          on_to_client(event);
+          break;
+      }
+      ++result_.events;
+    }
+    check_quiescence();
+    return finish();
+  }
+
+  RunResult finish() {
+    result_.virtual_us = now_us_;
+    return std::move(result_);
+  }
+
+ private:
+  // --- scheduling -------------------------------------------------------------------------
+  void schedule(std::uint64_t time_us, EventKind kind, int tab = -1, std::uint64_t generation = 0,
+                std::string payload = {}, std::string expected_html = {}) {
+    Event event;
+    event.time_us = time_us;
+    event.sequence = next_sequence_++;
+    event.kind = kind;
+    event.tab = tab;
+    event.generation = generation;
+    event.payload = std::move(payload);
+    event.expected_html = std::move(expected_html);
+    queue_.push(std::move(event));
+  }
+  std::uint64_t latency() {
+    return network_.between(config_.latency_us_min, config_.latency_us_max);
+  }
+  void trace(const Event& event) {
+    std::ostringstream line;
+    line << event.time_us << ' ' << static_cast<int>(event.kind) << ' ' << event.tab << ' '
+         << event.generation << ' ' << fnv(fnv_offset, event.payload) << '\n';
+    result_.trace_hash = fnv(result_.trace_hash == 0 ? fnv_offset : result_.trace_hash, line.str());
+  }
+
+  void start_engine() {
+    EngineConfig engine_config;
+    engine_config.group_mode =
+        config_.group_mode == model::GroupMode::global ? GroupMode::global : GroupMode::cookie;
+    engine_config.dispatch_policy = config_.dispatch_policy == model::DispatchPolicy::coalesce
+                                        ? DispatchPolicy::coalesce
+                                        : DispatchPolicy::drop;
+    engine_config.dispatch_queue_jobs_max = config_.dispatch_queue_max;
+    engine_config.actions_per_second = 1e9;  // the workload paces itself
+    engine_config.actions_burst = 1e9;
+    EngineEnv env;
+    env.now_us = [this] { return now_us_; };
+    env.fill_random = [this](unsigned char* bytes, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i)
+        bytes[i] = static_cast<unsigned char>(engine_random_.next());
+    };
+    engine_ = std::make_unique<Engine>(engine_config, env);
+    counts_at_start_ = model_.counts();
+  }
+
+  // --- the workload -----------------------------------------------------------------------
+  void on_workload() {
+    if (steps_done_++ >= config_.steps) return;  // stop: let everything drain
+    const int weights[] = {config_.weight_open,  config_.weight_join,      config_.weight_send,
+                           config_.weight_close, config_.weight_reconnect, config_.weight_restart,
+                           config_.weight_http};
+    int total = 0;
+    for (int w : weights) total += w;
+    int roll = static_cast<int>(workload_.below(static_cast<std::uint64_t>(total)));
+    int op = 0;
+    while (roll >= weights[op]) roll -= weights[op++];
+    const int tab = tabs_.empty() ? -1 : static_cast<int>(workload_.below(tabs_.size()));
+    switch (op) {
+      case 0:
+        open_new_tab();
+        break;
+      case 1:
+        if (tab >= 0) client_send(tab, "join", {{"username", pick_name(workload_)}});
+        break;
+      case 2:
+        if (tab >= 0) client_send(tab, "send", {{"text", pick_text(workload_)}});
+        break;
+      case 3:
+        if (tab >= 0) drop(tab);
+        break;
+      case 4:
+        if (tab >= 0) reconnect(tab);
+        break;
+      case 5:
+        restart();
+        break;
+      case 6:
+        if (tab >= 0) http_send(tab, pick_name(workload_), pick_text(workload_));
+        break;
+    }
+    const auto think = workload_.below(2 * config_.think_us_mean + 1);
+    schedule(now_us_ + think, EventKind::workload);
+  }
+
+  void open_new_tab() {
+    if (static_cast<int>(tabs_.size()) >= config_.tabs_max) return;
+    tabs_.emplace_back();
+    tabs_.back().browser =
+        static_cast<int>(workload_.below(static_cast<std::uint64_t>(config_.browsers)));
+    ++result_.coverage["open"];
+    connect(static_cast<int>(tabs_.size()) - 1);
+  }
+
+  void connect(int id) {
+    SimTab& tab = tabs_[id];
+    ConnectResult opened =
+        engine_->connect({std::string(page_path), "sim", "", cookies_[tab.browser]});
+    assert(opened.connection);
+    tab.connection = opened.connection;
+    tab.connected = true;
+    ++tab.generation;
+    tab.held.reset();
+    tab.dispatch_scheduled = false;
+    model_.open(id, tab.browser);
+    ++result_.tab_events;
+    check_tab_state(id, "mount-coherent");
+    deliver_to_client(id, std::move(opened.first_frame));
+  }
+
+  void drop(int id) {
+    SimTab& tab = tabs_[id];
+    if (!tab.connected) return;
+    ++result_.coverage["drop"];
+    ++result_.tab_events;
+    engine_->disconnect(*tab.connection);
+    tab.connected = false;
+    model_.close(id);
+  }
+
+  void reconnect(int id) {
+    ++result_.coverage["reconnect"];
+    drop(id);
+    connect(id);
+  }
+
+  void restart() {
+    ++result_.coverage["restart"];
+    for (auto& tab : tabs_) tab.connected = false;
+    model_.restart();
+    start_engine();  // the in-memory log and sessions are gone
+  }
+
+  // The client writes an action on its socket; it reaches the server after the latency.
+  void client_send(int id, const std::string& action, nlohmann::json data) {
+    SimTab& tab = tabs_[id];
+    if (!tab.connected) return;
+    ++result_.coverage[action];
+    const std::uint64_t at = std::max(now_us_ + latency(), tab.to_server_free_us);
+    tab.to_server_free_us = at;
+    schedule(at, EventKind::to_server, id, tab.generation,
+             nlohmann::json{{"action", action}, {"data", std::move(data)}}.dump());
+  }
+
+  // The client's HTTP fallback: a JSON POST to the page URL, which carries the name.
+  void http_send(int id, const std::string& name, const std::string& text) {
+    ++result_.coverage["http"];
+    const std::uint64_t at = std::max(now_us_ + latency(), tabs_[id].to_server_free_us);
+    schedule(at, EventKind::http_post, id, tabs_[id].generation,
+             nlohmann::json{{"name", name}, {"text", text}}.dump());
+  }
+
+  // --- the server side --------------------------------------------------------------------
+  bool current(const Event& event) const {
+    const SimTab& tab = tabs_[event.tab];
+    return tab.connected && tab.generation == event.generation;
+  }
+
+  void on_to_server(const Event& event) {
+    if (!current(event)) return;  // the socket is gone: the frame is lost with it
+    SimTab& tab = tabs_[event.tab];
+    ++result_.tab_events;
+    const auto message = nlohmann::json::parse(event.payload);
+    Effects effects = engine_->receive(*tab.connection, event.payload);
+    const std::string action = message["action"];
+    if (action == "join") model_.join(event.tab, message["data"]["username"].get<std::string>());
+    if (action == "send") model_.send(event.tab, message["data"]["text"].get<std::string>());
+    check_tab_state(event.tab, "username-per-connection");
+    check_queues(action == "send");
+    for (std::string& frame : effects.frames) deliver_to_client(event.tab, std::move(frame));
+    wake(effects.wake);
+  }
+
+  void on_http_post(const Event& event) {
+    ++result_.tab_events;
+    const auto request = nlohmann::json::parse(event.payload);
+    const std::string name = request["name"];
+    const std::string text = request["text"];
+    HttpRequest post{"POST",
+                     std::string(page_path) + "?username=" + url::encode_component(name),
+                     "sim",
+                     cookies_[tabs_[event.tab].browser],
+                     "application/json",
+                     "application/json",
+                     nlohmann::json{{"action", "send"}, {"data", {{"text", text}}}}.dump()};
+    HttpResponse response = engine_->handle_http(post);
+    model_.send_http(tabs_[event.tab].browser, name, text);
+    check_queues(true);
+    wake(response.wake);
+  }
+
+  void wake(const std::vector<std::shared_ptr<Connection>>& connections) {
+    for (const auto& connection : connections) {
+      for (std::size_t id = 0; id < tabs_.size(); ++id) {
+        SimTab& tab = tabs_[id];
+        if (tab.connected && tab.connection == connection && !tab.dispatch_scheduled) {
+          tab.dispatch_scheduled = true;
+          schedule(now_us_ + network_.below(config_.dispatch_delay_us_max + 1), EventKind::dispatch,
+                   static_cast<int>(id), tab.generation);
+        }
+      }
+    }
+  }
+
+  void on_dispatch(const Event& event) {
+    if (!current(event)) return;
+    SimTab& tab = tabs_[event.tab];
+    tab.dispatch_scheduled = false;
+    const std::size_t waiting = tab.connection->dispatch_jobs_waiting();
+    if (waiting == 0) return;
+    const std::size_t shown_before = state_of(event.tab).messages;
+    Effects effects = engine_->dispatch(*tab.connection);
+    model_.deliver(event.tab);
+    for (const std::string& frame : effects.frames) {
+      check_diff_proportional(frame, shown_before, state_of(event.tab).messages);
+    }
+    ++result_.coverage["deliver"];
+    check_tab_state(event.tab, "convergence");
+    check_queues(false);
+    for (std::string& frame : effects.frames) deliver_to_client(event.tab, std::move(frame));
+    if (tab.connection->dispatch_jobs_waiting() > 0) {
+      tab.dispatch_scheduled = true;
+      schedule(now_us_ + network_.below(config_.dispatch_delay_us_max + 1), EventKind::dispatch,
+               event.tab, tab.generation);
+    }
+  }
+
+  void deliver_to_client(int id, std::string frame) {
+    SimTab& tab = tabs_[id];
+    const std::uint64_t at = std::max(now_us_ + latency(), tab.to_client_free_us);
+    tab.to_client_free_us = at;
+    schedule(at, EventKind::to_client, id, tab.generation, std::move(frame),
+             engine_->render_html(*tab.connection));
+  }
+
+  // --- the client side --------------------------------------------------------------------
+  void on_to_client(const Event& event) {
+    if (!current(event)) return;
+    ++result_.tab_events;
+    SimTab& tab = tabs_[event.tab];
+    const auto message = nlohmann::json::parse(event.payload);
+    if (!message.contains("tree")) return;
+    tab.held.apply(message["tree"]);
+    ++result_.checks["wire-correct"];
+    if (tab.held.html() != event.expected_html) {
+      fail("wire-correct", "tab " + std::to_string(event.tab) +
+                               " rebuilt HTML that differs from the server's render");
+    }
+  }
+
+  // --- checks -----------------------------------------------------------------------------
+  void fail(const std::string& invariant, std::string detail) {
+    if (result_.failures.size() < 20)
+      result_.failures.push_back({invariant, std::move(detail), result_.events});
+  }
+
+  const BroadcastingState& state_of(int id) const {
+    return static_cast<const BroadcastingState&>(engine_->page_state(*tabs_[id].connection));
+  }
+
+  // A peer update that brings j new messages costs at most 64 bytes plus 1.1 times the encoded
+  // size of those j items, at any log length (once the list's structure was sent).
+  void check_diff_proportional(const std::string& frame, std::size_t before, std::size_t after) {
+    if (before == 0 || after < before) return;
+    std::size_t items_bytes = 0;
+    for (std::size_t i = before; i < after && i < model_.log().size(); ++i) {
+      const model::Message& m = model_.log()[i];
+      const nlohmann::json item = {{"0", std::to_string(m.id)},
+                                   {"1", text::html_escaped(m.user)},
+                                   {"2", text::html_escaped(m.text)}};
+      items_bytes += item.dump().size() + 1;
+    }
+    const std::size_t tree_bytes =
+        frame.rfind(",\"meta\":") - std::string_view("{\"tree\":").size();
+    ++result_.checks["diff-proportional"];
+    if (static_cast<double>(tree_bytes) > 64.0 + 1.1 * static_cast<double>(items_bytes)) {
+      fail("diff-proportional", "a peer update bringing " + std::to_string(after - before) +
+                                    " messages (" + std::to_string(items_bytes) + " bytes) took " +
+                                    std::to_string(tree_bytes) + " bytes");
+    }
+  }
+
+  // The engine's state of one tab against the model's prediction.
+  void check_tab_state(int id, const std::string& invariant) {
+    const BroadcastingState& state = state_of(id);
+    const model::Tab& predicted = model_.tab(id);
+    ++result_.checks[invariant];
+    ++result_.checks["log-prefix"];
+    if (state.username != predicted.username) {
+      fail("username-per-connection", "tab " + std::to_string(id) + " is '" + state.username +
+                                          "', the model says '" + predicted.username + "'");
+    }
+    if (state.messages != predicted.messages) {
+      fail(invariant, "tab " + std::to_string(id) + " shows " + std::to_string(state.messages) +
+                          " messages, the model says " + std::to_string(predicted.messages));
+    }
+    if (engine_->message_log().snapshot() != model_.log().size()) {
+      fail("log-prefix", "the server's log has " +
+                             std::to_string(engine_->message_log().snapshot()) +
+                             " messages, the model's " + std::to_string(model_.log().size()));
+    }
+  }
+
+  // Broadcasts wait exactly where the model says: never on the sender, never in another group.
+  void check_queues(bool after_send) {
+    for (std::size_t id = 0; id < tabs_.size(); ++id) {
+      const SimTab& tab = tabs_[id];
+      if (!tab.connected) continue;
+      const std::size_t waiting = tab.connection->dispatch_jobs_waiting();
+      const std::size_t predicted = model_.tab(static_cast<int>(id)).waiting;
+      const std::string invariant = after_send ? "sender-excluded" : "group-isolation";
+      ++result_.checks[invariant];
+      if (waiting != predicted) {
+        fail(invariant, "tab " + std::to_string(id) + " has " + std::to_string(waiting) +
+                            " broadcasts waiting, the model says " + std::to_string(predicted));
+      }
+    }
+  }
+
+  // Once everything drained: what every connected tab shows against the model.
+  void check_quiescence() {
+    static const std::regex message_html(
+        R"re(<p data-key="(\d+)"><strong>(.*?):</strong> (.*?)</p>)re");
+    for (std::size_t id = 0; id < tabs_.size(); ++id) {
+      const SimTab& tab = tabs_[id];
+      if (!tab.connected) continue;
+      const model::Tab& predicted = model_.tab(static_cast<int>(id));
+      const std::string html = tab.held.html();
+      std::size_t shown = 0;
+      bool prefix = true;
+      for (std::sregex_iterator it(html.begin(), html.end(), message_html), end; it != end;
+           ++it, ++shown) {
+        const auto& m = *it;
+        if (shown >= model_.log().size()) {
+          prefix = false;
+          break;
+        }
+        const model::Message& want = model_.log()[shown];
+        prefix = prefix && m[1] == std::to_string(want.id) &&
+                 m[2] == text::html_escaped(want.user) && m[3] == text::html_escaped(want.text);
+      }
+      ++result_.checks["log-prefix"];
+      if (!prefix || shown != predicted.messages) {
+        fail("log-prefix", "tab " + std::to_string(id) + " shows " + std::to_string(shown) +
+                               " messages that are not the model's first " +
+                               std::to_string(predicted.messages));
+      }
+      ++result_.checks["convergence"];
+      if (model_.stale(static_cast<int>(id))) {
+        ++result_.stale_tabs;  // the configuration's finding, predicted by the model
+      } else if (shown != model_.log().size()) {
+        fail("convergence", "tab " + std::to_string(id) + " shows " + std::to_string(shown) +
+                                " of " + std::to_string(model_.log().size()) +
+                                " messages after quiescence");
+      }
+      ++result_.checks["username-per-connection"];
+      const std::string banner =
+          predicted.username.empty()
+              ? std::string("name=\"username\"")
+              : "Posting as <strong>" + text::html_escaped(predicted.username) + "</strong>";
+      if (html.find(banner) == std::string::npos) {
+        fail("username-per-connection",
+             "tab " + std::to_string(id) + " does not show its name '" + predicted.username + "'");
+      }
+    }
+    const model::Counts& counts = model_.counts();
+    const Metrics& metrics = engine_->metrics();
+    ++result_.checks["sender-excluded"];
+    if (metrics.broadcasts_queued != counts.queued - counts_at_start_.queued ||
+        metrics.broadcasts_dropped != counts.dropped - counts_at_start_.dropped ||
+        metrics.broadcasts_coalesced != counts.coalesced - counts_at_start_.coalesced) {
+      fail("sender-excluded",
+           "the server queued, dropped or coalesced other broadcasts than the model");
+    }
+  }
+
+  const SimConfig config_;
+  model::Model model_;
+  Rng workload_;
+  Rng network_;
+  Rng engine_random_;
+  std::vector<std::string> cookies_;
+  std::unique_ptr<Engine> engine_;
+  model::Counts counts_at_start_;
+  std::vector<SimTab> tabs_;
+  std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  std::uint64_t now_us_ = 0;
+  std::uint64_t next_sequence_ = 0;
+  int steps_done_ = 0;
+  RunResult result_;
+};
+
+}  // namespace
+
+SimConfig config_for_seed(std::uint64_t seed) {
+  Rng swarm(seed, "swarm");
+  SimConfig c;
+  c.seed = seed;
+  c.group_mode = swarm.chance(0.5) ? model::GroupMode::cookie : model::GroupMode::global;
+  c.dispatch_policy =
+      swarm.chance(0.5) ? model::DispatchPolicy::drop : model::DispatchPolicy::coalesce;
+  c.dispatch_queue_max = swarm.chance(0.5) ? 16 : swarm.between(1, 4);
+  c.browsers = static_cast<int>(swarm.between(1, 4));
+  c.tabs_max = static_cast<int>(swarm.between(1, 8));
+  c.steps = static_cast<int>(swarm.between(50, 400));
+  auto weight = [&swarm](int on) { return swarm.chance(0.8) ? on : 0; };  // swarm: some ops off
+  c.weight_open = 1 + weight(2);
+  c.weight_join = 1 + weight(3);
+  c.weight_send = 1 + weight(6);
+  c.weight_close = weight(1);
+  c.weight_reconnect = weight(1);
+  c.weight_restart = swarm.chance(0.2) ? 1 : 0;
+  c.weight_http = weight(1);
+  c.latency_us_max = swarm.chance(0.5) ? 2'000 : 200'000;
+  c.think_us_mean = swarm.chance(0.5) ? 1'000 : 50'000;
+  c.dispatch_delay_us_max = swarm.chance(0.5) ? 100 : 50'000;
+  return c;
+}
+
+std::string SimConfig::describe() const {
+  std::ostringstream out;
+  out << "seed=" << seed
+      << " groups=" << (group_mode == model::GroupMode::cookie ? "cookie" : "global")
+      << " policy=" << (dispatch_policy == model::DispatchPolicy::drop ? "drop" : "coalesce")
+      << " queue=" << dispatch_queue_max << " browsers=" << browsers << " tabs_max=" << tabs_max
+      << " steps=" << steps
+      << " weights(open,join,send,close,reconnect,restart,http)=" << weight_open << ','
+      << weight_join << ',' << weight_send << ',' << weight_close << ',' << weight_reconnect << ','
+      << weight_restart << ',' << weight_http << " latency_us=" << latency_us_min << ".."
+      << latency_us_max << " think_us_mean=" << think_us_mean
+      << " dispatch_delay_us_max=" << dispatch_delay_us_max;
+  return out.str();
+}
+
+RunResult run_seed(const SimConfig& config) {
+  return Simulation(config).run();
+}
+
+}  // namespace lvt::sim

@@ -1,0 +1,66 @@
+// A deterministic discrete-event simulation of browsers, tabs and one server engine on a
+// virtual clock. Every random choice comes from streams of one seed and ties break by
+// insertion order, so a seed replays bit for bit (same trace hash).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "broadcast_model.hpp"
+
+namespace lvt::sim {
+
+// What a seed chose (swarm testing: each seed turns operations and faults on and off).
+struct SimConfig {
+  std::uint64_t seed = 0;
+  model::GroupMode group_mode = model::GroupMode::cookie;
+  model::DispatchPolicy dispatch_policy = model::DispatchPolicy::drop;
+  std::size_t dispatch_queue_max = 16;
+  int browsers = 2;
+  int tabs_max = 4;
+  int steps = 300;  // workload operations
+  // Relative weights of the operations; 0 turns one off.
+  int weight_open = 2, weight_join = 3, weight_send = 6, weight_close = 1, weight_reconnect = 1,
+      weight_restart = 0, weight_http = 0;
+  std::uint64_t latency_us_min = 100, latency_us_max = 20'000;
+  std::uint64_t think_us_mean = 30'000;
+  std::uint64_t dispatch_delay_us_max = 5'000;
+  // Past this many events the run did not quiesce (a broadcast storm): a convergence failure.
+  std::uint64_t events_max() const {
+    return 1000 + 400 * static_cast<std::uint64_t>(steps) * tabs_max;
+  }
+
+  std::string describe() const;
+};
+
+SimConfig config_for_seed(std::uint64_t seed);
+
+// The invariants of design.md this simulator checks, by name.
+inline const std::vector<std::string> invariant_names = {
+    "log-prefix",      "convergence",      "username-per-connection",
+    "group-isolation", "sender-excluded",  "mount-coherent",
+    "wire-correct",    "diff-proportional"};
+
+struct Failure {
+  std::string invariant;
+  std::string detail;
+  std::uint64_t event = 0;  // index of the event after which it was seen
+};
+
+struct RunResult {
+  SimConfig config;
+  std::uint64_t trace_hash = 0;
+  std::uint64_t events = 0;
+  std::uint64_t tab_events = 0;  // joins, sends, frame deliveries, drops, reconnects
+  std::uint64_t virtual_us = 0;
+  std::vector<Failure> failures;
+  std::map<std::string, std::uint64_t> checks;    // invariant -> times checked
+  std::map<std::string, std::uint64_t> coverage;  // operation or fault -> times hit
+  int stale_tabs = 0;  // left behind by the configuration (the model predicted it)
+};
+
+RunResult run_seed(const SimConfig& config);
+
+}  // namespace lvt::sim

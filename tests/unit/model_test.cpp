@@ -1,0 +1,78 @@
+// The model's own semantics, including the surprising ones it states on purpose.
+#include <gtest/gtest.h>
+
+#include "broadcast_model.hpp"
+
+namespace lvt::model {
+namespace {
+
+TEST(Model, ABroadcastReachesTheOtherTabsOfTheGroupOnly) {
+  Model m({GroupMode::cookie, DispatchPolicy::drop, 16});
+  m.open(1, 0);
+  m.open(2, 0);
+  m.open(3, 1);
+  m.join(1, " Alice ");
+  EXPECT_EQ(m.tab(1).username, "Alice");
+  EXPECT_TRUE(m.send(1, "hi"));
+  EXPECT_EQ(m.tab(1).waiting, 0u);  // never the sender
+  EXPECT_EQ(m.tab(2).waiting, 1u);
+  EXPECT_EQ(m.tab(3).waiting, 0u);  // another browser
+  m.deliver(2);
+  EXPECT_EQ(m.tab(2).messages, 1u);
+}
+
+TEST(Model, ATabInAnotherGroupStaysStaleUntilItsNextMount) {
+  Model m({GroupMode::cookie, DispatchPolicy::coalesce, 16});
+  m.open(1, 0);
+  m.open(2, 1);
+  m.join(1, "Alice");
+  m.send(1, "hi");
+  EXPECT_TRUE(m.stale(2));
+  m.close(2);
+  m.open(2, 1);
+  EXPECT_FALSE(m.stale(2));
+  EXPECT_EQ(m.tab(2).messages, 1u);
+}
+
+TEST(Model, DropLosesBroadcastsButTheWaitingOnesHeal) {
+  Model m({GroupMode::global, DispatchPolicy::drop, 2});
+  m.open(1, 0);
+  m.open(2, 1);
+  m.join(1, "A");
+  for (int i = 0; i < 5; ++i) m.send(1, "m");
+  EXPECT_EQ(m.tab(2).waiting, 2u);
+  EXPECT_EQ(m.counts().dropped, 3u);
+  m.deliver(2);
+  EXPECT_EQ(m.tab(2).messages, 5u);
+}
+
+TEST(Model, CoalesceKeepsOneWaitingRefresh) {
+  Model m({GroupMode::global, DispatchPolicy::coalesce, 16});
+  m.open(1, 0);
+  m.open(2, 0);
+  m.join(1, "A");
+  for (int i = 0; i < 5; ++i) m.send(1, "m");
+  EXPECT_EQ(m.tab(2).waiting, 1u);
+  EXPECT_EQ(m.counts().coalesced, 4u);
+}
+
+TEST(Model, InputRulesMatchThePage) {
+  Model m({});
+  m.open(1, 0);
+  EXPECT_FALSE(m.send(1, "before joining"));
+  m.join(1, "   ");
+  EXPECT_EQ(m.tab(1).username, "");
+  m.join(1, std::string(65, 'x'));
+  EXPECT_EQ(m.tab(1).username, "");
+  m.join(1, "A");
+  EXPECT_FALSE(m.send(1, "  \t"));
+  EXPECT_FALSE(m.send(1, std::string(2001, 'x')));
+  EXPECT_TRUE(m.send(1, " x "));
+  EXPECT_EQ(m.log().back().text, "x");
+  m.restart();
+  EXPECT_TRUE(m.log().empty());
+  EXPECT_FALSE(m.tab(1).connected);
+}
+
+}  // namespace
+}  // namespace lvt::model
