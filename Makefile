@@ -22,8 +22,11 @@ configure-%: deps
 build: configure-default
 	cmake --build build/default -j$(JOBS)
 
-# Until the verification harness exists, the main job is the reference server.
-run: serve
+# The main job: the default verification campaign (swarm seeds over both group modes and both
+# dispatch policies), its summary and where the results are.
+CHECK_FLAGS ?= --seeds 3000
+run: build
+	build/default/cli/lvtlab check $(CHECK_FLAGS)
 
 serve: build
 	build/default/cli/lvtlab serve --listen $(LISTEN) $(SERVE_FLAGS)

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 
 #include "commands.hpp"
 #include "planted.hpp"
+#include "shrink.hpp"
 #include "simulation.hpp"
 
 namespace lvt::cli {
@@ -27,7 +29,34 @@ struct CheckFlags {
   bool double_run = false;
   std::string results = "build/check-results.json";
   std::string plant;  // a planted bug's name, or "list"
+  double time_budget_s = 60;
+  int steps = 0;  // 0: each seed chooses
+  std::string failures_dir = "build/failures";
 };
+
+// Shrinks the first failing seed and writes its minimal scenario for `lvtlab replay`.
+void shrink_and_save(const sim::RunResult& failing, const CheckFlags& flags) {
+  const sim::Failure& first = failing.failures.front();
+  std::printf("shrinking seed %llu (%s), budget %.0f s...\n",
+              static_cast<unsigned long long>(failing.config.seed), first.invariant.c_str(),
+              flags.time_budget_s);
+  std::fflush(stdout);
+  const sim::Scenario scenario = sim::scenario_for(failing.config);
+  const sim::ShrinkResult shrunk =
+      sim::shrink(scenario, first.invariant,
+                  std::chrono::milliseconds(static_cast<std::int64_t>(flags.time_budget_s * 1000)));
+  nlohmann::json out = sim::scenario_to_json(shrunk.scenario);
+  out["failure"] = {{"invariant", shrunk.failure.invariant}, {"detail", shrunk.failure.detail}};
+  if (!flags.plant.empty()) out["plant"] = flags.plant;  // replay switches it on again
+  std::filesystem::create_directories(flags.failures_dir);
+  const std::string path =
+      flags.failures_dir + "/seed-" + std::to_string(failing.config.seed) + ".json";
+  std::ofstream(path) << out.dump(2) << '\n';
+  std::printf("shrunk %zu steps to %zu in %d runs (%.1f s%s): %s\n  replay: lvtlab replay %s\n",
+              scenario.steps.size(), shrunk.scenario.steps.size(), shrunk.runs, shrunk.seconds,
+              shrunk.budget_ran_out ? ", budget ran out" : "", shrunk.failure.detail.c_str(),
+              path.c_str());
+}
 
 struct InvariantTally {
   std::uint64_t checked = 0, failed_seeds = 0;
@@ -63,7 +92,8 @@ int run_check(const CheckFlags& flags) {
   const auto started = std::chrono::steady_clock::now();
   auto work = [&] {
     for (std::size_t i = next++; i < seeds.size(); i = next++) {
-      const sim::SimConfig config = sim::config_for_seed(seeds[i]);
+      sim::SimConfig config = sim::config_for_seed(seeds[i]);
+      if (flags.steps > 0) config.steps = flags.steps;
       results[i] = sim::run_seed(config);
       if (flags.double_run)
         replay_differs[i] = sim::run_seed(config).trace_hash != results[i].trace_hash;
@@ -173,6 +203,12 @@ int run_check(const CheckFlags& flags) {
   } else {
     std::fprintf(stderr, "lvtlab check: cannot write %s\n", flags.results.c_str());
   }
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].failures.empty()) {
+      shrink_and_save(results[i], flags);
+      break;
+    }
+  }
   const bool safety_held = failing.load() == 0;
   std::printf("%s\n", safety_held ? "safety held" : "FAILED: replay a failing seed with --seed S");
   return safety_held ? 0 : 1;
@@ -198,10 +234,70 @@ std::function<int()> add_check_command(CLI::App& app) {
                   "Run every seed twice; fail on any difference");
   check->add_option("--results", flags->results, "Where to write the JSON results")
       ->capture_default_str();
+  check->add_option("--steps", flags->steps, "Workload steps per seed (default: each seed chooses)")
+      ->check(CLI::Range(1, 10'000'000));
+  check
+      ->add_option("--time-budget", flags->time_budget_s,
+                   "Seconds to spend shrinking the first failing seed")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  check->add_option("--failures-dir", flags->failures_dir, "Where shrunk failures are written")
+      ->capture_default_str();
   check->add_option("--plant", flags->plant,
                     "Switch on a deliberately wrong engine behaviour, which the run must catch; "
                     "'list' names them");
   return [flags] { return run_check(*flags); };
+}
+
+}  // namespace lvt::cli
+
+namespace lvt::cli {
+
+std::function<int()> add_replay_command(CLI::App& app) {
+  auto file = std::make_shared<std::string>();
+  CLI::App* replay = app.add_subcommand(
+      "replay",
+      "Run one scenario from JSON (a shrunk failure, or one written by hand) and say "
+      "which invariants failed. Exits 1 when one did.");
+  replay->add_option("file", *file, "The scenario's JSON file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  return [file] {
+    sim::Scenario scenario;
+    try {
+      std::ifstream in(*file);
+      const nlohmann::json json = nlohmann::json::parse(in);
+      scenario = sim::scenario_from_json(json);
+      if (json.contains("plant")) {
+        const auto bug = planted_bug_named(json["plant"].get<std::string>());
+        if (!bug) throw std::invalid_argument("unknown planted bug " + json["plant"].dump());
+        active_planted_bug = *bug;
+        std::printf("planted bug: %s\n", json["plant"].get<std::string>().c_str());
+      }
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "lvtlab replay: %s is not a scenario: %s\n", file->c_str(),
+                   error.what());
+      return 2;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const sim::RunResult result = sim::run_scenario(scenario);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("%s\n%zu steps, %llu events, trace hash %016llx, %.3f s\n",
+                scenario.config.describe().c_str(), scenario.steps.size(),
+                static_cast<unsigned long long>(result.events),
+                static_cast<unsigned long long>(result.trace_hash), seconds);
+    for (const auto& f : result.failures) {
+      std::printf("FAILED %s after event %llu: %s\n", f.invariant.c_str(),
+                  static_cast<unsigned long long>(f.event), f.detail.c_str());
+    }
+    if (result.stale_tabs > 0) {
+      std::printf("%d tab(s) left stale, as the model predicts for this configuration\n",
+                  result.stale_tabs);
+    }
+    if (result.failures.empty()) std::printf("every invariant held\n");
+    return result.failures.empty() ? 0 : 1;
+  };
 }
 
 }  // namespace lvt::cli

@@ -11,5 +11,7 @@ namespace lvt::cli {
 std::function<int()> add_serve_command(CLI::App& app);
 // Adds `check` (the simulator's verification campaign).
 std::function<int()> add_check_command(CLI::App& app);
+// Adds `replay` (one scenario from JSON).
+std::function<int()> add_replay_command(CLI::App& app);
 
 }  // namespace lvt::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::function<int()>> runs;
   runs["serve"] = lvt::cli::add_serve_command(app);
   runs["check"] = lvt::cli::add_check_command(app);
+  runs["replay"] = lvt::cli::add_replay_command(app);
   CLI11_PARSE(app, argc, argv);
   for (const auto* sub : app.get_subcommands()) return runs.at(sub->get_name())();
   return 2;

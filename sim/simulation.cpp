@@ -79,15 +79,16 @@ std::string pick_name(Rng& rng) {
 
 class Simulation {
  public:
-  explicit Simulation(const SimConfig& config)
-      : config_(config),
-        model_({config.group_mode, config.dispatch_policy, config.dispatch_queue_max}),
-        workload_(config.seed, "workload"),
-        network_(config.seed, "network"),
-        engine_random_(config.seed, "engine") {
-    result_.config = config;
-    Rng cookies(config.seed, "browsers");
-    for (int b = 0; b < config.browsers; ++b) {
+  explicit Simulation(const Scenario& scenario)
+      : config_(scenario.config),
+        steps_(scenario.steps),
+        model_({scenario.config.group_mode, scenario.config.dispatch_policy,
+                scenario.config.dispatch_queue_max}),
+        network_(config_.seed, "network"),
+        engine_random_(config_.seed, "engine") {
+    result_.config = config_;
+    Rng cookies(config_.seed, "browsers");
+    for (int b = 0; b < config_.browsers; ++b) {
       cookies_.push_back(std::string(session_cookie_name) + "=" +
                          new_session_id([&cookies](unsigned char* bytes, std::size_t n) {
                            for (std::size_t i = 0; i < n; ++i)
@@ -185,48 +186,39 @@ class Simulation {
 
   // --- the workload -----------------------------------------------------------------------
   void on_workload() {
-    if (steps_done_++ >= config_.steps) return;  // stop: let everything drain
-    const int weights[] = {config_.weight_open,  config_.weight_join,      config_.weight_send,
-                           config_.weight_close, config_.weight_reconnect, config_.weight_restart,
-                           config_.weight_http};
-    int total = 0;
-    for (int w : weights) total += w;
-    int roll = static_cast<int>(workload_.below(static_cast<std::uint64_t>(total)));
-    int op = 0;
-    while (roll >= weights[op]) roll -= weights[op++];
-    const int tab = tabs_.empty() ? -1 : static_cast<int>(workload_.below(tabs_.size()));
-    switch (op) {
-      case 0:
-        open_new_tab();
+    if (steps_done_ >= steps_.size()) return;  // stop: let everything drain
+    const Step& step = steps_[steps_done_++];
+    const bool open = step.tab >= 0 && step.tab < static_cast<int>(tabs_.size());
+    switch (step.op) {
+      case Step::Op::open:
+        open_new_tab(step.browser);
         break;
-      case 1:
-        if (tab >= 0) client_send(tab, "join", {{"username", pick_name(workload_)}});
+      case Step::Op::join:
+        if (open) client_send(step.tab, "join", {{"username", step.text}});
         break;
-      case 2:
-        if (tab >= 0) client_send(tab, "send", {{"text", pick_text(workload_)}});
+      case Step::Op::send:
+        if (open) client_send(step.tab, "send", {{"text", step.text}});
         break;
-      case 3:
-        if (tab >= 0) drop(tab);
+      case Step::Op::close:
+        if (open) drop(step.tab);
         break;
-      case 4:
-        if (tab >= 0) reconnect(tab);
+      case Step::Op::reconnect:
+        if (open) reconnect(step.tab);
         break;
-      case 5:
+      case Step::Op::restart:
         restart();
         break;
-      case 6:
-        if (tab >= 0) http_send(tab, pick_name(workload_), pick_text(workload_));
+      case Step::Op::http:
+        if (open) http_send(step.tab, step.name, step.text);
         break;
     }
-    const auto think = workload_.below(2 * config_.think_us_mean + 1);
-    schedule(now_us_ + think, EventKind::workload);
+    schedule(now_us_ + step.think_us, EventKind::workload);
   }
 
-  void open_new_tab() {
+  void open_new_tab(int browser) {
     if (static_cast<int>(tabs_.size()) >= config_.tabs_max) return;
     tabs_.emplace_back();
-    tabs_.back().browser =
-        static_cast<int>(workload_.below(static_cast<std::uint64_t>(config_.browsers)));
+    tabs_.back().browser = browser % config_.browsers;
     ++result_.coverage["open"];
     connect(static_cast<int>(tabs_.size()) - 1);
   }
@@ -305,7 +297,7 @@ class Simulation {
     if (action == "join") model_.join(event.tab, message["data"]["username"].get<std::string>());
     if (action == "send") model_.send(event.tab, message["data"]["text"].get<std::string>());
     check_tab_state(event.tab, "username-per-connection");
-    check_queues(action == "send");
+    check_queues(event.tab, tab.browser);
     for (std::string& frame : effects.frames) deliver_to_client(event.tab, std::move(frame));
     wake(effects.wake);
   }
@@ -324,7 +316,7 @@ class Simulation {
                      nlohmann::json{{"action", "send"}, {"data", {{"text", text}}}}.dump()};
     HttpResponse response = engine_->handle_http(post);
     model_.send_http(tabs_[event.tab].browser, name, text);
-    check_queues(true);
+    check_queues(-1, tabs_[event.tab].browser);
     wake(response.wake);
   }
 
@@ -355,7 +347,7 @@ class Simulation {
     }
     ++result_.coverage["deliver"];
     check_tab_state(event.tab, "convergence");
-    check_queues(false);
+    check_queues(event.tab, -1);
     for (std::string& frame : effects.frames) deliver_to_client(event.tab, std::move(frame));
     if (tab.connection->dispatch_jobs_waiting() > 0) {
       tab.dispatch_scheduled = true;
@@ -368,8 +360,11 @@ class Simulation {
     SimTab& tab = tabs_[id];
     const std::uint64_t at = std::max(now_us_ + latency(), tab.to_client_free_us);
     tab.to_client_free_us = at;
+    // Rendering the whole page costs O(log): check every frame while the log is short, then
+    // one frame in 32; quiescence checks every tab whatever the length.
+    const bool check = model_.log().size() <= 256 || frames_made_++ % 32 == 0;
     schedule(at, EventKind::to_client, id, tab.generation, std::move(frame),
-             engine_->render_html(*tab.connection));
+             check ? engine_->render_html(*tab.connection) : std::string());
   }
 
   // --- the client side --------------------------------------------------------------------
@@ -380,6 +375,7 @@ class Simulation {
     const auto message = nlohmann::json::parse(event.payload);
     if (!message.contains("tree")) return;
     tab.held.apply(message["tree"]);
+    if (event.expected_html.empty()) return;  // not sampled
     ++result_.checks["wire-correct"];
     if (tab.held.html() != event.expected_html) {
       fail("wire-correct", "tab " + std::to_string(event.tab) +
@@ -441,13 +437,22 @@ class Simulation {
   }
 
   // Broadcasts wait exactly where the model says: never on the sender, never in another group.
-  void check_queues(bool after_send) {
+  // Broadcasts wait exactly where the model says. A mismatch on the sender breaks
+  // sender-excluded, one in another group group-isolation, one elsewhere in the group means a
+  // broadcast was lost or doubled (convergence). `sender` is -1 for an HTTP action.
+  void check_queues(int sender, int sender_browser) {
     for (std::size_t id = 0; id < tabs_.size(); ++id) {
       const SimTab& tab = tabs_[id];
       if (!tab.connected) continue;
       const std::size_t waiting = tab.connection->dispatch_jobs_waiting();
       const std::size_t predicted = model_.tab(static_cast<int>(id)).waiting;
-      const std::string invariant = after_send ? "sender-excluded" : "group-isolation";
+      std::string invariant = "convergence";
+      if (static_cast<int>(id) == sender) {
+        invariant = "sender-excluded";
+      } else if (sender_browser >= 0 &&
+                 model_.group_of(tab.browser) != model_.group_of(sender_browser)) {
+        invariant = "group-isolation";
+      }
       ++result_.checks[invariant];
       if (waiting != predicted) {
         fail(invariant, "tab " + std::to_string(id) + " has " + std::to_string(waiting) +
@@ -514,8 +519,8 @@ class Simulation {
   }
 
   const SimConfig config_;
+  const std::vector<Step>& steps_;
   model::Model model_;
-  Rng workload_;
   Rng network_;
   Rng engine_random_;
   std::vector<std::string> cookies_;
@@ -525,7 +530,8 @@ class Simulation {
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   std::uint64_t now_us_ = 0;
   std::uint64_t next_sequence_ = 0;
-  int steps_done_ = 0;
+  std::size_t steps_done_ = 0;
+  std::uint64_t frames_made_ = 0;
   RunResult result_;
 };
 
@@ -571,8 +577,45 @@ std::string SimConfig::describe() const {
   return out.str();
 }
 
+Scenario scenario_for_seed(std::uint64_t seed) {
+  return scenario_for(config_for_seed(seed));
+}
+
+Scenario scenario_for(const SimConfig& config) {
+  Scenario scenario{config, {}};
+  const SimConfig& c = scenario.config;
+  Rng workload(c.seed, "workload");
+  const int weights[] = {c.weight_open,      c.weight_join,    c.weight_send, c.weight_close,
+                         c.weight_reconnect, c.weight_restart, c.weight_http};
+  int total = 0;
+  for (int w : weights) total += w;
+  int opened = 0;
+  for (int i = 0; i < c.steps; ++i) {
+    int roll = static_cast<int>(workload.below(static_cast<std::uint64_t>(total)));
+    int op = 0;
+    while (roll >= weights[op]) roll -= weights[op++];
+    Step step;
+    step.op = static_cast<Step::Op>(op);
+    if (step.op == Step::Op::open) {
+      step.browser = static_cast<int>(workload.below(static_cast<std::uint64_t>(c.browsers)));
+      opened = std::min(opened + 1, c.tabs_max);
+    } else {
+      step.tab = static_cast<int>(workload.below(static_cast<std::uint64_t>(std::max(opened, 1))));
+      step.text = step.op == Step::Op::join ? pick_name(workload) : pick_text(workload);
+      if (step.op == Step::Op::http) step.name = pick_name(workload);
+    }
+    step.think_us = workload.below(2 * c.think_us_mean + 1);
+    scenario.steps.push_back(std::move(step));
+  }
+  return scenario;
+}
+
+RunResult run_scenario(const Scenario& scenario) {
+  return Simulation(scenario).run();
+}
+
 RunResult run_seed(const SimConfig& config) {
-  return Simulation(config).run();
+  return run_scenario(scenario_for(config));
 }
 
 }  // namespace lvt::sim

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "broadcast_model.hpp"
 
 namespace lvt::sim {
@@ -37,6 +39,29 @@ struct SimConfig {
 
 SimConfig config_for_seed(std::uint64_t seed);
 
+// One thing the workload does. Tabs are numbered in the order they opened; a step naming a tab
+// that is not open (yet) does nothing, so any subsequence of steps is a valid scenario.
+struct Step {
+  enum class Op { open, join, send, close, reconnect, restart, http };
+  Op op = Op::open;
+  int tab = 0;                 // join, send, close, reconnect, http
+  int browser = 0;             // open
+  std::string text;            // join: the name; send: the text; http: the text
+  std::string name;            // http: the name in the page URL
+  std::uint64_t think_us = 0;  // pause before the next step
+};
+
+// A run: what the seed chose and the steps. Shrinking removes steps; replay runs one from JSON.
+struct Scenario {
+  SimConfig config;
+  std::vector<Step> steps;
+};
+
+Scenario scenario_for_seed(std::uint64_t seed);
+Scenario scenario_for(const SimConfig& config);  // the steps the config's seed generates
+nlohmann::json scenario_to_json(const Scenario& scenario);
+Scenario scenario_from_json(const nlohmann::json& json);  // throws std::exception on bad input
+
 // The invariants of design.md this simulator checks, by name.
 inline const std::vector<std::string> invariant_names = {
     "log-prefix",      "convergence",      "username-per-connection",
@@ -61,6 +86,7 @@ struct RunResult {
   int stale_tabs = 0;  // left behind by the configuration (the model predicted it)
 };
 
-RunResult run_seed(const SimConfig& config);
+RunResult run_scenario(const Scenario& scenario);
+RunResult run_seed(const SimConfig& config);  // the seed's generated scenario
 
 }  // namespace lvt::sim

@@ -48,7 +48,8 @@ std::string item_key(const json& item, const std::string& id_key) {
   return item[id_key].get<std::string>();
 }
 
-json merge(const json& existing, const json& update);
+// Merges `update` into `existing` in place: the client builds a new object, with the same result.
+void merge_into(json& existing, const json& update);
 
 void apply_ops(json& range, const json& ops) {
   json& items = range["d"];
@@ -71,7 +72,7 @@ void apply_ops(json& range, const json& ops) {
       if (const long at = find(op[1]); at >= 0) items.erase(items.begin() + at);
     } else if (kind == "u") {
       if (const long at = find(op[1]); at >= 0 && op.size() > 2 && !op[2].is_null()) {
-        items[static_cast<std::size_t>(at)] = merge(items[static_cast<std::size_t>(at)], op[2]);
+        merge_into(items[static_cast<std::size_t>(at)], op[2]);
       }
     } else if (kind == "a" || kind == "p") {
       if (op.size() > 2 && !op[2].is_null() && !(op[2].is_boolean() && !op[2])) range["s"] = op[2];
@@ -97,20 +98,21 @@ void apply_ops(json& range, const json& ops) {
   }
 }
 
-json merge(const json& existing, const json& update) {
-  if (!update.is_object() || !existing.is_object()) return update;
-  if (should_full_replace(existing, update)) return update;
-  json merged = existing;
+void merge_into(json& existing, const json& update) {
+  if (!update.is_object() || !existing.is_object() || should_full_replace(existing, update)) {
+    existing = update;
+    return;
+  }
   for (const auto& [key, value] : update.items()) {
-    if (is_ops(value) && merged.contains(key) && is_range(merged[key])) {
-      apply_ops(merged[key], value);
-    } else if (value.is_object() && merged.contains(key) && merged[key].is_object()) {
-      merged[key] = merge(merged[key], value);
+    const auto found = existing.find(key);
+    if (found != existing.end() && is_ops(value) && is_range(*found)) {
+      apply_ops(*found, value);
+    } else if (found != existing.end() && value.is_object() && found->is_object()) {
+      merge_into(*found, value);
     } else {
-      merged[key] = value;
+      existing[key] = value;
     }
   }
-  return merged;
 }
 
 void render_value(std::string& out, const json& value);
@@ -171,7 +173,7 @@ void TreeApplier::apply(const json& update) {
         tree_[key] = value;
       }
     } else if (value.is_object()) {
-      tree_[key] = tree_.contains(key) ? merge(tree_[key], value) : value;
+      merge_into(tree_[key], value);  // a missing key starts as null, which takes the value
     } else {
       tree_[key] = value;
     }

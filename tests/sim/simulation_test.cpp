@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
 
 #include "planted.hpp"
+#include "shrink.hpp"
 #include "simulation.hpp"
 
 namespace lvt::sim {
@@ -77,6 +79,43 @@ TEST(PlantedBugs, EachIsCaughtWithinAThousandSeeds) {
   }
   std::sort(seeds_to_catch.begin(), seeds_to_catch.end());
   EXPECT_LE(seeds_to_catch[seeds_to_catch.size() / 2], 50) << "median seeds to catch";
+}
+
+}  // namespace
+}  // namespace lvt::sim
+
+namespace lvt::sim {
+namespace {
+
+TEST(Scenario, JsonRoundTripsAndAHandWrittenOneRuns) {
+  const Scenario generated = scenario_for_seed(7);
+  const Scenario again = scenario_from_json(scenario_to_json(generated));
+  EXPECT_EQ(scenario_to_json(again), scenario_to_json(generated));
+  EXPECT_EQ(run_scenario(again).trace_hash, run_scenario(generated).trace_hash);
+
+  std::ifstream in(LVT_SCENARIOS_DIR "/late-tab-in-another-group.json");
+  const RunResult result = run_scenario(scenario_from_json(nlohmann::json::parse(in)));
+  EXPECT_TRUE(result.failures.empty());
+  // Tab 1 (browser 1, open before the send) is stale; tab 2 opened after it and shows it.
+  EXPECT_EQ(result.stale_tabs, 1);
+  EXPECT_THROW(scenario_from_json(nlohmann::json::parse(R"({"config":{},"steps":[{"op":"fly"}]})")),
+               std::exception);
+}
+
+TEST(Shrink, ATenThousandStepFailureShrinksToAFewSteps) {
+  active_planted_bug = PlantedBug::dropped_never_healed;
+  SimConfig config = config_for_seed(54);
+  config.steps = 10'000;
+  const Scenario failing = scenario_for(config);
+  const RunResult result = run_scenario(failing);
+  ASSERT_FALSE(result.failures.empty());
+  const ShrinkResult shrunk =
+      shrink(failing, result.failures.front().invariant, std::chrono::seconds(60));
+  EXPECT_LE(shrunk.scenario.steps.size(), 20u);
+  EXPECT_EQ(shrunk.failure.invariant, result.failures.front().invariant);
+  EXPECT_FALSE(run_scenario(shrunk.scenario).failures.empty());  // the minimal trace replays
+  active_planted_bug = PlantedBug::none;
+  EXPECT_TRUE(run_scenario(shrunk.scenario).failures.empty());  // and the clean engine passes it
 }
 
 }  // namespace

@@ -1,0 +1,89 @@
+// Scenarios as JSON: what `lvtlab check` writes for a shrunk failure and `lvtlab replay` runs,
+// and the format of hand-written scenarios.
+#include <stdexcept>
+
+#include "simulation.hpp"
+
+namespace lvt::sim {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* op_names[] = {"open",      "join",    "send", "close",
+                                    "reconnect", "restart", "http"};
+
+Step::Op op_named(const std::string& name) {
+  for (int i = 0; i < 7; ++i) {
+    if (name == op_names[i]) return static_cast<Step::Op>(i);
+  }
+  throw std::invalid_argument("unknown step op '" + name + "'");
+}
+
+}  // namespace
+
+json scenario_to_json(const Scenario& scenario) {
+  const SimConfig& c = scenario.config;
+  json config = {
+      {"seed", c.seed},
+      {"group_mode", c.group_mode == model::GroupMode::cookie ? "cookie" : "global"},
+      {"dispatch_policy", c.dispatch_policy == model::DispatchPolicy::drop ? "drop" : "coalesce"},
+      {"dispatch_queue_max", c.dispatch_queue_max},
+      {"browsers", c.browsers},
+      {"tabs_max", c.tabs_max},
+      {"latency_us_min", c.latency_us_min},
+      {"latency_us_max", c.latency_us_max},
+      {"dispatch_delay_us_max", c.dispatch_delay_us_max}};
+  json steps = json::array();
+  for (const Step& step : scenario.steps) {
+    json s = {{"op", op_names[static_cast<int>(step.op)]}, {"think_us", step.think_us}};
+    if (step.op == Step::Op::open) {
+      s["browser"] = step.browser;
+    } else if (step.op != Step::Op::restart) {
+      s["tab"] = step.tab;
+    }
+    if (!step.text.empty()) s["text"] = step.text;
+    if (!step.name.empty()) s["name"] = step.name;
+    steps.push_back(std::move(s));
+  }
+  return {{"config", std::move(config)}, {"steps", std::move(steps)}};
+}
+
+Scenario scenario_from_json(const json& in) {
+  Scenario scenario;
+  SimConfig& c = scenario.config;
+  const json& config = in.at("config");
+  c.seed = config.value("seed", std::uint64_t{0});
+  c.group_mode = config.value("group_mode", std::string("cookie")) == "global"
+                     ? model::GroupMode::global
+                     : model::GroupMode::cookie;
+  c.dispatch_policy = config.value("dispatch_policy", std::string("drop")) == "coalesce"
+                          ? model::DispatchPolicy::coalesce
+                          : model::DispatchPolicy::drop;
+  c.dispatch_queue_max = config.value("dispatch_queue_max", std::size_t{16});
+  c.browsers = config.value("browsers", 2);
+  c.tabs_max = config.value("tabs_max", 4);
+  c.latency_us_min = config.value("latency_us_min", std::uint64_t{100});
+  c.latency_us_max = config.value("latency_us_max", std::uint64_t{20'000});
+  c.dispatch_delay_us_max = config.value("dispatch_delay_us_max", std::uint64_t{5'000});
+  if (c.browsers < 1 || c.browsers > 1000 || c.tabs_max < 1 || c.tabs_max > 100'000 ||
+      c.dispatch_queue_max < 1 || c.latency_us_min > c.latency_us_max) {
+    throw std::invalid_argument("config out of range");
+  }
+  for (const json& s : in.at("steps")) {
+    Step step;
+    step.op = op_named(s.at("op").get<std::string>());
+    step.tab = s.value("tab", 0);
+    step.browser = s.value("browser", 0);
+    step.text = s.value("text", std::string());
+    step.name = s.value("name", std::string());
+    step.think_us = s.value("think_us", std::uint64_t{1000});
+    scenario.steps.push_back(std::move(step));
+  }
+  c.steps = static_cast<int>(scenario.steps.size());
+  // The steps are explicit: nothing is generated from weights.
+  c.weight_open = c.weight_join = c.weight_send = c.weight_close = c.weight_reconnect = 0;
+  c.think_us_mean = 0;
+  return scenario;
+}
+
+}  // namespace lvt::sim
