@@ -6,7 +6,7 @@ SERVE_FLAGS ?=
 # CI turns warnings into errors.
 WERROR ?= $(if $(CI),ON,OFF)
 # What the sanitizer lanes build and run.
-SANITIZED_TARGETS := lvt_unit_tests lvt_stress_test lvt_sim_tests
+SANITIZED_TARGETS := lvt_unit_tests lvt_stress_test lvt_sim_tests lvt_properties
 
 .PHONY: all deps build run serve test test-default test-tsan test-asan bench format clean
 
@@ -41,12 +41,12 @@ test-default: build
 test-tsan: configure-tsan
 	cmake --build build/tsan -j$(JOBS) --target $(SANITIZED_TARGETS)
 	cd build/tsan && TSAN_OPTIONS='halt_on_error=1 second_deadlock_stack=1' \
-	  ctest --output-on-failure -L 'unit|stress|sim'
+	  ctest --output-on-failure -L 'unit|stress|sim|properties'
 
 test-asan: configure-asan
 	cmake --build build/asan -j$(JOBS) --target $(SANITIZED_TARGETS)
 	cd build/asan && ASAN_OPTIONS='halt_on_error=1' UBSAN_OPTIONS='print_stacktrace=1' \
-	  ctest --output-on-failure -L 'unit|stress|sim'
+	  ctest --output-on-failure -L 'unit|stress|sim|properties'
 
 bench: build
 	build/default/benchmarks/lvt_benchmarks
