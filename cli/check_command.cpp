@@ -166,14 +166,14 @@ int run_check(const CheckFlags& flags) {
                 t.first_failing_seed < 0 ? "-" : std::to_string(t.first_failing_seed).c_str());
   }
   std::printf("coverage:");
-  for (const char* op :
-       {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart"}) {
+  for (const char* op : {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart",
+                         "increment", "saveNotes"}) {
     std::printf(" %s=%llu", op, static_cast<unsigned long long>(coverage[op]));
   }
   std::printf("\nnever hit:");
   bool all_hit = true;
-  for (const char* op :
-       {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart"}) {
+  for (const char* op : {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart",
+                         "increment", "saveNotes"}) {
     if (coverage[op] == 0) {
       std::printf(" %s", op);
       all_hit = false;

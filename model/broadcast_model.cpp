@@ -19,10 +19,31 @@ std::size_t utf8_chars(std::string_view text) {
   return count;
 }
 
-void Model::open(TabId id, BrowserId browser) {
+void Model::open(TabId id, BrowserId browser, Page page) {
   Tab& tab = tabs_[id];
   assert(!tab.connected);
-  tab = Tab{browser, true, "", log_.size(), 0};
+  tab = Tab{browser, page, true, "", log_.size(), 0, persisted(browser)};
+}
+
+Persisted Model::persisted(BrowserId browser) const {
+  const auto found = persisted_by_group_.find(group_of(browser));
+  return found == persisted_by_group_.end() ? Persisted{} : found->second;
+}
+
+void Model::increment(TabId id) {
+  Tab& tab = tabs_.at(id);
+  if (!tab.connected || tab.page != Page::reconnection) return;
+  ++tab.fields.counter;
+  persisted_by_group_[group_of(tab.browser)] = tab.fields;
+}
+
+void Model::save_notes(TabId id, std::string_view notes) {
+  Tab& tab = tabs_.at(id);
+  if (!tab.connected || tab.page != Page::reconnection || utf8_chars(notes) > notes_chars_max) {
+    return;
+  }
+  tab.fields.notes = notes;  // verbatim
+  persisted_by_group_[group_of(tab.browser)] = tab.fields;
 }
 
 void Model::close(TabId id) {
@@ -34,14 +55,16 @@ void Model::close(TabId id) {
 void Model::join(TabId id, std::string_view name) {
   Tab& tab = tabs_.at(id);
   const std::string_view clean = trimmed(name);
-  if (tab.connected && !clean.empty() && utf8_chars(clean) <= username_chars_max) {
+  if (tab.connected && tab.page == Page::broadcasting && !clean.empty() &&
+      utf8_chars(clean) <= username_chars_max) {
     tab.username = clean;
   }
 }
 
 bool Model::send(TabId id, std::string_view text) {
   Tab& sender = tabs_.at(id);
-  if (!sender.connected || !append_and_broadcast(sender.username, text, sender.browser, id)) {
+  if (!sender.connected || sender.page != Page::broadcasting ||
+      !append_and_broadcast(sender.username, text, sender.browser, id)) {
     return false;
   }
   sender.messages = log_.size();
@@ -62,7 +85,8 @@ bool Model::append_and_broadcast(const std::string& user, std::string_view text,
   log_.push_back({log_.size() + 1, user, std::string(clean)});
   // NewMessage to every other connected tab of the sender's group.
   for (auto& [other_id, other] : tabs_) {
-    if (other_id == except || !other.connected || group_of(other.browser) != group_of(browser)) {
+    if (other_id == except || !other.connected || other.page != Page::broadcasting ||
+        group_of(other.browser) != group_of(browser)) {
       continue;
     }
     if (config_.dispatch_policy == DispatchPolicy::coalesce && other.waiting > 0) {
@@ -87,6 +111,7 @@ void Model::deliver(TabId id) {
 
 void Model::restart() {
   log_.clear();
+  persisted_by_group_.clear();
   for (auto& [id, tab] : tabs_) {
     tab.connected = false;
     tab.waiting = 0;
@@ -95,7 +120,8 @@ void Model::restart() {
 
 bool Model::stale(TabId id) const {
   const Tab& tab = tabs_.at(id);
-  return tab.connected && tab.waiting == 0 && tab.messages < log_.size();
+  return tab.connected && tab.page == Page::broadcasting && tab.waiting == 0 &&
+         tab.messages < log_.size();
 }
 
 }  // namespace lvt::model

@@ -37,12 +37,23 @@ struct Message {
 using TabId = int;
 using BrowserId = int;
 
+enum class Page { broadcasting, reconnection };
+
+// The Reconnection page's persisted fields, saved per group after every action and Mount.
+struct Persisted {
+  std::int64_t counter = 0;
+  std::string notes;
+  bool operator==(const Persisted&) const = default;
+};
+
 struct Tab {
   BrowserId browser = 0;
+  Page page = Page::broadcasting;
   bool connected = false;
   std::string username;      // per connection: empty after every (re)connect
   std::size_t messages = 0;  // the tab shows log[0, messages)
   std::size_t waiting = 0;   // NewMessage broadcasts queued for it
+  Persisted fields;          // reconnection: this tab's copy, restored from its group at Mount
 };
 
 struct Counts {
@@ -53,8 +64,9 @@ class Model {
  public:
   explicit Model(ModelConfig config) : config_(config) {}
 
-  // A tab connects (or reconnects): a fresh connection, Mount copies the log.
-  void open(TabId tab, BrowserId browser);
+  // A tab connects (or reconnects): a fresh connection; Mount copies the log (broadcasting) or
+  // restores the group's persisted fields (reconnection).
+  void open(TabId tab, BrowserId browser, Page page = Page::broadcasting);
   void close(TabId tab);  // its waiting broadcasts go with it
   void join(TabId tab, std::string_view name);
   // Returns whether the send appended (and so broadcast).
@@ -63,6 +75,11 @@ class Model {
   // name from the URL and the broadcast reaches every connected tab of the group.
   bool send_http(BrowserId browser, std::string_view name, std::string_view text);
   void deliver(TabId tab);  // one waiting broadcast runs on the tab
+  // Reconnection: each action changes the tab's copy and saves it for the group (last writer
+  // wins; other open tabs keep their copy until they reconnect).
+  void increment(TabId tab);
+  void save_notes(TabId tab, std::string_view notes);
+  Persisted persisted(BrowserId browser) const;
   // Everything in memory is gone: the log, sessions, every connection.
   void restart();
 
@@ -86,13 +103,16 @@ class Model {
   ModelConfig config_;
   std::vector<Message> log_;
   std::map<TabId, Tab> tabs_;
+  std::map<int, Persisted> persisted_by_group_;
   Counts counts_;
 };
 
-// The trimming and limits the page applies to input (Go's strings.TrimSpace on ASCII space).
+// The trimming and limits the page applies to input (Go's strings.TrimSpace on ASCII space),
+// restated here rather than shared: the oracle must not borrow the code it judges.
 std::string_view trimmed(std::string_view text);
 std::size_t utf8_chars(std::string_view text);
 inline constexpr std::size_t username_chars_max = 64;
 inline constexpr std::size_t message_chars_max = 2000;
+inline constexpr std::size_t notes_chars_max = 10000;
 
 }  // namespace lvt::model

@@ -9,11 +9,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* op_names[] = {"open",      "join",    "send", "close",
-                                    "reconnect", "restart", "http"};
+constexpr const char* op_names[] = {"open",    "join", "send",      "close",     "reconnect",
+                                    "restart", "http", "increment", "save_notes"};
 
 Step::Op op_named(const std::string& name) {
-  for (int i = 0; i < 7; ++i) {
+  for (int i = 0; i < 9; ++i) {
     if (name == op_names[i]) return static_cast<Step::Op>(i);
   }
   throw std::invalid_argument("unknown step op '" + name + "'");
@@ -38,6 +38,7 @@ json scenario_to_json(const Scenario& scenario) {
     json s = {{"op", op_names[static_cast<int>(step.op)]}, {"think_us", step.think_us}};
     if (step.op == Step::Op::open) {
       s["browser"] = step.browser;
+      if (step.reconnection_page) s["page"] = "reconnection";
     } else if (step.op != Step::Op::restart) {
       s["tab"] = step.tab;
     }
@@ -74,6 +75,7 @@ Scenario scenario_from_json(const json& in) {
     step.op = op_named(s.at("op").get<std::string>());
     step.tab = s.value("tab", 0);
     step.browser = s.value("browser", 0);
+    step.reconnection_page = s.value("page", std::string("broadcasting")) == "reconnection";
     step.text = s.value("text", std::string());
     step.name = s.value("name", std::string());
     step.think_us = s.value("think_us", std::uint64_t{1000});
@@ -82,6 +84,7 @@ Scenario scenario_from_json(const json& in) {
   c.steps = static_cast<int>(scenario.steps.size());
   // The steps are explicit: nothing is generated from weights.
   c.weight_open = c.weight_join = c.weight_send = c.weight_close = c.weight_reconnect = 0;
+  c.weight_restart = c.weight_http = c.weight_persist = 0;
   c.think_us_mean = 0;
   return scenario;
 }

@@ -3,7 +3,6 @@
 #include <cassert>
 #include <memory>
 #include <queue>
-#include <regex>
 #include <sstream>
 #include <unordered_map>
 
@@ -11,6 +10,7 @@
 
 #include "broadcasting_page.hpp"
 #include "engine.hpp"
+#include "reconnection_page.hpp"
 #include "rng.hpp"
 #include "session.hpp"
 #include "text.hpp"
@@ -21,6 +21,7 @@ namespace lvt::sim {
 namespace {
 
 constexpr std::string_view page_path = "/realtime/broadcasting";
+constexpr std::string_view reconnection_path = "/realtime/reconnection";
 constexpr std::uint64_t fnv_offset = 14695981039346656037ull;
 
 std::uint64_t fnv(std::uint64_t hash, std::string_view bytes) {
@@ -51,6 +52,7 @@ struct Later {
 
 struct SimTab {
   int browser = 0;
+  model::Page page = model::Page::broadcasting;
   bool connected = false;
   std::uint64_t generation = 0;
   std::shared_ptr<Connection> connection;
@@ -76,6 +78,30 @@ std::string pick_name(Rng& rng) {
                                                  "<i>Eve</i>", "Zoë", "  Fay  ", ""};
   if (rng.below(30) == 0) return std::string(65, 'n');  // over the limit
   return names[rng.below(names.size())];
+}
+
+struct ShownMessage {
+  std::string id, user, text;  // as the HTML carries them (escaped)
+};
+
+// The messages a Broadcasting page's HTML shows, in order:
+// <p data-key="ID"><strong>USER:</strong> TEXT</p>
+std::vector<ShownMessage> messages_in(std::string_view html) {
+  static constexpr std::string_view open = "<p data-key=\"", mid = "\"><strong>",
+                                    colon = ":</strong> ", close = "</p>";
+  std::vector<ShownMessage> out;
+  for (std::size_t at = html.find(open); at != std::string_view::npos; at = html.find(open, at)) {
+    const std::size_t id_end = html.find(mid, at + open.size());
+    const std::size_t user_end = html.find(colon, id_end);
+    const std::size_t text_end = html.find(close, user_end);
+    if (text_end == std::string_view::npos) break;
+    const std::size_t user_at = id_end + mid.size(), text_at = user_end + colon.size();
+    out.push_back({std::string(html.substr(at + open.size(), id_end - at - open.size())),
+                   std::string(html.substr(user_at, user_end - user_at)),
+                   std::string(html.substr(text_at, text_end - text_at))});
+    at = text_end;
+  }
+  return out;
 }
 
 class Simulation {
@@ -192,7 +218,13 @@ class Simulation {
     const bool open = step.tab >= 0 && step.tab < static_cast<int>(tabs_.size());
     switch (step.op) {
       case Step::Op::open:
-        open_new_tab(step.browser);
+        open_new_tab(step.browser, step.reconnection_page);
+        break;
+      case Step::Op::increment:
+        if (open) client_send(step.tab, "increment", nlohmann::json::object());
+        break;
+      case Step::Op::save_notes:
+        if (open) client_send(step.tab, "saveNotes", {{"notes", step.text}});
         break;
       case Step::Op::join:
         if (open) client_send(step.tab, "join", {{"username", step.text}});
@@ -216,18 +248,20 @@ class Simulation {
     schedule(now_us_ + step.think_us, EventKind::workload);
   }
 
-  void open_new_tab(int browser) {
+  void open_new_tab(int browser, bool reconnection_page) {
     if (static_cast<int>(tabs_.size()) >= config_.tabs_max) return;
     tabs_.emplace_back();
     tabs_.back().browser = browser % config_.browsers;
+    tabs_.back().page = reconnection_page ? model::Page::reconnection : model::Page::broadcasting;
     ++result_.coverage["open"];
     connect(static_cast<int>(tabs_.size()) - 1);
   }
 
   void connect(int id) {
     SimTab& tab = tabs_[id];
-    ConnectResult opened =
-        engine_->connect({std::string(page_path), "sim", "", cookies_[tab.browser]});
+    const std::string_view path =
+        tab.page == model::Page::reconnection ? reconnection_path : page_path;
+    ConnectResult opened = engine_->connect({std::string(path), "sim", "", cookies_[tab.browser]});
     assert(opened.connection);
     tab.connection = opened.connection;
     tab.connected = true;
@@ -235,9 +269,10 @@ class Simulation {
     ++tab.generation;
     tab.held.reset();
     tab.dispatch_scheduled = false;
-    model_.open(id, tab.browser);
+    model_.open(id, tab.browser, tab.page);
     ++result_.tab_events;
-    check_tab_state(id, "mount-coherent");
+    check_tab_state(id,
+                    tab.page == model::Page::reconnection ? "persist-restored" : "mount-coherent");
     deliver_to_client(id, std::move(opened.first_frame));
   }
 
@@ -300,7 +335,12 @@ class Simulation {
     const std::string action = message["action"];
     if (action == "join") model_.join(event.tab, message["data"]["username"].get<std::string>());
     if (action == "send") model_.send(event.tab, message["data"]["text"].get<std::string>());
-    check_tab_state(event.tab, "username-per-connection");
+    if (action == "increment") model_.increment(event.tab);
+    if (action == "saveNotes") {
+      model_.save_notes(event.tab, message["data"]["notes"].get<std::string>());
+    }
+    check_tab_state(event.tab, tab.page == model::Page::reconnection ? "persist-restored"
+                                                                     : "username-per-connection");
     check_queues(event.tab, tab.browser, effects.wake);
     for (std::string& frame : effects.frames) deliver_to_client(event.tab, std::move(frame));
     wake(effects.wake);
@@ -420,6 +460,7 @@ class Simulation {
 
   // The engine's state of one tab against the model's prediction.
   void check_tab_state(int id, const std::string& invariant) {
+    if (tabs_[id].page == model::Page::reconnection) return check_persisted(id, invariant);
     const BroadcastingState& state = state_of(id);
     const model::Tab& predicted = model_.tab(id);
     ++result_.checks[invariant];
@@ -458,6 +499,8 @@ class Simulation {
     if (metrics.broadcasts_queued == counts.queued - counts_at_start_.queued &&
         metrics.broadcasts_dropped == counts.dropped - counts_at_start_.dropped &&
         metrics.broadcasts_coalesced == counts.coalesced - counts_at_start_.coalesced) {
+      // Every broadcast went exactly where the model sent it: none reached another group.
+      if (sender_browser >= 0) ++result_.checks["group-isolation"];
       return;
     }
     const std::size_t failures_before = result_.failures.size();
@@ -493,27 +536,47 @@ class Simulation {
     }
   }
 
+  // A Reconnection tab holds its group's persisted fields as the model says.
+  void check_persisted(int id, const std::string& invariant) {
+    const auto& state =
+        static_cast<const ReconnectionState&>(engine_->page_state(*tabs_[id].connection));
+    const model::Persisted& predicted = model_.tab(id).fields;
+    ++result_.checks[invariant];
+    if (state.counter != predicted.counter || state.notes != predicted.notes) {
+      fail(invariant, "tab " + std::to_string(id) + " holds Counter " +
+                          std::to_string(state.counter) + ", the model says " +
+                          std::to_string(predicted.counter) +
+                          (state.notes == predicted.notes ? "" : " (and other Notes)"));
+    }
+  }
+
   // Once everything drained: what every connected tab shows against the model.
   void check_quiescence() {
-    static const std::regex message_html(
-        R"re(<p data-key="(\d+)"><strong>(.*?):</strong> (.*?)</p>)re");
     for (std::size_t id = 0; id < tabs_.size(); ++id) {
       const SimTab& tab = tabs_[id];
       if (!tab.connected) continue;
       const model::Tab& predicted = model_.tab(static_cast<int>(id));
       const std::string html = tab.held.html();
-      std::size_t shown = 0;
-      bool prefix = true;
-      for (std::sregex_iterator it(html.begin(), html.end(), message_html), end; it != end;
-           ++it, ++shown) {
-        const auto& m = *it;
-        if (shown >= model_.log().size()) {
-          prefix = false;
-          break;
+      if (tab.page == model::Page::reconnection) {
+        ++result_.checks["persist-restored"];
+        const std::string counter =
+            "Counter: <strong>" + std::to_string(predicted.fields.counter) + "</strong>";
+        const std::string notes =
+            ">\n" + text::html_escaped(predicted.fields.notes) + "</textarea>";
+        if (html.find(counter) == std::string::npos || html.find(notes) == std::string::npos) {
+          fail("persist-restored",
+               "tab " + std::to_string(id) + " does not show its group's Counter and Notes");
         }
-        const model::Message& want = model_.log()[shown];
-        prefix = prefix && m[1] == std::to_string(want.id) &&
-                 m[2] == text::html_escaped(want.user) && m[3] == text::html_escaped(want.text);
+        continue;
+      }
+      const std::vector<ShownMessage> shown_messages = messages_in(html);
+      const std::size_t shown = shown_messages.size();
+      bool prefix = shown <= model_.log().size();
+      for (std::size_t k = 0; prefix && k < shown; ++k) {
+        const model::Message& want = model_.log()[k];
+        prefix = shown_messages[k].id == std::to_string(want.id) &&
+                 shown_messages[k].user == text::html_escaped(want.user) &&
+                 shown_messages[k].text == text::html_escaped(want.text);
       }
       ++result_.checks["log-prefix"];
       if (!prefix || shown != predicted.messages) {
@@ -580,6 +643,8 @@ SimConfig config_for_seed(std::uint64_t seed) {
   c.weight_reconnect = weight(1);
   c.weight_restart = swarm.chance(0.2) ? 1 : 0;
   c.weight_http = weight(1);
+  c.weight_persist = weight(2);
+  c.reconnection_tabs_percent = swarm.chance(0.5) ? 0 : static_cast<int>(swarm.between(10, 50));
   c.latency_us_max = swarm.chance(0.5) ? 2'000 : 200'000;
   c.think_us_mean = swarm.chance(0.5) ? 1'000 : 50'000;
   c.dispatch_delay_us_max = swarm.chance(0.5) ? 100 : 50'000;
@@ -595,8 +660,9 @@ std::string SimConfig::describe() const {
       << " steps=" << steps
       << " weights(open,join,send,close,reconnect,restart,http)=" << weight_open << ','
       << weight_join << ',' << weight_send << ',' << weight_close << ',' << weight_reconnect << ','
-      << weight_restart << ',' << weight_http << " latency_us=" << latency_us_min << ".."
-      << latency_us_max << " think_us_mean=" << think_us_mean
+      << weight_restart << ',' << weight_http << " persist_weight=" << weight_persist
+      << " reconnection_tabs=" << reconnection_tabs_percent << "% latency_us=" << latency_us_min
+      << ".." << latency_us_max << " think_us_mean=" << think_us_mean
       << " dispatch_delay_us_max=" << dispatch_delay_us_max;
   return out.str();
 }
@@ -609,8 +675,10 @@ Scenario scenario_for(const SimConfig& config) {
   Scenario scenario{config, {}};
   const SimConfig& c = scenario.config;
   Rng workload(c.seed, "workload");
-  const int weights[] = {c.weight_open,      c.weight_join,    c.weight_send, c.weight_close,
-                         c.weight_reconnect, c.weight_restart, c.weight_http};
+  // In the order of Step::Op; increment and save_notes share the persist weight.
+  const int weights[] = {c.weight_open,  c.weight_join,      c.weight_send,
+                         c.weight_close, c.weight_reconnect, c.weight_restart,
+                         c.weight_http,  c.weight_persist,   c.weight_persist};
   int total = 0;
   for (int w : weights) total += w;
   int opened = 0;
@@ -622,6 +690,8 @@ Scenario scenario_for(const SimConfig& config) {
     step.op = static_cast<Step::Op>(op);
     if (step.op == Step::Op::open) {
       step.browser = static_cast<int>(workload.below(static_cast<std::uint64_t>(c.browsers)));
+      step.reconnection_page =
+          workload.below(100) < static_cast<std::uint64_t>(c.reconnection_tabs_percent);
       opened = std::min(opened + 1, c.tabs_max);
     } else {
       step.tab = static_cast<int>(workload.below(static_cast<std::uint64_t>(std::max(opened, 1))));

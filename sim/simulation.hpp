@@ -25,7 +25,8 @@ struct SimConfig {
   int steps = 300;  // workload operations
   // Relative weights of the operations; 0 turns one off.
   int weight_open = 2, weight_join = 3, weight_send = 6, weight_close = 1, weight_reconnect = 1,
-      weight_restart = 0, weight_http = 0;
+      weight_restart = 0, weight_http = 0, weight_persist = 0;
+  int reconnection_tabs_percent = 0;  // of opened tabs, how many show the Reconnection page
   std::uint64_t latency_us_min = 100, latency_us_max = 20'000;
   std::uint64_t think_us_mean = 30'000;
   std::uint64_t dispatch_delay_us_max = 5'000;
@@ -42,13 +43,14 @@ SimConfig config_for_seed(std::uint64_t seed);
 // One thing the workload does. Tabs are numbered in the order they opened; a step naming a tab
 // that is not open (yet) does nothing, so any subsequence of steps is a valid scenario.
 struct Step {
-  enum class Op { open, join, send, close, reconnect, restart, http };
+  enum class Op { open, join, send, close, reconnect, restart, http, increment, save_notes };
   Op op = Op::open;
-  int tab = 0;                 // join, send, close, reconnect, http
-  int browser = 0;             // open
-  std::string text;            // join: the name; send: the text; http: the text
-  std::string name;            // http: the name in the page URL
-  std::uint64_t think_us = 0;  // pause before the next step
+  int tab = 0;                     // join, send, close, reconnect, http
+  int browser = 0;                 // open
+  std::string text;                // join: the name; send: the text; http: the text
+  std::string name;                // http: the name in the page URL
+  std::uint64_t think_us = 0;      // pause before the next step
+  bool reconnection_page = false;  // open: the Reconnection page instead of Broadcasting
 };
 
 // A run: what the seed chose and the steps. Shrinking removes steps; replay runs one from JSON.
@@ -64,9 +66,9 @@ Scenario scenario_from_json(const nlohmann::json& json);  // throws std::excepti
 
 // The invariants of design.md this simulator checks, by name.
 inline const std::vector<std::string> invariant_names = {
-    "log-prefix",      "convergence",      "username-per-connection",
-    "group-isolation", "sender-excluded",  "mount-coherent",
-    "wire-correct",    "diff-proportional"};
+    "log-prefix",      "convergence",       "username-per-connection",
+    "group-isolation", "sender-excluded",   "mount-coherent",
+    "wire-correct",    "diff-proportional", "persist-restored"};
 
 struct Failure {
   std::string invariant;

@@ -317,7 +317,9 @@ Engine::ActionRun Engine::run_action(const Page& page, PageState& state, const s
 }
 
 void Engine::restore_persisted(const Page& page, PageState& state, const std::string& group) const {
-  if (page.persists()) page.restore(state, sessions_.load(group));
+  if (page.persists() && !planted(PlantedBug::persist_not_restored)) {
+    page.restore(state, sessions_.load(group));
+  }
 }
 
 void Engine::save_persisted(const Page& page, const PageState& state, const std::string& group) {

@@ -24,6 +24,7 @@ enum class PlantedBug {
   http_broadcast_lost,       // an action over HTTP broadcasts nothing
   broadcast_from_broadcast,  // an action run as a broadcast may broadcast again (storms)
   dropped_never_healed,      // a full queue drops everything waiting, not just the newcomer
+  persist_not_restored,      // persisted fields are saved but not restored on a new connection
 };
 
 struct PlantedBugInfo {
@@ -32,7 +33,7 @@ struct PlantedBugInfo {
   std::string_view summary;
 };
 
-inline constexpr std::array<PlantedBugInfo, 11> planted_bugs = {{
+inline constexpr std::array<PlantedBugInfo, 12> planted_bugs = {{
     {PlantedBug::sender_receives_own, "sender-receives-own", "the sender gets its own broadcast"},
     {PlantedBug::broadcast_before_append, "broadcast-before-append",
      "peers refresh from the log as it was before the append"},
@@ -49,6 +50,8 @@ inline constexpr std::array<PlantedBugInfo, 11> planted_bugs = {{
      "a broadcast-run action broadcasts again"},
     {PlantedBug::dropped_never_healed, "dropped-never-healed",
      "a full queue drops everything waiting"},
+    {PlantedBug::persist_not_restored, "persist-not-restored",
+     "persisted fields are not restored on a new connection"},
 }};
 
 inline std::atomic<PlantedBug> active_planted_bug{PlantedBug::none};

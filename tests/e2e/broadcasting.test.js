@@ -1,26 +1,17 @@
 // The Broadcasting page through the real client in headless Chromium.
 "use strict";
-const { test, before, after } = require("node:test");
+const { test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("./harness");
 
-let server;
-let browser;
-before(async () => {
-  server = await h.startServer();
-  browser = await h.launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  assert.equal(await server?.stop(), 0, "SIGTERM exits 0");
-});
+const shared = h.useServerAndBrowser();
 
 const page_path = "/realtime/broadcasting";
 
 test("two tabs of one browser keep their own names and both see every send", async () => {
-  const context = await browser.newContext();
-  const alice = await h.openLive(context, server.url + page_path);
-  const bob = await h.openLive(context, server.url + page_path);
+  const context = await shared.browser.newContext();
+  const alice = await h.openLive(context, shared.server.url + page_path);
+  const bob = await h.openLive(context, shared.server.url + page_path);
   await h.withScreenshots("two-tabs", [alice, bob], async () => {
     await h.join(alice, "Alice");
     await h.join(bob, "Bob");
@@ -38,8 +29,8 @@ test("two tabs of one browser keep their own names and both see every send", asy
 });
 
 test("an empty send and an empty join change nothing", async () => {
-  const context = await browser.newContext();
-  const tab = await h.openLive(context, server.url + page_path);
+  const context = await shared.browser.newContext();
+  const tab = await h.openLive(context, shared.server.url + page_path);
   await h.withScreenshots("empty-input", [tab], async () => {
     const before = await tab.innerHTML("main");
     await tab.fill("input[name=username]", "   ");
@@ -57,8 +48,8 @@ test("an empty send and an empty join change nothing", async () => {
 });
 
 test("a tab opened later shows the whole log", async () => {
-  const context = await browser.newContext();
-  const first = await h.openLive(context, server.url + page_path);
+  const context = await shared.browser.newContext();
+  const first = await h.openLive(context, shared.server.url + page_path);
   await h.withScreenshots("late-tab", [first], async () => {
     await h.join(first, "Dora");
     const start = (await h.messages(first)).length;
@@ -67,16 +58,16 @@ test("a tab opened later shows the whole log", async () => {
       await h.waitForMessages(first, (await h.messages(first)).length + 1).catch(() => {});
     }
     const all = await h.waitForMessages(first, start + 3);
-    const late = await h.openLive(context, server.url + page_path);
+    const late = await h.openLive(context, shared.server.url + page_path);
     assert.deepEqual(await h.messages(late), all);
   });
   await context.close();
 });
 
 test("HTML in a message shows as text and never runs", async () => {
-  const context = await browser.newContext();
-  const writer = await h.openLive(context, server.url + page_path);
-  const reader = await h.openLive(context, server.url + page_path);
+  const context = await shared.browser.newContext();
+  const writer = await h.openLive(context, shared.server.url + page_path);
+  const reader = await h.openLive(context, shared.server.url + page_path);
   let dialogs = 0;
   for (const page of [writer, reader]) page.on("dialog", (d) => { dialogs++; d.dismiss(); });
   await h.withScreenshots("escaping", [writer, reader], async () => {
@@ -94,10 +85,10 @@ test("HTML in a message shows as text and never runs", async () => {
 });
 
 test("without JavaScript, joining and sending still work through plain forms", async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await shared.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   await h.withScreenshots("no-js", [page], async () => {
-    await page.goto(server.url + page_path);
+    await page.goto(shared.server.url + page_path);
     await page.fill("input[name=username]", "Nojs");
     await Promise.all([page.waitForURL(/username=Nojs/), page.click("button[name=join]")]);
     assert.match(await page.innerText("main"), /Posting as Nojs/);

@@ -91,4 +91,22 @@ async function waitForMessages(page, count) {
   return messages(page);
 }
 
-module.exports = { startServer, launchBrowser, withScreenshots, openLive, join, send, messages, waitForMessages };
+// Registers hooks that start one server and one browser for the file's tests and stop them
+// after; returns an object whose `server` and `browser` are set once the hooks have run.
+function useServerAndBrowser(flags = []) {
+  const { before, after } = require("node:test");
+  const assert = require("node:assert/strict");
+  const shared = { server: null, browser: null };
+  before(async () => {
+    shared.server = await startServer(flags);
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    assert.equal(await shared.server?.stop(), 0, "SIGTERM exits 0");
+  });
+  return shared;
+}
+
+module.exports = {
+  useServerAndBrowser, startServer, launchBrowser, withScreenshots, openLive, join, send, messages, waitForMessages };

@@ -1,25 +1,16 @@
 // The Reconnection page: Counter and Notes are persisted per browser, across reloads.
 "use strict";
-const { test, before, after } = require("node:test");
+const { test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("./harness");
 
-let server;
-let browser;
-before(async () => {
-  server = await h.startServer();
-  browser = await h.launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  assert.equal(await server?.stop(), 0);
-});
+const shared = h.useServerAndBrowser();
 
 const counter = (page) => page.textContent("main strong");
 
 test("Counter and Notes survive a reload, per browser", async () => {
-  const mine = await h.openLive(await browser.newContext(), server.url + "/realtime/reconnection");
-  const other = await h.openLive(await browser.newContext(), server.url + "/realtime/reconnection");
+  const mine = await h.openLive(await shared.browser.newContext(), shared.server.url + "/realtime/reconnection");
+  const other = await h.openLive(await shared.browser.newContext(), shared.server.url + "/realtime/reconnection");
   await h.withScreenshots("reconnection", [mine, other], async () => {
     for (let i = 1; i <= 3; i++) {
       await mine.click("button[name=increment]");

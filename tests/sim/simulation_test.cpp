@@ -36,7 +36,8 @@ TEST(Simulation, TheCleanEngineHoldsEveryInvariantOnABoundedCampaign) {
     for (const auto& [name, count] : result.checks) EXPECT_GT(count, 0u) << name;
     for (const auto& [name, count] : result.coverage) coverage[name] += count;
   }
-  for (const char* op : {"open", "join", "send", "deliver", "drop", "reconnect", "restart"}) {
+  for (const char* op : {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart",
+                         "increment", "saveNotes"}) {
     EXPECT_GT(coverage[op], 0u) << op << " was never hit";
   }
 }

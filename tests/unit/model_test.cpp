@@ -76,3 +76,27 @@ TEST(Model, InputRulesMatchThePage) {
 
 }  // namespace
 }  // namespace lvt::model
+
+namespace lvt::model {
+namespace {
+
+TEST(Model, PersistedFieldsAreRestoredPerGroupLastWriterWins) {
+  Model m({GroupMode::cookie, DispatchPolicy::drop, 16});
+  m.open(1, 0, Page::reconnection);
+  m.open(2, 0, Page::reconnection);
+  m.open(3, 1, Page::reconnection);
+  m.increment(1);
+  m.increment(1);
+  m.save_notes(2, " mine ");  // tab 2 still holds Counter 0: its save writes 0 back
+  EXPECT_EQ(m.tab(1).fields.counter, 2);
+  EXPECT_EQ(m.persisted(0), (Persisted{0, " mine "}));
+  EXPECT_EQ(m.persisted(1), Persisted{});  // another browser
+  m.close(1);
+  m.open(1, 0, Page::reconnection);
+  EXPECT_EQ(m.tab(1).fields, (Persisted{0, " mine "}));
+  m.join(1, "Alice");  // not an action of this page
+  EXPECT_EQ(m.tab(1).username, "");
+}
+
+}  // namespace
+}  // namespace lvt::model
