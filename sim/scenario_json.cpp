@@ -9,11 +9,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* op_names[] = {"open",    "join", "send",      "close",     "reconnect",
-                                    "restart", "http", "increment", "save_notes"};
+constexpr const char* op_names[] = {"open",    "join", "send",      "close",      "reconnect",
+                                    "restart", "http", "increment", "save_notes", "stall"};
 
 Step::Op op_named(const std::string& name) {
-  for (int i = 0; i < 9; ++i) {
+  for (int i = 0; i < 10; ++i) {
     if (name == op_names[i]) return static_cast<Step::Op>(i);
   }
   throw std::invalid_argument("unknown step op '" + name + "'");
@@ -44,6 +44,7 @@ json scenario_to_json(const Scenario& scenario) {
     }
     if (!step.text.empty()) s["text"] = step.text;
     if (!step.name.empty()) s["name"] = step.name;
+    if (step.op == Step::Op::stall) s["stall_us"] = step.stall_us;
     steps.push_back(std::move(s));
   }
   return {{"config", std::move(config)}, {"steps", std::move(steps)}};
@@ -76,6 +77,9 @@ Scenario scenario_from_json(const json& in) {
     step.tab = s.value("tab", 0);
     step.browser = s.value("browser", 0);
     step.reconnection_page = s.value("page", std::string("broadcasting")) == "reconnection";
+    step.stall_us = s.value("stall_us", std::uint64_t{0});
+    if (step.stall_us > 3'600'000'000ull) throw std::invalid_argument("stall over an hour");
+    c.stall_us_max = std::max(c.stall_us_max, step.stall_us);
     step.text = s.value("text", std::string());
     step.name = s.value("name", std::string());
     step.think_us = s.value("think_us", std::uint64_t{1000});

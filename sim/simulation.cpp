@@ -213,7 +213,10 @@ class Simulation {
 
   // --- the workload -----------------------------------------------------------------------
   void on_workload() {
-    if (steps_done_ >= steps_.size()) return;  // stop: let everything drain
+    if (steps_done_ >= steps_.size()) {  // stop: let everything drain
+      workload_done_us_ = now_us_;
+      return;
+    }
     const Step& step = steps_[steps_done_++];
     const bool open = step.tab >= 0 && step.tab < static_cast<int>(tabs_.size());
     switch (step.op) {
@@ -237,6 +240,10 @@ class Simulation {
         break;
       case Step::Op::reconnect:
         if (open) reconnect(step.tab);
+        break;
+      case Step::Op::stall:
+        ++result_.coverage["stall"];
+        stalled_until_us_ = std::max(stalled_until_us_, now_us_ + step.stall_us);
         break;
       case Step::Op::restart:
         restart();
@@ -326,7 +333,16 @@ class Simulation {
     return tab.connected && tab.generation == event.generation;
   }
 
+  // A stalled server holds every request until the stall ends, in arrival order.
+  bool deferred(const Event& event) {
+    if (now_us_ >= stalled_until_us_) return false;
+    schedule(stalled_until_us_, event.kind, event.tab, event.generation, event.payload,
+             event.expected_html);
+    return true;
+  }
+
   void on_to_server(const Event& event) {
+    if (deferred(event)) return;
     if (!current(event)) return;  // the socket is gone: the frame is lost with it
     SimTab& tab = tabs_[event.tab];
     ++result_.tab_events;
@@ -347,6 +363,7 @@ class Simulation {
   }
 
   void on_http_post(const Event& event) {
+    if (deferred(event)) return;
     ++result_.tab_events;
     const auto request = nlohmann::json::parse(event.payload);
     const std::string name = request["name"];
@@ -377,6 +394,7 @@ class Simulation {
   }
 
   void on_dispatch(const Event& event) {
+    if (deferred(event)) return;
     if (!current(event)) return;
     SimTab& tab = tabs_[event.tab];
     tab.dispatch_scheduled = false;
@@ -552,6 +570,13 @@ class Simulation {
 
   // Once everything drained: what every connected tab shows against the model.
   void check_quiescence() {
+    ++result_.checks["convergence"];
+    if (now_us_ - workload_done_us_ > config_.quiesce_us_max()) {
+      fail("convergence", "the last tab converged " +
+                              std::to_string((now_us_ - workload_done_us_) / 1000) +
+                              " ms after the workload ended (bound " +
+                              std::to_string(config_.quiesce_us_max() / 1000) + " ms)");
+    }
     for (std::size_t id = 0; id < tabs_.size(); ++id) {
       const SimTab& tab = tabs_[id];
       if (!tab.connected) continue;
@@ -618,6 +643,8 @@ class Simulation {
   std::uint64_t now_us_ = 0;
   std::uint64_t next_sequence_ = 0;
   std::size_t steps_done_ = 0;
+  std::uint64_t workload_done_us_ = 0;
+  std::uint64_t stalled_until_us_ = 0;
   std::uint64_t frames_made_ = 0;
   RunResult result_;
 };
@@ -644,6 +671,8 @@ SimConfig config_for_seed(std::uint64_t seed) {
   c.weight_restart = swarm.chance(0.2) ? 1 : 0;
   c.weight_http = weight(1);
   c.weight_persist = weight(2);
+  c.weight_stall = swarm.chance(0.3) ? 1 : 0;
+  c.stall_us_max = c.weight_stall ? swarm.between(10'000, 2'000'000) : 0;
   c.reconnection_tabs_percent = swarm.chance(0.5) ? 0 : static_cast<int>(swarm.between(10, 50));
   c.latency_us_max = swarm.chance(0.5) ? 2'000 : 200'000;
   c.think_us_mean = swarm.chance(0.5) ? 1'000 : 50'000;
@@ -661,6 +690,7 @@ std::string SimConfig::describe() const {
       << " weights(open,join,send,close,reconnect,restart,http)=" << weight_open << ','
       << weight_join << ',' << weight_send << ',' << weight_close << ',' << weight_reconnect << ','
       << weight_restart << ',' << weight_http << " persist_weight=" << weight_persist
+      << " stall_weight=" << weight_stall << " stall_us_max=" << stall_us_max
       << " reconnection_tabs=" << reconnection_tabs_percent << "% latency_us=" << latency_us_min
       << ".." << latency_us_max << " think_us_mean=" << think_us_mean
       << " dispatch_delay_us_max=" << dispatch_delay_us_max;
@@ -676,9 +706,9 @@ Scenario scenario_for(const SimConfig& config) {
   const SimConfig& c = scenario.config;
   Rng workload(c.seed, "workload");
   // In the order of Step::Op; increment and save_notes share the persist weight.
-  const int weights[] = {c.weight_open,  c.weight_join,      c.weight_send,
-                         c.weight_close, c.weight_reconnect, c.weight_restart,
-                         c.weight_http,  c.weight_persist,   c.weight_persist};
+  const int weights[] = {c.weight_open,      c.weight_join,    c.weight_send, c.weight_close,
+                         c.weight_reconnect, c.weight_restart, c.weight_http, c.weight_persist,
+                         c.weight_persist,   c.weight_stall};
   int total = 0;
   for (int w : weights) total += w;
   int opened = 0;
@@ -698,6 +728,7 @@ Scenario scenario_for(const SimConfig& config) {
       step.text = step.op == Step::Op::join ? pick_name(workload) : pick_text(workload);
       if (step.op == Step::Op::http) step.name = pick_name(workload);
     }
+    if (step.op == Step::Op::stall) step.stall_us = workload.between(1, c.stall_us_max);
     step.think_us = workload.below(2 * c.think_us_mean + 1);
     scenario.steps.push_back(std::move(step));
   }

@@ -133,3 +133,19 @@ TEST(RangeOps, AnAppendOnlySourceDiffsByTheAppendedItemsAlone) {
 
 }  // namespace
 }  // namespace lvt
+
+namespace lvt {
+namespace {
+
+TEST(RangeOps, AShrinkingViewOfAnAppendOnlySourceRemovesTheTail) {
+  auto log = std::make_shared<MessageLog>(100);
+  auto render = [](const Message& m) { return Item{std::to_string(m.id), m.text}; };
+  auto source = std::make_shared<MessageRangeSource>(log, +render);
+  for (int i = 0; i < 4; ++i) log->append("u", "m" + std::to_string(i));
+  const Node four = page_with(Range{item_statics, 0, source, 4});
+  const Node three = page_with(Range{item_statics, 0, source, 3});
+  EXPECT_EQ(diff_json(four, three), json::parse(R"({"0":[["r","4"]]})"));
+}
+
+}  // namespace
+}  // namespace lvt
