@@ -167,13 +167,13 @@ int run_check(const CheckFlags& flags) {
   }
   std::printf("coverage:");
   for (const char* op : {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart",
-                         "stall", "increment", "saveNotes"}) {
+                         "stall", "zombie", "heartbeat-reconnect", "increment", "saveNotes"}) {
     std::printf(" %s=%llu", op, static_cast<unsigned long long>(coverage[op]));
   }
   std::printf("\nnever hit:");
   bool all_hit = true;
   for (const char* op : {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart",
-                         "stall", "increment", "saveNotes"}) {
+                         "stall", "zombie", "heartbeat-reconnect", "increment", "saveNotes"}) {
     if (coverage[op] == 0) {
       std::printf(" %s", op);
       all_hit = false;

@@ -9,11 +9,12 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* op_names[] = {"open",    "join", "send",      "close",      "reconnect",
-                                    "restart", "http", "increment", "save_notes", "stall"};
+constexpr const char* op_names[] = {"open",       "join",    "send",  "close",
+                                    "reconnect",  "restart", "http",  "increment",
+                                    "save_notes", "stall",   "zombie"};
 
 Step::Op op_named(const std::string& name) {
-  for (int i = 0; i < 10; ++i) {
+  for (int i = 0; i < 11; ++i) {
     if (name == op_names[i]) return static_cast<Step::Op>(i);
   }
   throw std::invalid_argument("unknown step op '" + name + "'");
@@ -80,6 +81,7 @@ Scenario scenario_from_json(const json& in) {
     step.stall_us = s.value("stall_us", std::uint64_t{0});
     if (step.stall_us > 3'600'000'000ull) throw std::invalid_argument("stall over an hour");
     c.stall_us_max = std::max(c.stall_us_max, step.stall_us);
+    if (step.op == Step::Op::zombie) c.weight_zombie = 1;  // turns the client's heartbeat on
     step.text = s.value("text", std::string());
     step.name = s.value("name", std::string());
     step.think_us = s.value("think_us", std::uint64_t{1000});
@@ -88,7 +90,7 @@ Scenario scenario_from_json(const json& in) {
   c.steps = static_cast<int>(scenario.steps.size());
   // The steps are explicit: nothing is generated from weights.
   c.weight_open = c.weight_join = c.weight_send = c.weight_close = c.weight_reconnect = 0;
-  c.weight_restart = c.weight_http = c.weight_persist = 0;
+  c.weight_restart = c.weight_http = c.weight_persist = c.weight_stall = 0;
   c.think_us_mean = 0;
   return scenario;
 }

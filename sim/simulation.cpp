@@ -32,7 +32,7 @@ std::uint64_t fnv(std::uint64_t hash, std::string_view bytes) {
   return hash;
 }
 
-enum class EventKind { workload, to_server, http_post, dispatch, to_client };
+enum class EventKind { workload, to_server, http_post, dispatch, to_client, ping, pong_deadline };
 
 struct Event {
   std::uint64_t time_us = 0;
@@ -60,6 +60,10 @@ struct SimTab {
   std::uint64_t to_server_free_us = 0;  // per-connection streams stay ordered
   std::uint64_t to_client_free_us = 0;
   bool dispatch_scheduled = false;
+  // Half-open: every frame either way is lost, and neither end is told. Only the client's
+  // heartbeat notices.
+  bool zombie = false;
+  std::uint64_t pongs = 0;  // pongs received on this connection
 };
 
 std::string pick_text(Rng& rng) {
@@ -155,6 +159,12 @@ class Simulation {
         case EventKind::to_client:
           on_to_client(event);
           break;
+        case EventKind::ping:
+          on_ping(event);
+          break;
+        case EventKind::pong_deadline:
+          on_pong_deadline(event);
+          break;
       }
       ++result_.events;
     }
@@ -241,6 +251,12 @@ class Simulation {
       case Step::Op::reconnect:
         if (open) reconnect(step.tab);
         break;
+      case Step::Op::zombie:
+        if (open && tabs_[step.tab].connected && !tabs_[step.tab].zombie) {
+          ++result_.coverage["zombie"];
+          tabs_[step.tab].zombie = true;
+        }
+        break;
       case Step::Op::stall:
         ++result_.coverage["stall"];
         stalled_until_us_ = std::max(stalled_until_us_, now_us_ + step.stall_us);
@@ -276,6 +292,9 @@ class Simulation {
     ++tab.generation;
     tab.held.reset();
     tab.dispatch_scheduled = false;
+    tab.zombie = false;
+    tab.pongs = 0;
+    schedule_ping(id);
     model_.open(id, tab.browser, tab.page);
     ++result_.tab_events;
     check_tab_state(id,
@@ -319,6 +338,33 @@ class Simulation {
              nlohmann::json{{"action", action}, {"data", std::move(data)}}.dump());
   }
 
+  // --- the client's heartbeat --------------------------------------------------------------
+  // Pings run while the workload runs, and after it only on a half-open socket, so that every
+  // zombie is found and the run can still quiesce.
+  void schedule_ping(int id) {
+    const SimTab& tab = tabs_[id];
+    if (config_.weight_zombie == 0) return;  // heartbeats matter only with half-open sockets
+    if (steps_done_ >= steps_.size() && !tab.zombie) return;
+    schedule(now_us_ + SimConfig::heartbeat_us, EventKind::ping, id, tab.generation);
+  }
+
+  void on_ping(const Event& event) {
+    if (!current(event)) return;
+    SimTab& tab = tabs_[event.tab];
+    client_send(event.tab, "__ping__", nlohmann::json::object());
+    schedule(now_us_ + SimConfig::pong_deadline_us, EventKind::pong_deadline, event.tab,
+             tab.generation, std::to_string(tab.pongs));
+  }
+
+  void on_pong_deadline(const Event& event) {
+    if (!current(event)) return;
+    if (tabs_[event.tab].pongs > std::stoull(event.payload)) return schedule_ping(event.tab);
+    // No pong: the client tears its socket down and reconnects. The server learns of the old
+    // socket only then (a simplification of its own idle timeout).
+    ++result_.coverage["heartbeat-reconnect"];
+    reconnect(event.tab);
+  }
+
   // The client's HTTP fallback: a JSON POST to the page URL, which carries the name.
   void http_send(int id, const std::string& name, const std::string& text) {
     ++result_.coverage["http"];
@@ -345,6 +391,7 @@ class Simulation {
     if (deferred(event)) return;
     if (!current(event)) return;  // the socket is gone: the frame is lost with it
     SimTab& tab = tabs_[event.tab];
+    if (tab.zombie) return;  // lost on a half-open socket
     ++result_.tab_events;
     const auto message = nlohmann::json::parse(event.payload);
     Effects effects = engine_->receive(*tab.connection, event.payload);
@@ -433,7 +480,9 @@ class Simulation {
     if (!current(event)) return;
     ++result_.tab_events;
     SimTab& tab = tabs_[event.tab];
+    if (tab.zombie) return;  // lost on a half-open socket
     const auto message = nlohmann::json::parse(event.payload);
+    if (message.contains("pong")) ++tab.pongs;
     if (!message.contains("tree")) return;
     tab.held.apply(message["tree"]);
     if (event.expected_html.empty()) return;  // not sampled
@@ -673,6 +722,7 @@ SimConfig config_for_seed(std::uint64_t seed) {
   c.weight_persist = weight(2);
   c.weight_stall = swarm.chance(0.3) ? 1 : 0;
   c.stall_us_max = c.weight_stall ? swarm.between(10'000, 2'000'000) : 0;
+  c.weight_zombie = swarm.chance(0.3) ? 1 : 0;
   c.reconnection_tabs_percent = swarm.chance(0.5) ? 0 : static_cast<int>(swarm.between(10, 50));
   c.latency_us_max = swarm.chance(0.5) ? 2'000 : 200'000;
   c.think_us_mean = swarm.chance(0.5) ? 1'000 : 50'000;
@@ -691,9 +741,9 @@ std::string SimConfig::describe() const {
       << weight_join << ',' << weight_send << ',' << weight_close << ',' << weight_reconnect << ','
       << weight_restart << ',' << weight_http << " persist_weight=" << weight_persist
       << " stall_weight=" << weight_stall << " stall_us_max=" << stall_us_max
-      << " reconnection_tabs=" << reconnection_tabs_percent << "% latency_us=" << latency_us_min
-      << ".." << latency_us_max << " think_us_mean=" << think_us_mean
-      << " dispatch_delay_us_max=" << dispatch_delay_us_max;
+      << " zombie_weight=" << weight_zombie << " reconnection_tabs=" << reconnection_tabs_percent
+      << "% latency_us=" << latency_us_min << ".." << latency_us_max
+      << " think_us_mean=" << think_us_mean << " dispatch_delay_us_max=" << dispatch_delay_us_max;
   return out.str();
 }
 
@@ -706,9 +756,9 @@ Scenario scenario_for(const SimConfig& config) {
   const SimConfig& c = scenario.config;
   Rng workload(c.seed, "workload");
   // In the order of Step::Op; increment and save_notes share the persist weight.
-  const int weights[] = {c.weight_open,      c.weight_join,    c.weight_send, c.weight_close,
-                         c.weight_reconnect, c.weight_restart, c.weight_http, c.weight_persist,
-                         c.weight_persist,   c.weight_stall};
+  const int weights[] = {c.weight_open,      c.weight_join,    c.weight_send,  c.weight_close,
+                         c.weight_reconnect, c.weight_restart, c.weight_http,  c.weight_persist,
+                         c.weight_persist,   c.weight_stall,   c.weight_zombie};
   int total = 0;
   for (int w : weights) total += w;
   int opened = 0;

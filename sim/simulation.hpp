@@ -25,8 +25,10 @@ struct SimConfig {
   int steps = 300;  // workload operations
   // Relative weights of the operations; 0 turns one off.
   int weight_open = 2, weight_join = 3, weight_send = 6, weight_close = 1, weight_reconnect = 1,
-      weight_restart = 0, weight_http = 0, weight_persist = 0, weight_stall = 0;
-  std::uint64_t stall_us_max = 0;     // a server stall holds every request for up to this long
+      weight_restart = 0, weight_http = 0, weight_persist = 0, weight_stall = 0, weight_zombie = 0;
+  std::uint64_t stall_us_max = 0;  // a server stall holds every request for up to this long
+  // The client's heartbeat: a ping every 20 s, and a reconnect when no pong came within 10 s.
+  static constexpr std::uint64_t heartbeat_us = 20'000'000, pong_deadline_us = 10'000'000;
   int reconnection_tabs_percent = 0;  // of opened tabs, how many show the Reconnection page
   std::uint64_t latency_us_min = 100, latency_us_max = 20'000;
   std::uint64_t think_us_mean = 30'000;
@@ -34,7 +36,8 @@ struct SimConfig {
   // Liveness: once the workload ends, every tab must converge within this much virtual time.
   std::uint64_t quiesce_us_max() const {
     return 1'000'000 + 2 * latency_us_max + (dispatch_queue_max + 1) * dispatch_delay_us_max +
-           stall_us_max;
+           stall_us_max +
+           (weight_zombie > 0 ? heartbeat_us + pong_deadline_us + latency_us_max : 0);
   }
   // Past this many events the run did not quiesce (a broadcast storm): a convergence failure.
   std::uint64_t events_max() const {
@@ -49,7 +52,19 @@ SimConfig config_for_seed(std::uint64_t seed);
 // One thing the workload does. Tabs are numbered in the order they opened; a step naming a tab
 // that is not open (yet) does nothing, so any subsequence of steps is a valid scenario.
 struct Step {
-  enum class Op { open, join, send, close, reconnect, restart, http, increment, save_notes, stall };
+  enum class Op {
+    open,
+    join,
+    send,
+    close,
+    reconnect,
+    restart,
+    http,
+    increment,
+    save_notes,
+    stall,
+    zombie
+  };
   Op op = Op::open;
   int tab = 0;                     // join, send, close, reconnect, http
   int browser = 0;                 // open

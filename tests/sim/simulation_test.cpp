@@ -37,7 +37,7 @@ TEST(Simulation, TheCleanEngineHoldsEveryInvariantOnABoundedCampaign) {
     for (const auto& [name, count] : result.coverage) coverage[name] += count;
   }
   for (const char* op : {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart",
-                         "stall", "increment", "saveNotes"}) {
+                         "stall", "zombie", "heartbeat-reconnect", "increment", "saveNotes"}) {
     EXPECT_GT(coverage[op], 0u) << op << " was never hit";
   }
 }
