@@ -3,8 +3,8 @@ SHELL := /bin/bash
 JOBS ?= 2
 LISTEN ?= 127.0.0.1:8080
 SERVE_FLAGS ?=
-# CI turns warnings into errors.
-WERROR ?= $(if $(CI),ON,OFF)
+# Warnings are errors, here as in CI (one setting, so switching never rebuilds everything).
+WERROR ?= ON
 # What the sanitizer lanes build and run.
 SANITIZED_TARGETS := lvt_unit_tests lvt_stress_test lvt_sim_tests lvt_properties
 
