@@ -157,10 +157,8 @@ class Engine {
   // The connection's page state, for checks (the simulator compares it with the model).
   const PageState& page_state(const Connection& connection) const { return *connection.state_; }
   const Page* find_page(std::string_view path) const;
-  const EngineConfig& config() const { return config_; }
   Metrics& metrics() { return metrics_; }
   const MessageLog& message_log() const { return *log_; }
-  SessionStore& sessions() { return sessions_; }
   std::size_t group_connections(std::string_view page_path, std::string_view group) const;
 
  private:

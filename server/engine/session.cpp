@@ -81,10 +81,4 @@ std::size_t SessionStore::groups() const {
   return fields_by_group_.size();
 }
 
-void SessionStore::clear() {
-  std::lock_guard lock(mutex_);
-  fields_by_group_.clear();
-  insertion_order_.clear();
-}
-
 }  // namespace lvt

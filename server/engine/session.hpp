@@ -37,7 +37,6 @@ class SessionStore {
   nlohmann::json load(const std::string& group) const;  // an object, empty when unknown
   void save(const std::string& group, nlohmann::json fields);
   std::size_t groups() const;
-  void clear();
 
  private:
   mutable std::mutex mutex_;

@@ -31,33 +31,6 @@ StaticsRef make_statics(Statics statics) {
   return std::make_shared<const Statics>(std::move(statics));
 }
 
-bool same_content(const Item& a, const Item& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (!same_content(a[i], b[i])) return false;
-  }
-  return true;
-}
-
-bool same_content(const Value& a, const Value& b) {
-  if (a.index() != b.index()) return false;
-  if (const auto* text = std::get_if<std::string>(&a)) return *text == std::get<std::string>(b);
-  if (const auto* node = std::get_if<Node>(&a)) {
-    const Node& other = std::get<Node>(b);
-    return *node->statics == *other.statics && same_content(node->slots, other.slots);
-  }
-  const Range& ra = std::get<Range>(a);
-  const Range& rb = std::get<Range>(b);
-  if (ra.count != rb.count || ra.key_slot != rb.key_slot || *ra.item_statics != *rb.item_statics) {
-    return false;
-  }
-  if (ra.source == rb.source && ra.source->append_only()) return true;
-  for (std::size_t i = 0; i < ra.count; ++i) {
-    if (!same_content(ra.source->item(i), rb.source->item(i))) return false;
-  }
-  return true;
-}
-
 namespace {
 
 void append_slots(std::string& out, const Statics& statics, const std::vector<Value>& slots);

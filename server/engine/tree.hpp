@@ -63,10 +63,6 @@ class ItemList final : public RangeSource {
 Range make_range(StaticsRef item_statics, std::size_t key_slot, std::vector<Item> items);
 StaticsRef make_statics(Statics statics);
 
-// Deep equality of what two values render (ranges compared item by item).
-bool same_content(const Value& a, const Value& b);
-bool same_content(const Item& a, const Item& b);
-
 // The HTML a node stands for, exactly as the client's tree renderer rebuilds it.
 void append_html(std::string& out, const Node& node);
 std::string to_html(const Node& node);
