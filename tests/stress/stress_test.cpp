@@ -19,6 +19,7 @@
 
 #include "planted.hpp"
 #include "server.hpp"
+#include "test_engine.hpp"
 
 namespace lvt {
 namespace {
@@ -82,11 +83,7 @@ class Client {
   websocket::stream<tcp::socket> ws_;
 };
 
-std::string cookie_for(int group) {
-  std::string id(42, 'A');
-  id[0] = static_cast<char>('a' + group);
-  return "livetemplate-id=" + id + "A=";
-}
+using testing::cookie_for;  // a valid session cookie per group
 
 void http_probe(std::uint16_t port, Tally& tally) {
   asio::io_context io;
