@@ -20,9 +20,9 @@ RC_GTEST_PROP(Differ, ApplyingDiffAToBGivesB, ()) {
   const tree::Node ta = doc_template().render(a);
   const tree::Node tb = doc_template().render(b);
   sim::TreeApplier client;
-  client.apply(nlohmann::json::parse(wire::full(ta)));
+  client.apply(wire::full(ta));
   RC_ASSERT(client.html() == tree::to_html(ta));
-  client.apply(nlohmann::json::parse(wire::diff(ta, tb)));
+  client.apply(wire::diff(ta, tb));
   RC_ASSERT(client.html() == tree::to_html(tb));
 }
 

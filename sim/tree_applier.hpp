@@ -3,19 +3,25 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "json_value.hpp"
+#include "render_hash.hpp"
 
 namespace lvt::sim {
 
 class TreeApplier {
  public:
-  void apply(const nlohmann::json& update);  // one frame's "tree"
-  std::string html() const;                  // what the client rebuilds from what it holds
-  void reset() { tree_ = nlohmann::json::object(); }
+  void apply(Json update);  // one frame's "tree"
+  void apply(std::string_view tree_json) { apply(parse_json(tree_json)); }
+  std::string html() const;  // what the client rebuilds from what it holds
+  // RenderHash::of(html()) for any page without a <root> wrapper (the engine renders none), in
+  // time that follows what changed since the last call: unchanged parts keep their hashes.
+  RenderHash html_hash() const;
+  void reset() { tree_ = Json::object(); }
 
  private:
-  nlohmann::json tree_ = nlohmann::json::object();
+  Json tree_ = Json::object();
 };
 
 }  // namespace lvt::sim

@@ -198,12 +198,12 @@ bool Engine::take_rate_token(Connection& connection) {
   return true;
 }
 
-std::string Engine::update_frame(Connection& connection, const nlohmann::json& meta) {
+std::string Engine::update_frame(Connection& connection, std::string_view meta_json) {
   tree::Node now = connection.page_->render(*connection.state_);
   std::string frame = "{\"tree\":";
   wire::append_diff(frame, connection.sent_, now);
   frame += ",\"meta\":";
-  frame += meta.dump();
+  frame += meta_json;
   frame += '}';
   connection.sent_ = std::move(now);
   return frame;
@@ -277,13 +277,13 @@ Effects Engine::receive(Connection& connection, std::string_view frame) {
     save_persisted(page, *connection.state_, connection.group_);
     const nlohmann::json meta = {
         {"success", true}, {"errors", nlohmann::json::object()}, {"action", action}};
-    effects.frames.push_back(update_frame(connection, meta));
+    effects.frames.push_back(update_frame(connection, meta.dump()));
     return effects;
   }
 
   ActionRun run = run_action(page, *connection.state_, connection.group_, action, data);
   // The sender always gets an answer, or its form stays busy.
-  effects.frames.push_back(update_frame(connection, run.meta));
+  effects.frames.push_back(update_frame(connection, run.meta.dump()));
   // Broadcasts run only after success, after the state is saved and every lock released.
   if (run.outcome == ActionOutcome::ok) {
     fan_out(connection.registry_key_, &connection, run.broadcasts, effects.wake);
@@ -347,7 +347,9 @@ Effects Engine::dispatch(Connection& connection) {
   save_persisted(page, *connection.state_, connection.group_);
   // Empty unless a plant let the action broadcast: ActionContext refuses at the source.
   fan_out(connection.registry_key_, &connection, context.broadcasts(), effects.wake);
-  static const nlohmann::json broadcast_meta = {{"success", true}, {"errors", nullptr}};
+  // Every peer update carries the same meta: encode it once.
+  static const std::string broadcast_meta =
+      nlohmann::json{{"success", true}, {"errors", nullptr}}.dump();
   effects.frames.push_back(update_frame(connection, broadcast_meta));
   return effects;
 }

@@ -177,7 +177,7 @@ class Engine {
                        const std::string& action, const nlohmann::json& data);
   void restore_persisted(const Page& page, PageState& state, const std::string& group) const;
   void save_persisted(const Page& page, const PageState& state, const std::string& group);
-  std::string update_frame(Connection& connection, const nlohmann::json& meta);
+  std::string update_frame(Connection& connection, std::string_view meta_json);
   void log(LogLevel level, std::string_view message) const { env_.log(level, message); }
 
   // HTTP (engine_http.cpp).

@@ -9,6 +9,7 @@
 
 #include "client_applier.hpp"
 #include "doc_gen.hpp"
+#include "server_render_hash.hpp"
 #include "template.hpp"
 #include "test_engine.hpp"
 #include "text_gen.hpp"
@@ -51,14 +52,18 @@ RC_GTEST_PROP(WireCorrect, ApplyingDiffAToBRebuildsB, ()) {
   const std::uint64_t id = next_client_id();
   tree::Node held = doc_template().render(docs[0]);
   sim::TreeApplier simulated;  // the simulator's port must agree with the client on every frame
+  sim::ServerRenderHasher server_render;
   auto check = [&](const std::string& frame_tree, const tree::Node& expected) {
     const auto frame = nlohmann::json::parse(frame_tree);
     const auto html = client().apply(id, frame);
-    simulated.apply(frame);
+    simulated.apply(frame_tree);
     const std::string want = tree::to_html(expected);
     RC_ASSERT(html.html == want);
     RC_ASSERT(html.targeted == want);
     RC_ASSERT(simulated.html() == html.html);
+    // The simulator checks frames by hash: both sides' hashes must be the HTML's.
+    RC_ASSERT(simulated.html_hash() == sim::RenderHash::of(want));
+    RC_ASSERT(server_render.of(expected) == sim::RenderHash::of(want));
   };
   check(wire::full(held), held);
   for (std::size_t i = 1; i < docs.size(); ++i) {
@@ -112,6 +117,7 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
   config.dispatch_queue_jobs_max = *rc::gen::inRange<std::size_t>(1, 17);
   const auto steps = *rc::gen::container<std::vector<Step>>(gen_step()).as("steps");
   testing::TestEngine t(config);
+  sim::ServerRenderHasher server_render;
   std::vector<Tab> tabs;
 
   auto check_frame = [&](Tab& tab, const std::string& frame) {
@@ -119,11 +125,15 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
     if (!message.contains("tree")) return;  // pong or error envelope
     RC_ASSERT(!message["tree"].is_null());  // the client crashes on a null tree
     const auto html = client().apply(tab.client_id, message["tree"]);
-    tab.simulated.apply(message["tree"]);
+    tab.simulated.apply(message["tree"].dump());
     const std::string want = t.engine->render_html(*tab.connection);
     RC_ASSERT(html.html == want);
     RC_ASSERT(html.targeted == want);
     RC_ASSERT(tab.simulated.html() == want);
+    RC_ASSERT(tab.simulated.html_hash() == sim::RenderHash::of(want));
+    const Connection& connection = *tab.connection;
+    RC_ASSERT(server_render.of(connection.page().render(t.engine->page_state(connection))) ==
+              sim::RenderHash::of(want));
   };
   auto open_tab = [&](int group, bool reconnection_page) {
     const std::string target =
