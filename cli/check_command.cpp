@@ -166,16 +166,14 @@ int run_check(const CheckFlags& flags) {
                 t.first_failing_seed < 0 ? "-" : std::to_string(t.first_failing_seed).c_str());
   }
   std::printf("coverage:");
-  for (const char* op : {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart",
-                         "stall", "zombie", "heartbeat-reconnect", "increment", "saveNotes"}) {
-    std::printf(" %s=%llu", op, static_cast<unsigned long long>(coverage[op]));
+  for (const std::string& op : sim::coverage_names) {
+    std::printf(" %s=%llu", op.c_str(), static_cast<unsigned long long>(coverage[op]));
   }
   std::printf("\nnever hit:");
   bool all_hit = true;
-  for (const char* op : {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart",
-                         "stall", "zombie", "heartbeat-reconnect", "increment", "saveNotes"}) {
+  for (const std::string& op : sim::coverage_names) {
     if (coverage[op] == 0) {
-      std::printf(" %s", op);
+      std::printf(" %s", op.c_str());
       all_hit = false;
     }
   }

@@ -46,6 +46,26 @@ void Model::save_notes(TabId id, std::string_view notes) {
   persisted_by_group_[group_of(tab.browser)] = tab.fields;
 }
 
+void Model::increment_http(BrowserId browser) {
+  Persisted fields = persisted(browser);
+  ++fields.counter;
+  persisted_by_group_[group_of(browser)] = fields;
+}
+
+void Model::save_notes_http(BrowserId browser, std::string_view notes) {
+  if (utf8_chars(notes) > notes_chars_max) return;
+  Persisted fields = persisted(browser);
+  fields.notes = notes;
+  persisted_by_group_[group_of(browser)] = fields;
+}
+
+void Model::orphan(TabId id, TabId orphan) {
+  assert(!tabs_.contains(orphan) || !tabs_.at(orphan).connected);
+  tabs_[orphan] = tabs_.at(id);
+  tabs_.at(id).connected = false;
+  tabs_.at(id).waiting = 0;
+}
+
 void Model::close(TabId id) {
   Tab& tab = tabs_.at(id);
   tab.connected = false;

@@ -79,7 +79,15 @@ class Model {
   // wins; other open tabs keep their copy until they reconnect).
   void increment(TabId tab);
   void save_notes(TabId tab, std::string_view notes);
+  // The same over HTTP (the client's fallback while its socket is not open): a fresh state
+  // restored from the group, changed, and saved for the group.
+  void increment_http(BrowserId browser);
+  void save_notes_http(BrowserId browser, std::string_view notes);
   Persisted persisted(BrowserId browser) const;
+  // The client gave up on a half-open socket and reconnected; the server does not know, so the
+  // old connection lives on (and takes broadcasts) under the id `orphan` until the server
+  // reaps it with close(orphan).
+  void orphan(TabId tab, TabId orphan);
   // Everything in memory is gone: the log, sessions, every connection.
   void restart();
 

@@ -1,5 +1,6 @@
 // Scenarios as JSON: what `lvtlab check` writes for a shrunk failure and `lvtlab replay` runs,
 // and the format of hand-written scenarios.
+#include <iterator>
 #include <stdexcept>
 
 #include "simulation.hpp"
@@ -9,12 +10,25 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* op_names[] = {"open",       "join",    "send",  "close",
-                                    "reconnect",  "restart", "http",  "increment",
-                                    "save_notes", "stall",   "zombie"};
+constexpr const char* op_names[] = {"open",    "join", "send",      "close",      "reconnect",
+                                    "restart", "http", "increment", "save_notes", "stall",
+                                    "zombie",  "hide", "reload",    "slow"};
+// The JSON name of a step's duration, by op.
+const char* duration_key(Step::Op op) {
+  switch (op) {
+    case Step::Op::stall:
+      return "stall_us";
+    case Step::Op::hide:
+      return "hidden_us";
+    case Step::Op::slow:
+      return "read_us";
+    default:
+      return nullptr;
+  }
+}
 
 Step::Op op_named(const std::string& name) {
-  for (int i = 0; i < 11; ++i) {
+  for (std::size_t i = 0; i < std::size(op_names); ++i) {
     if (name == op_names[i]) return static_cast<Step::Op>(i);
   }
   throw std::invalid_argument("unknown step op '" + name + "'");
@@ -33,7 +47,9 @@ json scenario_to_json(const Scenario& scenario) {
       {"tabs_max", c.tabs_max},
       {"latency_us_min", c.latency_us_min},
       {"latency_us_max", c.latency_us_max},
-      {"dispatch_delay_us_max", c.dispatch_delay_us_max}};
+      {"dispatch_delay_us_max", c.dispatch_delay_us_max},
+      {"outbound_frames_max", c.outbound_frames_max},
+      {"network_frames_max", c.network_frames_max}};
   json steps = json::array();
   for (const Step& step : scenario.steps) {
     json s = {{"op", op_names[static_cast<int>(step.op)]}, {"think_us", step.think_us}};
@@ -45,7 +61,7 @@ json scenario_to_json(const Scenario& scenario) {
     }
     if (!step.text.empty()) s["text"] = step.text;
     if (!step.name.empty()) s["name"] = step.name;
-    if (step.op == Step::Op::stall) s["stall_us"] = step.stall_us;
+    if (const char* key = duration_key(step.op)) s[key] = step.duration_us;
     steps.push_back(std::move(s));
   }
   return {{"config", std::move(config)}, {"steps", std::move(steps)}};
@@ -68,8 +84,11 @@ Scenario scenario_from_json(const json& in) {
   c.latency_us_min = config.value("latency_us_min", std::uint64_t{100});
   c.latency_us_max = config.value("latency_us_max", std::uint64_t{20'000});
   c.dispatch_delay_us_max = config.value("dispatch_delay_us_max", std::uint64_t{5'000});
+  c.outbound_frames_max = config.value("outbound_frames_max", limits::outbound_frames_default);
+  c.network_frames_max = config.value("network_frames_max", std::size_t{64});
   if (c.browsers < 1 || c.browsers > 1000 || c.tabs_max < 1 || c.tabs_max > 100'000 ||
-      c.dispatch_queue_max < 1 || c.latency_us_min > c.latency_us_max) {
+      c.dispatch_queue_max < 1 || c.latency_us_min > c.latency_us_max ||
+      c.outbound_frames_max < 1 || c.network_frames_max < 1 || c.network_frames_max > 1'000'000) {
     throw std::invalid_argument("config out of range");
   }
   for (const json& s : in.at("steps")) {
@@ -78,9 +97,12 @@ Scenario scenario_from_json(const json& in) {
     step.tab = s.value("tab", 0);
     step.browser = s.value("browser", 0);
     step.reconnection_page = s.value("page", std::string("broadcasting")) == "reconnection";
-    step.stall_us = s.value("stall_us", std::uint64_t{0});
-    if (step.stall_us > 3'600'000'000ull) throw std::invalid_argument("stall over an hour");
-    c.stall_us_max = std::max(c.stall_us_max, step.stall_us);
+    if (const char* key = duration_key(step.op)) step.duration_us = s.value(key, std::uint64_t{0});
+    if (step.duration_us > 3'600'000'000ull) throw std::invalid_argument("a step over an hour");
+    // What the steps use bounds the virtual time the run may take to quiesce.
+    if (step.op == Step::Op::stall) c.stall_us_max = std::max(c.stall_us_max, step.duration_us);
+    if (step.op == Step::Op::slow) c.read_us_max = std::max(c.read_us_max, step.duration_us);
+    if (step.op == Step::Op::hide) c.weight_hide = 1;
     if (step.op == Step::Op::zombie) c.weight_zombie = 1;  // turns the client's heartbeat on
     step.text = s.value("text", std::string());
     step.name = s.value("name", std::string());
@@ -91,6 +113,7 @@ Scenario scenario_from_json(const json& in) {
   // The steps are explicit: nothing is generated from weights.
   c.weight_open = c.weight_join = c.weight_send = c.weight_close = c.weight_reconnect = 0;
   c.weight_restart = c.weight_http = c.weight_persist = c.weight_stall = 0;
+  c.weight_reload = c.weight_slow = 0;
   c.think_us_mean = 0;
   return scenario;
 }

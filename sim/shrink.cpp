@@ -68,10 +68,23 @@ ShrinkResult shrink(const Scenario& failing, const std::string& invariant,
     for (std::size_t at = 0; at < best.steps.size() && !shrinker.out_of_time();) {
       std::vector<Step> candidate;
       candidate.reserve(best.steps.size());
+      std::uint64_t removed_think_us = 0;
       for (std::size_t i = 0; i < best.steps.size(); ++i) {
-        if (i < at || i >= at + chunk) candidate.push_back(best.steps[i]);
+        if (i < at || i >= at + chunk) {
+          candidate.push_back(best.steps[i]);
+        } else {
+          removed_think_us += best.steps[i].think_us;
+        }
       }
-      if (!candidate.empty() && shrinker.fails(with_steps(best, candidate))) {
+      bool fails = !candidate.empty() && shrinker.fails(with_steps(best, candidate));
+      // Steps that only let time pass: remove them but keep their pauses, so that what comes
+      // after happens when it did (a page has loaded, a reply has come back).
+      if (!fails && !candidate.empty() && at > 0 && removed_think_us > 0 &&
+          !shrinker.out_of_time()) {
+        candidate[at - 1].think_us += removed_think_us;
+        fails = shrinker.fails(with_steps(best, candidate));
+      }
+      if (fails) {
         best = with_steps(best, std::move(candidate));
         removed = true;
       } else {

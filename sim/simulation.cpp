@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <queue>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "broadcasting_page.hpp"
 #include "engine.hpp"
 #include "json_value.hpp"
+#include "outbound_queue.hpp"
 #include "reconnection_page.hpp"
 #include "rng.hpp"
 #include "server_render_hash.hpp"
@@ -42,15 +44,29 @@ std::uint64_t fnv(std::uint64_t hash, std::string_view bytes) {
   return hash;
 }
 
-enum class EventKind { workload, to_server, http_post, dispatch, to_client, ping, pong_deadline };
+enum class EventKind {
+  workload,
+  to_server,
+  http_post,
+  dispatch,
+  to_client,
+  ping,
+  pong_deadline,
+  page_load,    // the server answers a tab's page GET
+  probe,        // the server answers the client's HEAD probe
+  socket_open,  // the server accepts the client's WebSocket
+  visible,      // a hidden tab becomes visible again
+  reap          // the server's idle timeout closes a half-open socket
+};
 
 struct Event {
   std::uint64_t time_us = 0;
   std::uint64_t sequence = 0;  // ties break by insertion order
   EventKind kind = EventKind::workload;
   int tab = -1;
-  std::uint64_t generation = 0;  // the connection the event belongs to
+  std::uint64_t generation = 0;  // the connection attempt the event belongs to
   std::string payload;
+  std::string name;            // http_post: the name in the page URL
   RenderHash expected_render;  // to_client: the server's render when the frame was made
 };
 
@@ -60,20 +76,48 @@ struct Later {
   }
 };
 
+// A connection's frames on their way: the server's bounded outbound queue, then the network
+// (socket buffers) that holds a few more, then the client, which reads them one by one.
+struct Outbound {
+  OutboundQueue queue{limits::outbound_frames_default, limits::outbound_bytes_default};
+  std::deque<RenderHash> renders;  // the server's render when each queued frame was made
+  std::size_t in_network = 0;      // written, not yet read
+};
+
 struct SimTab {
+  enum class Socket { closed, connecting, open };
   int browser = 0;
   model::Page page = model::Page::broadcasting;
-  bool connected = false;
-  std::uint64_t generation = 0;
+  Socket socket = Socket::closed;
+  bool loading = false;          // the page GET is on its way
+  bool page_ready = false;       // the first tree since the page loaded has arrived
+  std::uint64_t generation = 0;  // bumped by every page load and connection attempt
   std::shared_ptr<Connection> connection;
   TreeApplier held;
+  Outbound outbound;
   std::uint64_t to_server_free_us = 0;  // per-connection streams stay ordered
   std::uint64_t to_client_free_us = 0;
+  Rng network{0, ""};               // this tab's latencies and dispatch delays
+  std::uint64_t read_us = 0;        // a slow reader takes this long over each frame
+  std::uint64_t last_heard_us = 0;  // when the server last received a frame from the socket
   bool dispatch_scheduled = false;
   // Half-open: every frame either way is lost, and neither end is told. Only the client's
   // heartbeat notices.
   bool zombie = false;
   std::uint64_t pongs = 0;  // pongs received on this connection
+  int replies_awaited = 0;  // actions sent on the socket, unanswered: the form stays busy
+
+  bool connected() const { return socket == Socket::open; }
+};
+
+// A half-open socket the client gave up on: the server keeps it, and runs broadcasts on it,
+// until its idle timeout or its outbound queue overflows.
+struct Orphan {
+  std::shared_ptr<Connection> connection;
+  int browser = 0;
+  Outbound outbound;
+  bool dispatch_scheduled = false;
+  Rng network{0, ""};
 };
 
 std::string pick_text(Rng& rng) {
@@ -140,7 +184,6 @@ class Simulation {
         steps_(scenario.steps),
         model_({scenario.config.group_mode, scenario.config.dispatch_policy,
                 scenario.config.dispatch_queue_max}),
-        network_(config_.seed, "network"),
         engine_random_(config_.seed, "engine") {
     result_.config = config_;
     Rng cookies(config_.seed, "browsers");
@@ -163,34 +206,12 @@ class Simulation {
                                 " events (a broadcast storm?)");
         return finish();
       }
-      Event event = queue_.top();
+      Event event = std::move(const_cast<Event&>(queue_.top()));  // popped right after
       queue_.pop();
       assert(event.time_us >= now_us_);
       now_us_ = event.time_us;
       trace(event);
-      switch (event.kind) {
-        case EventKind::workload:
-          on_workload();
-          break;
-        case EventKind::to_server:
-          on_to_server(event);
-          break;
-        case EventKind::http_post:
-          on_http_post(event);
-          break;
-        case EventKind::dispatch:
-          on_dispatch(event);
-          break;
-        case EventKind::to_client:
-          on_to_client(event);
-          break;
-        case EventKind::ping:
-          on_ping(event);
-          break;
-        case EventKind::pong_deadline:
-          on_pong_deadline(event);
-          break;
-      }
+      handle(event);
       ++result_.events;
     }
     check_quiescence();
@@ -203,21 +224,56 @@ class Simulation {
   }
 
  private:
+  void handle(const Event& event) {
+    switch (event.kind) {
+      case EventKind::workload:
+        return on_workload();
+      case EventKind::to_server:
+        return on_to_server(event);
+      case EventKind::http_post:
+        return on_http_post(event);
+      case EventKind::dispatch:
+        return is_orphan(event.tab) ? on_orphan_dispatch(event) : on_dispatch(event);
+      case EventKind::to_client:
+        return on_to_client(event);
+      case EventKind::ping:
+        return on_ping(event);
+      case EventKind::pong_deadline:
+        return on_pong_deadline(event);
+      case EventKind::page_load:
+        return on_page_load(event);
+      case EventKind::probe:
+        return on_probe(event);
+      case EventKind::socket_open:
+        return on_socket_open(event);
+      case EventKind::visible:
+        return on_visible(event);
+      case EventKind::reap:
+        return on_reap(event);
+    }
+  }
+
   // --- scheduling -------------------------------------------------------------------------
   void schedule(std::uint64_t time_us, EventKind kind, int tab = -1, std::uint64_t generation = 0,
                 std::string payload = {}, RenderHash expected_render = {}) {
     Event event;
     event.time_us = time_us;
-    event.sequence = next_sequence_++;
     event.kind = kind;
     event.tab = tab;
     event.generation = generation;
     event.payload = std::move(payload);
     event.expected_render = expected_render;
+    schedule(std::move(event));
+  }
+  void schedule(Event event) {
+    event.sequence = next_sequence_++;
     queue_.push(std::move(event));
   }
-  std::uint64_t latency() {
-    return network_.between(config_.latency_us_min, config_.latency_us_max);
+  // Each tab (and orphan) draws from its own network stream, so that removing one tab's steps
+  // while shrinking leaves every other tab's latencies as they were.
+  Rng& network_of(int id) { return is_orphan(id) ? orphans_.at(id).network : tabs_[id].network; }
+  std::uint64_t latency(int id) {
+    return network_of(id).between(config_.latency_us_min, config_.latency_us_max);
   }
   void trace(const Event& event) {
     const std::uint64_t fields[] = {event.time_us, static_cast<std::uint64_t>(event.kind),
@@ -262,41 +318,67 @@ class Simulation {
         open_new_tab(step.browser, step.reconnection_page);
         break;
       case Step::Op::increment:
-        if (open) client_send(step.tab, "increment");
+        if (open) user_action(step.tab, "increment");
         break;
       case Step::Op::save_notes:
-        if (open) client_send(step.tab, "saveNotes", "notes", step.text);
+        if (open) user_action(step.tab, "saveNotes", "notes", step.text);
         break;
       case Step::Op::join:
-        if (open) client_send(step.tab, "join", "username", step.text);
+        if (open) user_action(step.tab, "join", "username", step.text);
         break;
       case Step::Op::send:
-        if (open) client_send(step.tab, "send", "text", step.text);
+        if (open) user_action(step.tab, "send", "text", step.text);
         break;
       case Step::Op::close:
-        if (open) drop(step.tab);
+        if (open && tabs_[step.tab].connected()) {
+          ++result_.coverage["drop"];
+          drop(step.tab);
+        }
         break;
-      case Step::Op::reconnect:
-        if (open) reconnect(step.tab);
+      case Step::Op::reconnect:  // a back/forward cache restore
+        if (open) reconnect(step.tab, "reconnect");
         break;
       case Step::Op::zombie:
-        if (open && tabs_[step.tab].connected && !tabs_[step.tab].zombie) {
+        if (open && tabs_[step.tab].connected() && !tabs_[step.tab].zombie) {
           ++result_.coverage["zombie"];
           tabs_[step.tab].zombie = true;
         }
         break;
       case Step::Op::stall:
         ++result_.coverage["stall"];
-        stalled_until_us_ = std::max(stalled_until_us_, now_us_ + step.stall_us);
+        stalled_until_us_ = std::max(stalled_until_us_, now_us_ + step.duration_us);
         break;
       case Step::Op::restart:
         restart();
         break;
       case Step::Op::http:
-        if (open) http_send(step.tab, step.name, step.text);
+        if (open) http_post(step.tab, "send", "text", step.text, step.name);
+        break;
+      case Step::Op::hide:
+        if (open) {
+          ++result_.coverage["hide"];
+          schedule(now_us_ + step.duration_us, EventKind::visible, step.tab, 0,
+                   std::to_string(step.duration_us));
+        }
+        break;
+      case Step::Op::reload:
+        if (open) {
+          ++result_.coverage["reload"];
+          load_page(step.tab);
+        }
+        break;
+      case Step::Op::slow:
+        if (open) {
+          ++result_.coverage["slow-reader"];
+          tabs_[step.tab].read_us = step.duration_us;
+        }
         break;
     }
     schedule(now_us_ + step.think_us, EventKind::workload);
+  }
+
+  std::string_view path_of(const SimTab& tab) const {
+    return tab.page == model::Page::reconnection ? reconnection_path : page_path;
   }
 
   void open_new_tab(int browser, bool reconnection_page) {
@@ -304,67 +386,177 @@ class Simulation {
     tabs_.emplace_back();
     tabs_.back().browser = browser % config_.browsers;
     tabs_.back().page = reconnection_page ? model::Page::reconnection : model::Page::broadcasting;
+    tabs_.back().network = Rng(config_.seed, "network/tab" + std::to_string(tabs_.size() - 1));
     ++result_.coverage["open"];
-    connect(static_cast<int>(tabs_.size()) - 1);
+    load_page(static_cast<int>(tabs_.size()) - 1);
   }
 
-  void connect(int id) {
+  // --- a tab's page and socket -------------------------------------------------------------
+  // A page load: the GET (Mount renders the page), then the client probes and connects. Until
+  // the first tree arrives the page's forms are disabled.
+  void load_page(int id) {
     SimTab& tab = tabs_[id];
-    const std::string_view path =
-        tab.page == model::Page::reconnection ? reconnection_path : page_path;
-    ConnectResult opened = engine_->connect({std::string(path), "sim", "", cookies_[tab.browser]});
-    assert(opened.connection);
-    tab.connection = opened.connection;
-    tab.connected = true;
-    tab_of_[tab.connection.get()] = id;
+    if (tab.connected()) drop(id);  // unloading the page closes its socket
+    tab.socket = SimTab::Socket::closed;
+    tab.loading = true;
+    tab.page_ready = false;
+    ++tab.generation;
+    schedule(now_us_ + latency(id), EventKind::page_load, id, tab.generation);
+  }
+
+  void on_page_load(const Event& event) {
+    if (deferred(event)) return;
+    SimTab& tab = tabs_[event.tab];
+    if (tab.generation != event.generation) return;  // superseded by another load
+    tab.loading = false;
+    const HttpResponse page = engine_->handle_http(
+        {"GET", std::string(path_of(tab)), "sim", cookies_[tab.browser], "text/html", "", ""});
+    check_page_html(event.tab, page);
+    begin_connect(event.tab);
+  }
+
+  // A new connection: the client clears its tree, probes with HEAD, opens a new socket and
+  // takes the full tree the server pushes.
+  void begin_connect(int id) {
+    SimTab& tab = tabs_[id];
+    assert(!tab.connected());
+    tab.socket = SimTab::Socket::connecting;
     ++tab.generation;
     tab.held.reset();
-    tab.dispatch_scheduled = false;
+    tab.outbound =
+        Outbound{OutboundQueue(config_.outbound_frames_max, limits::outbound_bytes_default), {}, 0};
+    tab.replies_awaited = 0;
     tab.zombie = false;
     tab.pongs = 0;
-    schedule_ping(id);
-    model_.open(id, tab.browser, tab.page);
-    ++result_.tab_events;
-    check_tab_state(id,
-                    tab.page == model::Page::reconnection ? "persist-restored" : "mount-coherent");
-    deliver_to_client(id, std::move(opened.first_frame));
+    tab.dispatch_scheduled = false;
+    tab.to_server_free_us = tab.to_client_free_us = now_us_;  // new streams
+    schedule(now_us_ + latency(id), EventKind::probe, id, tab.generation);
   }
 
+  bool connecting(const Event& event) const {
+    const SimTab& tab = tabs_[event.tab];
+    return tab.socket == SimTab::Socket::connecting && tab.generation == event.generation;
+  }
+
+  void on_probe(const Event& event) {
+    if (deferred(event)) return;
+    if (!connecting(event)) return;
+    const SimTab& tab = tabs_[event.tab];
+    const HttpResponse answer = engine_->handle_http(
+        {"HEAD", std::string(path_of(tab)), "sim", cookies_[tab.browser], "", "", ""});
+    ++result_.coverage["probe"];
+    check_probe(event.tab, answer);
+    // The answer goes back, then the upgrade request comes in.
+    schedule(now_us_ + latency(event.tab) + latency(event.tab), EventKind::socket_open, event.tab,
+             tab.generation);
+  }
+
+  void on_socket_open(const Event& event) {
+    if (deferred(event)) return;
+    if (!connecting(event)) return;
+    SimTab& tab = tabs_[event.tab];
+    ConnectResult opened =
+        engine_->connect({std::string(path_of(tab)), "sim", "", cookies_[tab.browser]});
+    assert(opened.connection);
+    tab.connection = opened.connection;
+    tab.socket = SimTab::Socket::open;
+    tab.last_heard_us = now_us_;
+    tab_of_[tab.connection.get()] = event.tab;
+    schedule_ping(event.tab);
+    model_.open(event.tab, tab.browser, tab.page);
+    ++result_.tab_events;
+    check_tab_state(event.tab,
+                    tab.page == model::Page::reconnection ? "persist-restored" : "mount-coherent");
+    deliver_to_client(event.tab, std::move(opened.first_frame));
+  }
+
+  // The socket closes and both ends learn of it. The client stays in HTTP mode until it
+  // reconnects (backoff is off: on a ping without pong, on becoming visible, on a cache restore).
   void drop(int id) {
     SimTab& tab = tabs_[id];
-    if (!tab.connected) return;
-    ++result_.coverage["drop"];
+    assert(tab.connected());
     ++result_.tab_events;
     engine_->disconnect(*tab.connection);
     tab_of_.erase(tab.connection.get());
-    tab.connected = false;
+    tab.connection.reset();
+    tab.socket = SimTab::Socket::closed;
+    tab.replies_awaited = 0;
+    ++tab.generation;
     model_.close(id);
   }
 
-  void reconnect(int id) {
-    ++result_.coverage["reconnect"];
-    drop(id);
-    connect(id);
+  void reconnect(int id, const char* why) {
+    SimTab& tab = tabs_[id];
+    if (tab.loading) return;  // the new page will connect by itself
+    ++result_.coverage[why];
+    if (tab.connected()) drop(id);
+    begin_connect(id);
+  }
+
+  void on_visible(const Event& event) {
+    if (std::stoull(event.payload) < SimConfig::hidden_reconnect_us) {
+      ++result_.coverage["visible-short"];
+      return;
+    }
+    reconnect(event.tab, "visible-reconnect");
   }
 
   void restart() {
     ++result_.coverage["restart"];
-    for (auto& tab : tabs_) tab.connected = false;
+    for (auto& tab : tabs_) {
+      if (!tab.loading) ++tab.generation;  // pending events die; a page GET waits for the new
+      tab.socket = SimTab::Socket::closed;
+      tab.connection.reset();
+      tab.replies_awaited = 0;
+    }
+    orphans_.clear();
     tab_of_.clear();
     model_.restart();
     item_bytes_.clear();
     start_engine();  // the in-memory log and sessions are gone
   }
 
-  // The client writes an action on its socket; it reaches the server after the latency.
-  void client_send(int id, std::string_view action, std::string_view field = {},
+  // --- what the user does ------------------------------------------------------------------
+  // A form submit: on the socket when it is open (the form stays busy until the reply), over
+  // HTTP while the socket connects or after it closed; nothing while the page loads.
+  void user_action(int id, std::string_view action, std::string_view field = {},
                    std::string_view value = {}) {
     SimTab& tab = tabs_[id];
-    if (!tab.connected) return;
+    if (!tab.page_ready) {
+      ++result_.coverage["loading-skip"];
+      return;
+    }
+    if (!tab.connected()) return http_post(id, action, field, value, "");
+    if (tab.replies_awaited > 0) {
+      ++result_.coverage["busy-skip"];  // a busy form cannot be submitted
+      return;
+    }
     ++result_.coverage[std::string(action)];
-    const std::uint64_t at = std::max(now_us_ + latency(), tab.to_server_free_us);
+    ++tab.replies_awaited;
+    socket_send(id, action, field, value);
+  }
+
+  // The client writes a frame on its socket; it reaches the server after the latency.
+  void socket_send(int id, std::string_view action, std::string_view field = {},
+                   std::string_view value = {}) {
+    SimTab& tab = tabs_[id];
+    const std::uint64_t at = std::max(now_us_ + latency(id), tab.to_server_free_us);
     tab.to_server_free_us = at;
     schedule(at, EventKind::to_server, id, tab.generation, action_message(action, field, value));
+  }
+
+  // The client's HTTP fallback: a JSON POST to the page URL; `name` is the name the URL carries
+  // (a tab that joined over its socket has none there).
+  void http_post(int id, std::string_view action, std::string_view field, std::string_view value,
+                 const std::string& name) {
+    ++result_.coverage[name.empty() ? "http-fallback" : "http"];
+    Event event;
+    event.time_us = std::max(now_us_ + latency(id), tabs_[id].to_server_free_us);
+    event.kind = EventKind::http_post;
+    event.tab = id;
+    event.payload = action_message(action, field, value);
+    event.name = name;
+    schedule(std::move(event));
   }
 
   // --- the client's heartbeat --------------------------------------------------------------
@@ -380,39 +572,98 @@ class Simulation {
   void on_ping(const Event& event) {
     if (!current(event)) return;
     SimTab& tab = tabs_[event.tab];
-    client_send(event.tab, "__ping__");
+    socket_send(event.tab, "__ping__");
     schedule(now_us_ + SimConfig::pong_deadline_us, EventKind::pong_deadline, event.tab,
              tab.generation, std::to_string(tab.pongs));
   }
 
   void on_pong_deadline(const Event& event) {
     if (!current(event)) return;
-    if (tabs_[event.tab].pongs > std::stoull(event.payload)) return schedule_ping(event.tab);
-    // No pong: the client tears its socket down and reconnects. The server learns of the old
-    // socket only then (a simplification of its own idle timeout).
+    SimTab& tab = tabs_[event.tab];
+    if (tab.pongs > std::stoull(event.payload)) return schedule_ping(event.tab);
+    // No pong: the client tears its page state down and reconnects. On a half-open socket the
+    // server hears nothing of it and keeps the old connection until its idle timeout.
     ++result_.coverage["heartbeat-reconnect"];
-    reconnect(event.tab);
+    if (tab.zombie) {
+      orphan(event.tab);
+      begin_connect(event.tab);
+    } else {
+      reconnect(event.tab, "heartbeat-reconnect");
+    }
   }
 
-  // The client's HTTP fallback: a JSON POST to the page URL, which carries the name.
-  void http_send(int id, const std::string& name, const std::string& text) {
-    ++result_.coverage["http"];
-    const std::uint64_t at = std::max(now_us_ + latency(), tabs_[id].to_server_free_us);
-    schedule(at, EventKind::http_post, id, tabs_[id].generation,
-             nlohmann::json{{"name", name}, {"text", text}}.dump());
+  // --- half-open sockets on the server ----------------------------------------------------
+  static constexpr int orphan_id_base = 1 << 24;  // above any tab id
+  bool is_orphan(int id) const { return id >= orphan_id_base; }
+
+  void orphan(int id) {
+    SimTab& tab = tabs_[id];
+    const int orphan_id = orphan_id_base + next_orphan_++;
+    ++result_.coverage["orphan"];
+    Orphan& orphan = orphans_[orphan_id];
+    orphan.connection = std::move(tab.connection);
+    orphan.browser = tab.browser;
+    orphan.outbound = std::move(tab.outbound);
+    orphan.network = Rng(config_.seed, "network/orphan" + std::to_string(orphan_id));
+    tab_of_[orphan.connection.get()] = orphan_id;
+    tab.socket = SimTab::Socket::closed;
+    model_.orphan(id, orphan_id);
+    schedule(std::max(now_us_, tab.last_heard_us + SimConfig::idle_timeout_us), EventKind::reap,
+             orphan_id);
+    if (orphan.connection->dispatch_jobs_waiting() > 0) wake({orphan.connection});
+  }
+
+  void on_reap(const Event& event) {
+    if (!orphans_.contains(event.tab)) return;  // cut off before, or gone in a restart
+    ++result_.coverage["orphan-reaped"];
+    close_orphan(event.tab);
+  }
+
+  void close_orphan(int id) {
+    const auto found = orphans_.find(id);
+    engine_->disconnect(*found->second.connection);
+    tab_of_.erase(found->second.connection.get());
+    orphans_.erase(found);
+    model_.close(id);
+  }
+
+  // Broadcasts still run on an orphan; its frames go nowhere and fill its outbound queue.
+  void on_orphan_dispatch(const Event& event) {
+    if (deferred(event)) return;
+    const auto found = orphans_.find(event.tab);
+    if (found == orphans_.end()) return;
+    Orphan& orphan = found->second;
+    orphan.dispatch_scheduled = false;
+    if (orphan.connection->dispatch_jobs_waiting() == 0) return;
+    Effects effects = engine_->dispatch(*orphan.connection);
+    model_.deliver(event.tab);
+    ++result_.coverage["deliver"];
+    check_queues(event.tab, -1, effects.wake);
+    for (std::string& frame : effects.frames) {
+      if (orphan.outbound.in_network < config_.network_frames_max) {
+        ++orphan.outbound.in_network;  // written into socket buffers nobody reads
+      } else if (!orphan.outbound.queue.push(std::move(frame))) {
+        ++result_.coverage["slow-reader-cut"];
+        ++engine_->metrics().errors_slow_reader;
+        return close_orphan(event.tab);
+      }
+    }
+    wake(effects.wake);
+    if (orphan.connection->dispatch_jobs_waiting() > 0) wake({orphan.connection});
   }
 
   // --- the server side --------------------------------------------------------------------
   bool current(const Event& event) const {
     const SimTab& tab = tabs_[event.tab];
-    return tab.connected && tab.generation == event.generation;
+    return tab.connected() && tab.generation == event.generation;
   }
 
   // A stalled server holds every request until the stall ends, in arrival order.
   bool deferred(const Event& event) {
     if (now_us_ >= stalled_until_us_) return false;
-    schedule(stalled_until_us_, event.kind, event.tab, event.generation, event.payload,
-             event.expected_render);
+    Event later = event;
+    later.time_us = stalled_until_us_;
+    schedule(std::move(later));
     return true;
   }
 
@@ -422,6 +673,7 @@ class Simulation {
     SimTab& tab = tabs_[event.tab];
     if (tab.zombie) return;  // lost on a half-open socket
     ++result_.tab_events;
+    tab.last_heard_us = now_us_;
     Effects effects = engine_->receive(*tab.connection, event.payload);
     const Json message = parse_json(event.payload);
     const std::string& action = message.find("action")->text();
@@ -433,26 +685,34 @@ class Simulation {
     check_tab_state(event.tab, tab.page == model::Page::reconnection ? "persist-restored"
                                                                      : "username-per-connection");
     check_queues(event.tab, tab.browser, effects.wake);
-    for (std::string& frame : effects.frames) deliver_to_client(event.tab, std::move(frame));
+    for (std::string& frame : effects.frames) {
+      if (!tab.connected()) break;  // cut off as a slow reader
+      deliver_to_client(event.tab, std::move(frame));
+    }
     wake(effects.wake);
   }
 
   void on_http_post(const Event& event) {
     if (deferred(event)) return;
     ++result_.tab_events;
-    const auto request = nlohmann::json::parse(event.payload);
-    const std::string name = request["name"];
-    const std::string text = request["text"];
-    HttpRequest post{"POST",
-                     std::string(page_path) + "?username=" + url::encode_component(name),
-                     "sim",
-                     cookies_[tabs_[event.tab].browser],
-                     "application/json",
-                     "application/json",
-                     action_message("send", "text", text)};
-    HttpResponse response = engine_->handle_http(post);
-    model_.send_http(tabs_[event.tab].browser, name, text);
-    check_queues(-1, tabs_[event.tab].browser, response.wake);
+    const SimTab& tab = tabs_[event.tab];
+    std::string target(path_of(tab));
+    if (!event.name.empty()) target += "?username=" + url::encode_component(event.name);
+    HttpResponse response =
+        engine_->handle_http({"POST", target, "sim", cookies_[tab.browser], "application/json",
+                              "application/json", event.payload});
+    const Json message = parse_json(event.payload);
+    const std::string& action = message.find("action")->text();
+    const Json& data = *message.find("data");
+    // A fresh state mounted from the URL runs the action: only what reaches the group stays.
+    if (tab.page == model::Page::broadcasting && action == "send") {
+      model_.send_http(tab.browser, event.name, data.find("text")->text());
+    } else if (tab.page == model::Page::reconnection && action == "increment") {
+      model_.increment_http(tab.browser);
+    } else if (tab.page == model::Page::reconnection && action == "saveNotes") {
+      model_.save_notes_http(tab.browser, data.find("notes")->text());
+    }
+    check_queues(-1, tab.browser, response.wake);
     wake(response.wake);
   }
 
@@ -460,11 +720,13 @@ class Simulation {
     for (const auto& connection : connections) {
       const auto found = tab_of_.find(connection.get());
       if (found == tab_of_.end()) continue;
-      SimTab& tab = tabs_[found->second];
-      if (tab.dispatch_scheduled) continue;
-      tab.dispatch_scheduled = true;
-      schedule(now_us_ + network_.below(config_.dispatch_delay_us_max + 1), EventKind::dispatch,
-               found->second, tab.generation);
+      const int id = found->second;
+      bool& scheduled =
+          is_orphan(id) ? orphans_.at(id).dispatch_scheduled : tabs_[id].dispatch_scheduled;
+      if (scheduled) continue;
+      scheduled = true;
+      schedule(now_us_ + network_of(id).below(config_.dispatch_delay_us_max + 1),
+               EventKind::dispatch, id, is_orphan(id) ? 0 : tabs_[id].generation);
     }
   }
 
@@ -484,39 +746,67 @@ class Simulation {
     ++result_.coverage["deliver"];
     check_tab_state(event.tab, "convergence");
     check_queues(event.tab, -1, effects.wake);
-    for (std::string& frame : effects.frames) deliver_to_client(event.tab, std::move(frame));
-    if (tab.connection->dispatch_jobs_waiting() > 0) {
-      tab.dispatch_scheduled = true;
-      schedule(now_us_ + network_.below(config_.dispatch_delay_us_max + 1), EventKind::dispatch,
-               event.tab, tab.generation);
+    for (std::string& frame : effects.frames) {
+      if (!tab.connected()) break;
+      deliver_to_client(event.tab, std::move(frame));
     }
+    wake(effects.wake);
+    if (tab.connected() && tab.connection->dispatch_jobs_waiting() > 0) wake({tab.connection});
   }
 
+  // Into the connection's outbound queue; a client that does not keep up is cut off.
   void deliver_to_client(int id, std::string frame) {
     SimTab& tab = tabs_[id];
-    const std::uint64_t at = std::max(now_us_ + latency(), tab.to_client_free_us);
-    tab.to_client_free_us = at;
     const Connection& connection = *tab.connection;
-    schedule(at, EventKind::to_client, id, tab.generation, std::move(frame),
-             server_render_.of(connection.page().render(engine_->page_state(connection))));
+    const RenderHash render =
+        server_render_.of(connection.page().render(engine_->page_state(connection)));
+    if (!tab.outbound.queue.push(std::move(frame))) {
+      ++result_.coverage["slow-reader-cut"];
+      ++engine_->metrics().errors_slow_reader;
+      return drop(id);
+    }
+    tab.outbound.renders.push_back(render);
+    write_frames(id);
+  }
+
+  // The server writes while the network takes more; each frame reaches the client after the
+  // latency, in order, no sooner than the client can read it.
+  void write_frames(int id) {
+    SimTab& tab = tabs_[id];
+    Outbound& out = tab.outbound;
+    while (!out.queue.empty() && out.in_network < config_.network_frames_max) {
+      const std::uint64_t at = std::max(now_us_ + latency(id), tab.to_client_free_us + tab.read_us);
+      tab.to_client_free_us = at;
+      ++out.in_network;
+      schedule(at, EventKind::to_client, id, tab.generation, out.queue.front(),
+               out.renders.front());
+      out.queue.pop();
+      out.renders.pop_front();
+    }
   }
 
   // --- the client side --------------------------------------------------------------------
   void on_to_client(const Event& event) {
     if (!current(event)) return;
-    ++result_.tab_events;
     SimTab& tab = tabs_[event.tab];
-    if (tab.zombie) return;  // lost on a half-open socket
+    --tab.outbound.in_network;
+    if (tab.zombie) return write_frames(event.tab);  // lost on a half-open socket
+    ++result_.tab_events;
     const Json& message = parsed(event.payload);
     if (message.find("pong")) ++tab.pongs;
-    const Json* tree = message.find("tree");
-    if (!tree) return;
-    tab.held.apply(*tree);  // shares the parsed frame with every tab that got the same bytes
-    ++result_.checks["wire-correct"];
-    if (tab.held.html_hash() != event.expected_render) {
-      fail("wire-correct", "tab " + std::to_string(event.tab) +
-                               " rebuilt HTML that differs from the server's render");
+    if (const Json* meta = message.find("meta"); meta && meta->find("action")) {
+      if (tab.replies_awaited > 0) --tab.replies_awaited;  // the form is reset
     }
+    if (const Json* tree = message.find("tree")) {
+      tab.held.apply(*tree);  // shares the parsed frame with every tab that got the same bytes
+      tab.page_ready = true;
+      ++result_.checks["wire-correct"];
+      if (tab.held.html_hash() != event.expected_render) {
+        fail("wire-correct", "tab " + std::to_string(event.tab) +
+                                 " rebuilt HTML that differs from the server's render");
+      }
+    }
+    write_frames(event.tab);
   }
 
   // A fan-out sends the same bytes to many tabs: parse them once (bounded memo).
@@ -619,8 +909,9 @@ class Simulation {
     }
     const std::size_t failures_before = result_.failures.size();
     for (std::size_t id = 0; id < tabs_.size(); ++id) {
-      if (tabs_[id].connected) check_queue_of(static_cast<int>(id), sender, sender_browser);
+      check_queue_of(static_cast<int>(id), sender, sender_browser);
     }
+    for (const auto& [id, orphan] : orphans_) check_queue_of(id, sender, sender_browser);
     if (result_.failures.size() == failures_before) {
       fail("convergence",
            "the server queued, dropped or coalesced other broadcasts than the model");
@@ -632,15 +923,23 @@ class Simulation {
   }
 
   void check_queue_of(int id, int sender, int sender_browser) {
-    const SimTab& tab = tabs_[id];
-    if (!tab.connected) return;
-    const std::size_t waiting = tab.connection->dispatch_jobs_waiting();
+    const Connection* connection = nullptr;
+    int browser = 0;
+    if (is_orphan(id)) {
+      connection = orphans_.at(id).connection.get();
+      browser = orphans_.at(id).browser;
+    } else if (tabs_[id].connected()) {
+      connection = tabs_[id].connection.get();
+      browser = tabs_[id].browser;
+    } else {
+      return;
+    }
+    const std::size_t waiting = connection->dispatch_jobs_waiting();
     const std::size_t predicted = model_.tab(id).waiting;
     std::string invariant = "convergence";
     if (id == sender) {
       invariant = "sender-excluded";
-    } else if (sender_browser >= 0 &&
-               model_.group_of(tab.browser) != model_.group_of(sender_browser)) {
+    } else if (sender_browser >= 0 && model_.group_of(browser) != model_.group_of(sender_browser)) {
       invariant = "group-isolation";
     }
     ++result_.checks[invariant];
@@ -661,6 +960,43 @@ class Simulation {
                           std::to_string(state.counter) + ", the model says " +
                           std::to_string(predicted.counter) +
                           (state.notes == predicted.notes ? "" : " (and other Notes)"));
+    }
+  }
+
+  // The page a GET renders shows the whole log (Mount copies it) or the group's fields.
+  void check_page_html(int id, const HttpResponse& page) {
+    const SimTab& tab = tabs_[id];
+    if (tab.page == model::Page::reconnection) {
+      ++result_.checks["persist-restored"];
+      const std::string counter =
+          "Counter: <strong>" + std::to_string(model_.persisted(tab.browser).counter) + "</strong>";
+      if (page.status != 200 || page.body.find(counter) == std::string::npos) {
+        fail("persist-restored",
+             "tab " + std::to_string(id) + "'s page GET does not show its group's Counter");
+      }
+      return;
+    }
+    ++result_.checks["mount-coherent"];
+    const std::size_t shown = messages_in(page.body).size();
+    if (page.status != 200 || shown != model_.log().size()) {
+      fail("mount-coherent", "tab " + std::to_string(id) + "'s page GET shows " +
+                                 std::to_string(shown) + " of " +
+                                 std::to_string(model_.log().size()) + " messages");
+    }
+  }
+
+  // The HEAD probe: 200, no body, and the header that sends the client to its WebSocket; any
+  // other answer would leave the tab in HTTP mode, out of step with the model.
+  void check_probe(int id, const HttpResponse& answer) {
+    ++result_.checks["convergence"];
+    bool enabled = false;
+    for (const auto& [name, value] : answer.headers) {
+      enabled = enabled || (name == websocket_header && value == "enabled");
+    }
+    if (answer.status != 200 || !answer.body.empty() || !enabled) {
+      fail("convergence", "tab " + std::to_string(id) + "'s HEAD probe got " +
+                              std::to_string(answer.status) + " without " +
+                              std::string(websocket_header) + ": enabled");
     }
   }
 
@@ -699,8 +1035,13 @@ class Simulation {
     const std::size_t html_every = std::max<std::size_t>(1, tabs_.size() / quiescence_pages_max);
     for (std::size_t id = 0; id < tabs_.size(); ++id) {
       const SimTab& tab = tabs_[id];
-      if (!tab.connected) continue;
+      if (!tab.connected()) continue;
       const model::Tab& predicted = model_.tab(static_cast<int>(id));
+      ++result_.checks["convergence"];
+      if (tab.replies_awaited > 0) {
+        fail("convergence",
+             "tab " + std::to_string(id) + "'s form stayed busy: an action it sent got no reply");
+      }
       if (id % html_every != 0) {
         check_by_hash(static_cast<int>(id));
         continue;
@@ -756,13 +1097,14 @@ class Simulation {
   const SimConfig config_;
   const std::vector<Step>& steps_;
   model::Model model_;
-  Rng network_;
   Rng engine_random_;
   std::vector<std::string> cookies_;
   std::unique_ptr<Engine> engine_;
   model::Counts counts_at_start_;
   std::vector<SimTab> tabs_;
-  std::unordered_map<const Connection*, int> tab_of_;  // connected tabs by their connection
+  std::unordered_map<const Connection*, int> tab_of_;  // tabs (and orphans) by connection
+  std::map<int, Orphan> orphans_;
+  int next_orphan_ = 0;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   std::uint64_t now_us_ = 0;
   std::uint64_t next_sequence_ = 0;
@@ -806,6 +1148,15 @@ SimConfig config_for_seed(std::uint64_t seed) {
   c.latency_us_max = swarm.chance(0.5) ? 2'000 : 200'000;
   c.think_us_mean = swarm.chance(0.5) ? 1'000 : 50'000;
   c.dispatch_delay_us_max = swarm.chance(0.5) ? 100 : 50'000;
+  // Drawn after the older choices, so those stay what they were for every seed.
+  c.weight_hide = weight(1);
+  c.weight_reload = weight(1);
+  c.weight_slow = swarm.chance(0.3) ? 1 : 0;
+  if (c.weight_slow) {  // slow readers against a small outbound queue: some are cut off
+    c.read_us_max = swarm.between(50'000, 500'000);
+    c.outbound_frames_max = swarm.between(1, 8);
+    c.network_frames_max = swarm.between(1, 2);
+  }
   return c;
 }
 
@@ -820,9 +1171,13 @@ std::string SimConfig::describe() const {
       << weight_join << ',' << weight_send << ',' << weight_close << ',' << weight_reconnect << ','
       << weight_restart << ',' << weight_http << " persist_weight=" << weight_persist
       << " stall_weight=" << weight_stall << " stall_us_max=" << stall_us_max
-      << " zombie_weight=" << weight_zombie << " reconnection_tabs=" << reconnection_tabs_percent
-      << "% latency_us=" << latency_us_min << ".." << latency_us_max
-      << " think_us_mean=" << think_us_mean << " dispatch_delay_us_max=" << dispatch_delay_us_max;
+      << " zombie_weight=" << weight_zombie << " hide_weight=" << weight_hide
+      << " reload_weight=" << weight_reload << " slow_weight=" << weight_slow
+      << " read_us_max=" << read_us_max << " outbound_frames_max=" << outbound_frames_max
+      << " network_frames_max=" << network_frames_max
+      << " reconnection_tabs=" << reconnection_tabs_percent << "% latency_us=" << latency_us_min
+      << ".." << latency_us_max << " think_us_mean=" << think_us_mean
+      << " dispatch_delay_us_max=" << dispatch_delay_us_max;
   return out.str();
 }
 
@@ -835,9 +1190,11 @@ Scenario scenario_for(const SimConfig& config) {
   const SimConfig& c = scenario.config;
   Rng workload(c.seed, "workload");
   // In the order of Step::Op; increment and save_notes share the persist weight.
-  const int weights[] = {c.weight_open,      c.weight_join,    c.weight_send,  c.weight_close,
-                         c.weight_reconnect, c.weight_restart, c.weight_http,  c.weight_persist,
-                         c.weight_persist,   c.weight_stall,   c.weight_zombie};
+  const int weights[] = {c.weight_open,      c.weight_join,    c.weight_send,   c.weight_close,
+                         c.weight_reconnect, c.weight_restart, c.weight_http,   c.weight_persist,
+                         c.weight_persist,   c.weight_stall,   c.weight_zombie, c.weight_hide,
+                         c.weight_reload,    c.weight_slow};
+  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::slow) + 1);
   int total = 0;
   for (int w : weights) total += w;
   int opened = 0;
@@ -854,10 +1211,16 @@ Scenario scenario_for(const SimConfig& config) {
       opened = std::min(opened + 1, c.tabs_max);
     } else {
       step.tab = static_cast<int>(workload.below(static_cast<std::uint64_t>(std::max(opened, 1))));
-      step.text = step.op == Step::Op::join ? pick_name(workload) : pick_text(workload);
+      if (step.op == Step::Op::join) step.text = pick_name(workload);
+      if (step.op == Step::Op::send || step.op == Step::Op::http ||
+          step.op == Step::Op::save_notes) {
+        step.text = pick_text(workload);
+      }
       if (step.op == Step::Op::http) step.name = pick_name(workload);
     }
-    if (step.op == Step::Op::stall) step.stall_us = workload.between(1, c.stall_us_max);
+    if (step.op == Step::Op::stall) step.duration_us = workload.between(1, c.stall_us_max);
+    if (step.op == Step::Op::hide) step.duration_us = workload.below(SimConfig::hidden_us_max + 1);
+    if (step.op == Step::Op::slow) step.duration_us = workload.between(1, c.read_us_max);
     step.think_us = workload.below(2 * c.think_us_mean + 1);
     scenario.steps.push_back(std::move(step));
   }

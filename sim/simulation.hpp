@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broadcast_model.hpp"
+#include "limits.hpp"
 
 namespace lvt::sim {
 
@@ -25,8 +26,19 @@ struct SimConfig {
   int steps = 300;  // workload operations
   // Relative weights of the operations; 0 turns one off.
   int weight_open = 2, weight_join = 3, weight_send = 6, weight_close = 1, weight_reconnect = 1,
-      weight_restart = 0, weight_http = 0, weight_persist = 0, weight_stall = 0, weight_zombie = 0;
+      weight_restart = 0, weight_http = 0, weight_persist = 0, weight_stall = 0, weight_zombie = 0,
+      weight_hide = 0, weight_reload = 0, weight_slow = 0;
   std::uint64_t stall_us_max = 0;  // a server stall holds every request for up to this long
+  // A tab hidden this long or more reconnects when it becomes visible again (the client's rule).
+  static constexpr std::uint64_t hidden_reconnect_us = 3'000'000, hidden_us_max = 6'000'000;
+  // Slow readers: a tab takes up to this long over each frame; the server keeps at most
+  // outbound_frames_max frames for a connection beyond the network_frames_max the network
+  // (socket buffers) holds, and cuts the connection when it would keep more.
+  std::uint64_t read_us_max = 0;
+  std::size_t outbound_frames_max = limits::outbound_frames_default;
+  std::size_t network_frames_max = 64;
+  // A half-open socket lives on the server until its idle timeout.
+  static constexpr std::uint64_t idle_timeout_us = limits::websocket_idle_timeout_s * 1'000'000;
   // The client's heartbeat: a ping every 20 s, and a reconnect when no pong came within 10 s.
   static constexpr std::uint64_t heartbeat_us = 20'000'000, pong_deadline_us = 10'000'000;
   int reconnection_tabs_percent = 0;  // of opened tabs, how many show the Reconnection page
@@ -35,9 +47,10 @@ struct SimConfig {
   std::uint64_t dispatch_delay_us_max = 5'000;
   // Liveness: once the workload ends, every tab must converge within this much virtual time.
   std::uint64_t quiesce_us_max() const {
-    return 1'000'000 + 2 * latency_us_max + (dispatch_queue_max + 1) * dispatch_delay_us_max +
-           stall_us_max +
-           (weight_zombie > 0 ? heartbeat_us + pong_deadline_us + latency_us_max : 0);
+    return 1'000'000 + 6 * latency_us_max + (dispatch_queue_max + 1) * dispatch_delay_us_max +
+           stall_us_max + (weight_hide > 0 ? hidden_us_max : 0) +
+           (outbound_frames_max + network_frames_max) * read_us_max +
+           (weight_zombie > 0 ? heartbeat_us + pong_deadline_us + idle_timeout_us : 0);
   }
   // Past this many events the run did not quiesce (a broadcast storm): a convergence failure.
   std::uint64_t events_max() const {
@@ -63,16 +76,21 @@ struct Step {
     increment,
     save_notes,
     stall,
-    zombie
+    zombie,
+    hide,
+    reload,
+    slow
   };
   Op op = Op::open;
-  int tab = 0;                     // join, send, close, reconnect, http
+  int tab = 0;                     // every op but open, restart and stall
   int browser = 0;                 // open
   std::string text;                // join: the name; send: the text; http: the text
   std::string name;                // http: the name in the page URL
   std::uint64_t think_us = 0;      // pause before the next step
   bool reconnection_page = false;  // open: the Reconnection page instead of Broadcasting
-  std::uint64_t stall_us = 0;      // stall: how long the server processes nothing
+  // stall: how long the server processes nothing; hide: how long the tab stays hidden;
+  // slow: how long the tab takes over each frame from now on.
+  std::uint64_t duration_us = 0;
 };
 
 // A run: what the seed chose and the steps. Shrinking removes steps; replay runs one from JSON.
@@ -91,6 +109,33 @@ inline const std::vector<std::string> invariant_names = {
     "log-prefix",      "convergence",       "username-per-connection",
     "group-isolation", "sender-excluded",   "mount-coherent",
     "wire-correct",    "diff-proportional", "persist-restored"};
+
+// What a run counts in RunResult::coverage: operations, faults and client behaviours.
+inline const std::vector<std::string> coverage_names = {"open",
+                                                        "join",
+                                                        "send",
+                                                        "increment",
+                                                        "saveNotes",
+                                                        "http",
+                                                        "http-fallback",
+                                                        "deliver",
+                                                        "drop",
+                                                        "reconnect",
+                                                        "reload",
+                                                        "probe",
+                                                        "loading-skip",
+                                                        "busy-skip",
+                                                        "hide",
+                                                        "visible-short",
+                                                        "visible-reconnect",
+                                                        "restart",
+                                                        "stall",
+                                                        "zombie",
+                                                        "heartbeat-reconnect",
+                                                        "orphan",
+                                                        "orphan-reaped",
+                                                        "slow-reader",
+                                                        "slow-reader-cut"};
 
 struct Failure {
   std::string invariant;

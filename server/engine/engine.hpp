@@ -117,6 +117,9 @@ struct HttpRequest {
   std::string body;
 };
 
+// On every response of a page path: "enabled" sends the client to its WebSocket.
+inline constexpr std::string_view websocket_header = "X-LiveTemplate-WebSocket";
+
 struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "text/html; charset=utf-8";

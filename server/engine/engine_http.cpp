@@ -13,8 +13,6 @@
 namespace lvt {
 namespace {
 
-constexpr std::string_view websocket_header = "X-LiveTemplate-WebSocket";
-
 std::string wrapper_id(std::string_view path) {
   std::uint64_t hash = 14695981039346656037ull;  // FNV-1a: stable per page, like a template hash
   for (char c : path) {

@@ -28,6 +28,10 @@ inline constexpr std::size_t session_groups_default = 100'000;
 inline constexpr double actions_per_second_default = 50.0;
 inline constexpr double actions_burst_default = 100.0;
 
+// A WebSocket that receives nothing (its keep-alive ping unanswered) for this long is closed:
+// the life of a half-open socket on the server.
+inline constexpr std::uint64_t websocket_idle_timeout_s = 300;
+
 // Outbound queue of one connection, in the transport.
 inline constexpr std::size_t outbound_frames_default = 256;
 inline constexpr std::size_t outbound_bytes_default = 4 * 1024 * 1024;

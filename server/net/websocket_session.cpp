@@ -2,7 +2,9 @@
 // frames through a bounded queue (Beast allows one write in flight), runs woken broadcasts.
 #include <spdlog/spdlog.h>
 
+#include "limits.hpp"
 #include "net_internal.hpp"
+#include "outbound_queue.hpp"
 
 namespace lvt::net {
 
@@ -13,7 +15,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
       : shared_(std::move(shared)), ws_(std::move(stream)), connection_(std::move(connection)) {}
 
   void start(http::request<http::string_body> request, std::string first_frame) {
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    // A socket whose peer vanished (half-open) is closed once nothing, not even the answer to
+    // Beast's keep-alive ping, came for the idle timeout; the simulator uses the same number.
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.idle_timeout = std::chrono::seconds(limits::websocket_idle_timeout_s);
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& response) { response.set(http::field::server, "lvtlab"); }));
     // Frames up to four times the limit reach the engine, which closes them with 1009 through a
@@ -88,22 +95,19 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
   void enqueue(std::string frame) {
     if (closing_) return;
-    outbound_bytes_ += frame.size();
-    outbound_.push_back(std::move(frame));
-    if (outbound_.size() > shared_->options.outbound_frames_max ||
-        outbound_bytes_ > shared_->options.outbound_bytes_max) {
+    const std::size_t frames = outbound_.frames() + 1, bytes = outbound_.bytes() + frame.size();
+    if (!outbound_.push(std::move(frame))) {
       // A client that does not read is cut off, never allowed to grow our memory.
       ++shared_->engine.metrics().errors_slow_reader;
       spdlog::warn("connection {}: slow reader ({} frames, {} bytes queued), disconnecting",
-                   connection_->id(), outbound_.size(), outbound_bytes_);
+                   connection_->id(), frames, bytes);
       closing_ = true;
-      outbound_.clear();
       beast::error_code ignored;
       beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
       beast::get_lowest_layer(ws_).socket().close(ignored);
       return;
     }
-    if (accepted_ && outbound_.size() == 1) write_next();
+    if (accepted_ && outbound_.frames() == 1) write_next();
   }
 
   void write_next() {
@@ -118,8 +122,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (error) return finish("write: " + error.message());
     ++shared_->engine.metrics().frames_sent;
     shared_->engine.metrics().bytes_sent += bytes;
-    outbound_bytes_ -= outbound_.front().size();
-    outbound_.pop_front();
+    outbound_.pop();
     if (close_after_writes_ && outbound_.empty()) return start_close();
     write_next();
   }
@@ -156,8 +159,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   websocket::stream<beast::tcp_stream> ws_;
   std::shared_ptr<Connection> connection_;
   beast::flat_buffer buffer_;
-  std::deque<std::string> outbound_;
-  std::size_t outbound_bytes_ = 0;
+  OutboundQueue outbound_{shared_->options.outbound_frames_max,
+                          shared_->options.outbound_bytes_max};
   websocket::close_reason close_reason_;
   bool accepted_ = false;
   bool writing_ = false;

@@ -36,8 +36,7 @@ TEST(Simulation, TheCleanEngineHoldsEveryInvariantOnABoundedCampaign) {
     for (const auto& [name, count] : result.checks) EXPECT_GT(count, 0u) << name;
     for (const auto& [name, count] : result.coverage) coverage[name] += count;
   }
-  for (const char* op : {"open", "join", "send", "http", "deliver", "drop", "reconnect", "restart",
-                         "stall", "zombie", "heartbeat-reconnect", "increment", "saveNotes"}) {
+  for (const std::string& op : coverage_names) {
     EXPECT_GT(coverage[op], 0u) << op << " was never hit";
   }
 }

@@ -98,5 +98,33 @@ TEST(Model, PersistedFieldsAreRestoredPerGroupLastWriterWins) {
   EXPECT_EQ(m.tab(1).username, "");
 }
 
+TEST(Model, AnHttpActionChangesTheGroupsFieldsNotAnOpenTabsCopy) {
+  Model m({GroupMode::cookie, DispatchPolicy::drop, 16});
+  m.open(1, 0, Page::reconnection);
+  m.increment(1);
+  m.increment_http(0);
+  m.save_notes_http(0, "  kept verbatim ");
+  EXPECT_EQ(m.persisted(0), (Persisted{2, "  kept verbatim "}));
+  EXPECT_EQ(m.tab(1).fields.counter, 1);   // until it reconnects
+  EXPECT_EQ(m.persisted(1), Persisted{});  // another browser's group
+  m.save_notes_http(0, std::string(notes_chars_max + 1, 'n'));
+  EXPECT_EQ(m.persisted(0).notes, "  kept verbatim ");
+}
+
+TEST(Model, AnOrphanedSocketStillTakesBroadcastsUntilItCloses) {
+  Model m({GroupMode::global, DispatchPolicy::drop, 16});
+  m.open(1, 0);
+  m.open(2, 0);
+  m.join(2, "Bob");
+  m.orphan(1, 100);  // tab 1's client gave up on a half-open socket
+  m.open(1, 0);      // and reconnected
+  m.send(2, "hi");
+  EXPECT_EQ(m.tab(100).waiting, 1u);
+  EXPECT_EQ(m.tab(1).waiting, 1u);
+  m.close(100);
+  EXPECT_FALSE(m.tab(100).connected);
+  EXPECT_EQ(m.counts().queued, 2u);
+}
+
 }  // namespace
 }  // namespace lvt::model
