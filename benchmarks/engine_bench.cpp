@@ -14,20 +14,19 @@
 namespace lvt {
 namespace {
 
-std::shared_ptr<MessageLog> filled_log(std::size_t messages) {
-  auto log = std::make_shared<MessageLog>(messages + 1);
+void fill(MessageLog& log, std::size_t messages) {
   for (std::size_t i = 0; i < messages; ++i) {
-    log->append("user" + std::to_string(i % 7), "message number " + std::to_string(i));
+    log.append("user" + std::to_string(i % 7), "message number " + std::to_string(i));
   }
-  return log;
 }
 
 // A peer's NewMessage when one message was appended: refresh the view from the shared log,
 // render, diff against the tree the peer holds, and encode the frame.
 void BM_PeerNewMessage(benchmark::State& state) {
   const auto log_length = static_cast<std::size_t>(state.range(0));
-  auto log = filled_log(log_length - 1);
-  BroadcastingPage page(log);
+  auto log = std::make_shared<MessageLog>(log_length);
+  BroadcastingPage page(log);  // the page encodes each message as it is appended
+  fill(*log, log_length - 1);
   auto peer = page.make_state();
   static_cast<BroadcastingState&>(*peer).username = "Bob";
   page.mount(*peer, nlohmann::json::object());

@@ -5,6 +5,7 @@
 #include "limits.hpp"
 #include "planted.hpp"
 #include "text.hpp"
+#include "wire.hpp"
 
 namespace lvt {
 namespace {
@@ -31,6 +32,10 @@ bool joined(const S& state) {
 
 tree::Item render_message(const Message& message) {
   return message_template().render(message).slots;
+}
+
+void encode_message(std::string& out, const Message& message) {
+  wire::append_item(out, render_message(message));
 }
 
 std::string too_long(std::string_view what, std::size_t chars_max) {
@@ -71,6 +76,7 @@ BroadcastingPage::BroadcastingPage(std::shared_ptr<MessageLog> log)
                   T{html<S>("")}),
           html<S>("</main>"),
       } {
+  log_->encode_items_with(&encode_message);
   on("join", [this](S& s, ActionContext& c) { join(s, c); });
   on("send", [this](S& s, ActionContext& c) { send(s, c); });
   on(

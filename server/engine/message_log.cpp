@@ -20,7 +20,15 @@ std::optional<std::size_t> MessageLog::append(std::string user, std::string text
   slot.id = size_ + 1;  // ids are 1, 2, 3, ...: the position in the log, never reused
   slot.user = std::move(user);
   slot.text = std::move(text);
+  slot.item_json.clear();
+  if (encoder_) encoder_(slot.item_json, slot);
   return ++size_;
+}
+
+void MessageLog::encode_items_with(ItemEncoder encoder) {
+  std::unique_lock lock(mutex_);
+  assert(size_ == 0);
+  encoder_ = encoder;
 }
 
 std::size_t MessageLog::snapshot() const {

@@ -19,11 +19,17 @@ struct Message {
   std::uint64_t id = 0;
   std::string user;
   std::string text;
+  std::string item_json;  // its wire encoding, made at append when the log has an encoder
 };
 
 class MessageLog {
  public:
   explicit MessageLog(std::size_t messages_max);
+
+  // Encodes every message once, at append, for all the connections that will send it. Set
+  // before the first append; the encoder runs under the write lock.
+  using ItemEncoder = void (*)(std::string& out, const Message& message);
+  void encode_items_with(ItemEncoder encoder);
 
   // Appends under the write lock; returns the count after the append, or nothing when the log
   // is full.
@@ -42,6 +48,7 @@ class MessageLog {
   const std::size_t messages_max_;
   std::vector<std::unique_ptr<Message[]>> chunks_;  // sized at construction, never reallocated
   std::size_t size_ = 0;                            // guarded by mutex_
+  ItemEncoder encoder_ = nullptr;
 };
 
 // Renders a view of the log as range items, sharing the log instead of copying it.
@@ -52,6 +59,10 @@ class MessageRangeSource final : public tree::RangeSource {
   tree::Item item(std::size_t index) const override { return render_(log_->at(index)); }
   std::string key(std::size_t index) const override { return std::to_string(log_->at(index).id); }
   bool append_only() const override { return true; }
+  const std::string* item_json(std::size_t index) const override {
+    const std::string& json = log_->at(index).item_json;
+    return json.empty() ? nullptr : &json;
+  }
 
  private:
   std::shared_ptr<const MessageLog> log_;

@@ -28,6 +28,9 @@ class RangeSource {
   // The text of the item's key slot, exactly as item(index) renders it.
   virtual std::string key(std::size_t index) const = 0;
   virtual bool append_only() const = 0;
+  // The item's wire encoding, when the source keeps one (items that never change are encoded
+  // once, not once per connection); nullptr otherwise.
+  virtual const std::string* item_json(std::size_t /*index*/) const { return nullptr; }
 };
 
 struct Node {

@@ -44,11 +44,20 @@ void append_item_full(std::string& out, const Item& item) {
   out += '}';
 }
 
+// Item `index` of the range's source, from the source's encoding when it keeps one.
+void append_source_item(std::string& out, const Range& range, std::size_t index) {
+  if (const std::string* json = range.source->item_json(index)) {
+    out += *json;
+  } else {
+    append_item_full(out, range.source->item(index));
+  }
+}
+
 void append_items_full(std::string& out, const Range& range, std::size_t begin, std::size_t end) {
   out += '[';
   for (std::size_t i = begin; i < end; ++i) {
     if (i != begin) out += ',';
-    append_item_full(out, range.source->item(i));
+    append_source_item(out, range, i);
   }
   out += ']';
 }
@@ -169,7 +178,7 @@ bool append_range_ops(std::string& out, const Range& before, const Range& after)
       ops += "[\"a\",[";
       for (std::size_t k = 0; k < added.size(); ++k) {
         if (k != 0) ops += ',';
-        append_item_full(ops, after.source->item(added[k]));
+        append_source_item(ops, after, added[k]);
       }
       ops += "]]";
     }
@@ -193,7 +202,7 @@ bool append_range_ops(std::string& out, const Range& before, const Range& after)
       ops += "[\"i\",";
       append_key(ops, keys_after[j - 1]);
       ops += ',';
-      append_item_full(ops, after.source->item(j));
+      append_source_item(ops, after, j);
       ops += ']';
     }
     const std::size_t tail_begin = has_common ? last_common + 1 : 0;
@@ -251,6 +260,10 @@ bool append_value_diff(std::string& out, const Value& before, const Value& after
 }
 
 }  // namespace
+
+void append_item(std::string& out, const Item& item) {
+  append_item_full(out, item);
+}
 
 void append_full(std::string& out, const Node& node) {
   assert(node.statics && node.statics->size() == node.slots.size() + 1);

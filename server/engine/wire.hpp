@@ -8,6 +8,9 @@
 
 namespace lvt::wire {
 
+// Appends the JSON of one range item (its slots; the range's statics are sent apart).
+void append_item(std::string& out, const tree::Item& item);
+
 // Appends the full JSON of `node`, statics included.
 void append_full(std::string& out, const tree::Node& node);
 std::string full(const tree::Node& node);
