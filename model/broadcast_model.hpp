@@ -7,7 +7,12 @@
 //  - a tab only learns of a message by broadcast from its own group, or on its next Mount, so a
 //    tab in another group stays stale until it reconnects: a finding, not an engine failure;
 //  - under `drop` a full queue loses broadcasts, but each NewMessage re-reads the whole log, so
-//    the broadcasts still waiting heal the tab; under `coalesce` one waiting refresh suffices.
+//    the broadcasts still waiting heal the tab; under `coalesce` one waiting refresh suffices;
+//  - an action a tab sends over HTTP (its socket connecting or closed) runs on a fresh Mount
+//    from the URL: the name the tab joined with over its socket is not there, so its send is
+//    refused, while Reconnection's fields still change for the whole group;
+//  - a half-open socket the client gave up on stays a connection of the group on the server,
+//    taking (and under `drop` losing) broadcasts, until the server's idle timeout closes it.
 #pragma once
 
 #include <cstddef>

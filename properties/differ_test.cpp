@@ -5,6 +5,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "doc_gen.hpp"
+#include "render_hash.hpp"
 #include "tree_applier.hpp"
 #include "wire.hpp"
 
@@ -49,6 +50,23 @@ RC_GTEST_PROP(Differ, ChangingOneRowCostsAboutThatRow, ()) {
   // ["u","<key>",{"1":<text>}] inside {"3":[...]}: a few dozen bytes beyond the new text.
   const std::size_t bytes = wire::diff(doc_template().render(a), doc_template().render(b)).size();
   RC_ASSERT(bytes <= 64 + encoded_text.size());
+}
+
+// The simulator compares renders by hash: the hash of a concatenation must come from its parts,
+// however the text is split.
+RC_GTEST_PROP(RenderHash, ComposesOverAnySplit, ()) {
+  const std::string text = *testing::gen_text();
+  const std::size_t at = *rc::gen::inRange<std::size_t>(0, text.size() + 1);
+  sim::RenderHash joined = sim::RenderHash::of(text.substr(0, at));
+  joined.append(sim::RenderHash::of(text.substr(at)));
+  RC_ASSERT(joined == sim::RenderHash::of(text));
+}
+
+RC_GTEST_PROP(RenderHash, TellsDifferentTextsApart, ()) {
+  const std::string a = *testing::gen_text();
+  const std::string b = *testing::gen_text();
+  RC_PRE(a != b);
+  RC_ASSERT(!(sim::RenderHash::of(a) == sim::RenderHash::of(b)));
 }
 
 }  // namespace

@@ -106,7 +106,7 @@ void Json::invalidate() {
 
 class JsonParser {
  public:
-  explicit JsonParser(std::string_view text) : text_(text) {}
+  JsonParser(std::string_view text, JsonInterner* interner) : text_(text), interner_(interner) {}
 
   Json document() {
     Json value = parse_value(0);
@@ -196,13 +196,51 @@ class JsonParser {
       return value;
     }
     while (true) {
-      value.node_->elements.push_back(parse_value(depth + 1));
+      value.node_->elements.push_back(parse_element(depth + 1));
       if (peek() == ']') {
         ++at_;
         return value;
       }
       expect(',');
     }
+  }
+
+  // An array element; an object goes through the interner when there is one.
+  Json parse_element(int depth) {
+    if (!interner_ || peek() != '{') return parse_value(depth);
+    const std::size_t end = object_end();
+    if (end == std::string_view::npos) return parse_value(depth);  // let the parser say why
+    const std::string_view whole = text_.substr(at_, end - at_);
+    if (const Json* known = interner_->find(whole)) {
+      at_ = end;
+      return *known;
+    }
+    Json value = parse_value(depth);
+    interner_->insert(whole, value);
+    return value;
+  }
+
+  // Just past the '}' that closes the object at at_, or npos.
+  std::size_t object_end() const {
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = at_; i < text_.size(); ++i) {
+      const char c = text_[i];
+      if (in_string) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          in_string = false;
+        }
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return i + 1;
+      }
+    }
+    return std::string_view::npos;
   }
 
   Json parse_number() {
@@ -321,10 +359,21 @@ class JsonParser {
 
   std::string_view text_;
   std::size_t at_ = 0;
+  JsonInterner* interner_;
 };
 
-Json parse_json(std::string_view text) {
-  return JsonParser(text).document();
+Json parse_json(std::string_view text, JsonInterner* interner) {
+  return JsonParser(text, interner).document();
+}
+
+const Json* JsonInterner::find(std::string_view text) const {
+  const auto found = values_.find(text);
+  return found == values_.end() ? nullptr : &found->second;
+}
+
+void JsonInterner::insert(std::string_view text, const Json& value) {
+  if (values_.size() >= entries_max) values_.clear();
+  values_.emplace(std::string(text), value);
 }
 
 }  // namespace lvt::sim

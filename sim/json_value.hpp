@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -88,7 +90,25 @@ class Json {
   Node* node_ = nullptr;  // null stands for JSON null
 };
 
+// Objects met inside arrays (range items) by their exact text: an item sent to many tabs, or
+// again in every full tree, is parsed once and shared. Bounded: it starts over when full.
+class JsonInterner {
+ public:
+  const Json* find(std::string_view text) const;
+  void insert(std::string_view text, const Json& value);
+
+ private:
+  static constexpr std::size_t entries_max = 50'000;
+  struct TextHash {  // looks a string_view up without copying it
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  std::unordered_map<std::string, Json, TextHash, std::equal_to<>> values_;
+};
+
 // Parses one JSON document (RFC 8259; nesting at most 256 deep); throws std::runtime_error.
-Json parse_json(std::string_view text);
+Json parse_json(std::string_view text, JsonInterner* interner = nullptr);
 
 }  // namespace lvt::sim

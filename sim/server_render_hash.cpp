@@ -61,7 +61,12 @@ void ServerRenderHasher::append_range(RenderHash& out, const tree::Range& range)
   assert(prefixes.item_statics == range.item_statics);  // one template renders one source
   while (prefixes.prefix.size() <= range.count) {
     RenderHash next = prefixes.prefix.back();
-    append_slots(next, range.item_statics, range.source->item(prefixes.prefix.size() - 1));
+    const std::size_t index = prefixes.prefix.size() - 1;
+    if (const std::string* html = range.source->item_html(index)) {
+      next.append(RenderHash::of(*html));
+    } else {
+      append_slots(next, range.item_statics, range.source->item(index));
+    }
     prefixes.prefix.push_back(next);
   }
   out.append(prefixes.prefix[range.count]);

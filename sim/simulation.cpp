@@ -815,7 +815,7 @@ class Simulation {
       return found->second;
     }
     if (parsed_frames_.size() >= parsed_frames_max) parsed_frames_.clear();
-    return parsed_frames_.emplace(payload, parse_json(payload)).first->second;
+    return parsed_frames_.emplace(payload, parse_json(payload, &items_)).first->second;
   }
 
   // --- checks -----------------------------------------------------------------------------
@@ -1116,6 +1116,7 @@ class Simulation {
   static constexpr std::size_t parsed_frames_max = 64;
   static constexpr std::size_t quiescence_pages_max = 64;
   std::unordered_map<std::string, Json> parsed_frames_;
+  JsonInterner items_;  // range items, parsed once for every frame and tab
   RunResult result_;
 };
 

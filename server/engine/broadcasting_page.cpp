@@ -34,8 +34,10 @@ tree::Item render_message(const Message& message) {
   return message_template().render(message).slots;
 }
 
-void encode_message(std::string& out, const Message& message) {
-  wire::append_item(out, render_message(message));
+void encode_message(Message& message) {
+  const tree::Item item = render_message(message);
+  wire::append_item(message.item_json, item);
+  message.item_html = tree::item_html(*message_template().statics(), item);
 }
 
 std::string too_long(std::string_view what, std::size_t chars_max) {

@@ -21,7 +21,8 @@ std::optional<std::size_t> MessageLog::append(std::string user, std::string text
   slot.user = std::move(user);
   slot.text = std::move(text);
   slot.item_json.clear();
-  if (encoder_) encoder_(slot.item_json, slot);
+  slot.item_html.clear();
+  if (encoder_) encoder_(slot);
   return ++size_;
 }
 

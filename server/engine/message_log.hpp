@@ -19,16 +19,19 @@ struct Message {
   std::uint64_t id = 0;
   std::string user;
   std::string text;
-  std::string item_json;  // its wire encoding, made at append when the log has an encoder
+  // Its wire encoding and HTML, made at append when the log has an encoder.
+  std::string item_json;
+  std::string item_html;
 };
 
 class MessageLog {
  public:
   explicit MessageLog(std::size_t messages_max);
 
-  // Encodes every message once, at append, for all the connections that will send it. Set
-  // before the first append; the encoder runs under the write lock.
-  using ItemEncoder = void (*)(std::string& out, const Message& message);
+  // Renders every message once, at append, for all the connections that will send it: the
+  // encoder fills item_json and item_html. Set before the first append; it runs under the
+  // write lock.
+  using ItemEncoder = void (*)(Message& message);
   void encode_items_with(ItemEncoder encoder);
 
   // Appends under the write lock; returns the count after the append, or nothing when the log
@@ -62,6 +65,10 @@ class MessageRangeSource final : public tree::RangeSource {
   const std::string* item_json(std::size_t index) const override {
     const std::string& json = log_->at(index).item_json;
     return json.empty() ? nullptr : &json;
+  }
+  const std::string* item_html(std::size_t index) const override {
+    const std::string& html = log_->at(index).item_html;
+    return html.empty() ? nullptr : &html;
   }
 
  private:

@@ -43,7 +43,11 @@ void append_value(std::string& out, const Value& value) {
   } else {
     const Range& range = std::get<Range>(value);
     for (std::size_t i = 0; i < range.count; ++i) {
-      append_slots(out, *range.item_statics, range.source->item(i));
+      if (const std::string* html = range.source->item_html(i)) {
+        out += *html;
+      } else {
+        append_slots(out, *range.item_statics, range.source->item(i));
+      }
     }
   }
 }
@@ -61,6 +65,12 @@ void append_slots(std::string& out, const Statics& statics, const std::vector<Va
 
 void append_html(std::string& out, const Node& node) {
   append_slots(out, *node.statics, node.slots);
+}
+
+std::string item_html(const Statics& item_statics, const Item& item) {
+  std::string out;
+  append_slots(out, item_statics, item);
+  return out;
 }
 
 std::string to_html(const Node& node) {

@@ -28,9 +28,11 @@ class RangeSource {
   // The text of the item's key slot, exactly as item(index) renders it.
   virtual std::string key(std::size_t index) const = 0;
   virtual bool append_only() const = 0;
-  // The item's wire encoding, when the source keeps one (items that never change are encoded
-  // once, not once per connection); nullptr otherwise.
+  // The item's wire encoding and its HTML (with the range's item statics), when the source
+  // keeps them: items that never change are rendered once, not once per connection. nullptr
+  // when it does not.
   virtual const std::string* item_json(std::size_t /*index*/) const { return nullptr; }
+  virtual const std::string* item_html(std::size_t /*index*/) const { return nullptr; }
 };
 
 struct Node {
@@ -69,5 +71,6 @@ StaticsRef make_statics(Statics statics);
 // The HTML a node stands for, exactly as the client's tree renderer rebuilds it.
 void append_html(std::string& out, const Node& node);
 std::string to_html(const Node& node);
+std::string item_html(const Statics& item_statics, const Item& item);
 
 }  // namespace lvt::tree
