@@ -3,6 +3,8 @@
 #include <cassert>
 #include <stdexcept>
 
+#include "text.hpp"
+
 namespace lvt::sim {
 
 namespace {
@@ -222,25 +224,9 @@ class JsonParser {
 
   // Just past the '}' that closes the object at at_, or npos.
   std::size_t object_end() const {
-    int depth = 0;
-    bool in_string = false;
-    for (std::size_t i = at_; i < text_.size(); ++i) {
-      const char c = text_[i];
-      if (in_string) {
-        if (c == '\\') {
-          ++i;
-        } else if (c == '"') {
-          in_string = false;
-        }
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if ((c == '}' || c == ']') && --depth == 0) {
-        return i + 1;
-      }
-    }
-    return std::string_view::npos;
+    const std::size_t close =
+        text::scan_json_depth(text_, at_, [](std::size_t, std::size_t depth) { return depth > 0; });
+    return close == std::string_view::npos ? close : close + 1;
   }
 
   Json parse_number() {

@@ -197,11 +197,11 @@ void render_slots(Out& out, const Json& statics, const Json& slots) {
 }
 
 // A range item's hash, cached on the item with the hash of the statics it was rendered with.
-RenderHash item_hash(const Json& item, const Json& statics, const RenderHash& statics_hash) {
-  if (item.hash_cached() && item.cached_tag() == statics_hash.sum) return item.cached_hash();
+RenderHash item_hash(const Json& item, const Json& statics, std::uint64_t statics_tag) {
+  if (item.hash_cached() && item.cached_tag() == statics_tag) return item.cached_hash();
   RenderHash hash;
   render_slots(hash, statics, item);
-  item.cache_hash(hash, statics_hash.sum);
+  item.cache_hash(hash, statics_tag);
   return hash;
 }
 
@@ -213,9 +213,13 @@ void render_range(std::string& out, const Json& range) {
 // A range keeps the hash of its first `cached_tag()` items, so an append hashes only the new.
 void render_range(RenderHash& out, const Json& range) {
   const Json& statics = *range.find("s");
-  RenderHash statics_hash;
+  // A fingerprint of the statics, part by part (so ["ab","c"] and ["a","bc"] differ), from the
+  // strings' cached hashes.
+  std::uint64_t statics_tag = statics.elements().size();
   for (const Json& part : statics.elements()) {
-    statics_hash.append(RenderHash::of(part.is_string() ? std::string_view(part.text()) : "\x01"));
+    RenderHash part_hash;
+    if (part.is_string()) put(part_hash, part);
+    statics_tag = (statics_tag ^ part_hash.sum) * 0x9E3779B97F4A7C15ull + part_hash.power;
   }
   const std::vector<Json>& items = range.find("d")->elements();
   RenderHash hash;
@@ -225,7 +229,7 @@ void render_range(RenderHash& out, const Json& range) {
     from = range.cached_tag();
   }
   for (std::size_t i = from; i < items.size(); ++i)
-    hash.append(item_hash(items[i], statics, statics_hash));
+    hash.append(item_hash(items[i], statics, statics_tag));
   range.cache_hash(hash, items.size());
   out.append(hash);
 }

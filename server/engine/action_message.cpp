@@ -1,6 +1,7 @@
 #include "action_message.hpp"
 
 #include "limits.hpp"
+#include "text.hpp"
 
 namespace lvt {
 namespace {
@@ -8,25 +9,9 @@ namespace {
 // Nesting depth of a JSON text, counted outside strings, so a deep document is refused
 // before the recursive parser sees it.
 bool nesting_exceeds(std::string_view json, std::size_t depth_max) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > depth_max) return true;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
+  return text::scan_json_depth(json, 0, [depth_max](std::size_t, std::size_t depth) {
+           return depth <= depth_max;
+         }) != std::string_view::npos;
 }
 
 }  // namespace

@@ -25,4 +25,29 @@ std::size_t utf8_chars(std::string_view valid_utf8);
 // Leading and trailing ASCII and Unicode-space-free trim (Go's strings.TrimSpace on ASCII).
 std::string_view trim_space(std::string_view s);
 
+// Walks a JSON text from `from` and tells `visit(index, depth)` the nesting depth after every
+// bracket outside strings ('{' and '[' open, '}' and ']' close), until visit returns false.
+// Returns the index of the bracket it stopped at, or npos. No validation: a cheap pre-scan.
+template <class Visit>
+std::size_t scan_json_depth(std::string_view json, std::size_t from, Visit visit) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = from; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[' || ((c == '}' || c == ']') && depth > 0)) {
+      depth = c == '{' || c == '[' ? depth + 1 : depth - 1;
+      if (!visit(i, depth)) return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace lvt::text
