@@ -3,6 +3,8 @@
 #include <cassert>
 #include <utility>
 
+#include "text.hpp"
+
 namespace lvt::tree {
 
 ItemList::ItemList(std::vector<Item> items, std::size_t key_slot)
@@ -28,6 +30,13 @@ Range make_range(StaticsRef item_statics, std::size_t key_slot, std::vector<Item
 
 StaticsRef make_statics(Statics statics) {
   assert(!statics.empty());
+  std::string json(1, '[');
+  for (std::size_t i = 0; i < statics.size(); ++i) {
+    if (i != 0) json += ',';
+    text::append_json_string(json, statics[i]);
+  }
+  json += ']';
+  statics.json = std::move(json);
   return std::make_shared<const Statics>(std::move(statics));
 }
 

@@ -12,7 +12,12 @@
 
 namespace lvt::tree {
 
-using Statics = std::vector<std::string>;
+// A node's static strings; make_statics also encodes them once as a JSON array, since they
+// never change and every full tree carries them.
+struct Statics : std::vector<std::string> {
+  using std::vector<std::string>::vector;
+  std::string json;  // empty until make_statics fills it
+};
 using StaticsRef = std::shared_ptr<const Statics>;
 
 struct Value;

@@ -20,6 +20,10 @@ using tree::Value;
 void append_value_full(std::string& out, const Value& value);
 
 void append_statics(std::string& out, const tree::Statics& statics) {
+  if (!statics.json.empty()) {
+    out += statics.json;
+    return;
+  }
   out += '[';
   for (std::size_t i = 0; i < statics.size(); ++i) {
     if (i != 0) out += ',';
