@@ -47,6 +47,7 @@ json scenario_to_json(const Scenario& scenario) {
       {"tabs_max", c.tabs_max},
       {"latency_us_min", c.latency_us_min},
       {"latency_us_max", c.latency_us_max},
+      {"latency_distribution", c.latency_long_tail ? "long_tail" : "uniform"},
       {"dispatch_delay_us_max", c.dispatch_delay_us_max},
       {"outbound_frames_max", c.outbound_frames_max},
       {"network_frames_max", c.network_frames_max}};
@@ -83,6 +84,11 @@ Scenario scenario_from_json(const json& in) {
   c.tabs_max = config.value("tabs_max", 4);
   c.latency_us_min = config.value("latency_us_min", std::uint64_t{100});
   c.latency_us_max = config.value("latency_us_max", std::uint64_t{20'000});
+  const std::string distribution = config.value("latency_distribution", std::string("uniform"));
+  if (distribution != "uniform" && distribution != "long_tail") {
+    throw std::invalid_argument("latency_distribution must be uniform or long_tail");
+  }
+  c.latency_long_tail = distribution == "long_tail";
   c.dispatch_delay_us_max = config.value("dispatch_delay_us_max", std::uint64_t{5'000});
   c.outbound_frames_max = config.value("outbound_frames_max", limits::outbound_frames_default);
   c.network_frames_max = config.value("network_frames_max", std::size_t{64});

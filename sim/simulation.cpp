@@ -1,6 +1,7 @@
 #include "simulation.hpp"
 
 #include <cassert>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -273,7 +274,15 @@ class Simulation {
   // while shrinking leaves every other tab's latencies as they were.
   Rng& network_of(int id) { return is_orphan(id) ? orphans_.at(id).network : tabs_[id].network; }
   std::uint64_t latency(int id) {
-    return network_of(id).between(config_.latency_us_min, config_.latency_us_max);
+    Rng& network = network_of(id);
+    if (!config_.latency_long_tail) {
+      return network.between(config_.latency_us_min, config_.latency_us_max);
+    }
+    const double low = static_cast<double>(std::max<std::uint64_t>(config_.latency_us_min, 1));
+    const double high =
+        static_cast<double>(std::max(config_.latency_us_max, config_.latency_us_min));
+    const double share = static_cast<double>(network.next() >> 11) * 0x1.0p-53;
+    return static_cast<std::uint64_t>(low * std::pow(high / low, share));
   }
   void trace(const Event& event) {
     const std::uint64_t fields[] = {event.time_us, static_cast<std::uint64_t>(event.kind),
@@ -1153,6 +1162,7 @@ SimConfig config_for_seed(std::uint64_t seed) {
   c.weight_hide = weight(1);
   c.weight_reload = weight(1);
   c.weight_slow = swarm.chance(0.3) ? 1 : 0;
+  c.latency_long_tail = swarm.chance(0.5);
   if (c.weight_slow) {  // slow readers against a small outbound queue: some are cut off
     c.read_us_max = swarm.between(50'000, 500'000);
     c.outbound_frames_max = swarm.between(1, 8);
@@ -1177,8 +1187,8 @@ std::string SimConfig::describe() const {
       << " read_us_max=" << read_us_max << " outbound_frames_max=" << outbound_frames_max
       << " network_frames_max=" << network_frames_max
       << " reconnection_tabs=" << reconnection_tabs_percent << "% latency_us=" << latency_us_min
-      << ".." << latency_us_max << " think_us_mean=" << think_us_mean
-      << " dispatch_delay_us_max=" << dispatch_delay_us_max;
+      << ".." << latency_us_max << (latency_long_tail ? " (long-tailed)" : " (uniform)")
+      << " think_us_mean=" << think_us_mean << " dispatch_delay_us_max=" << dispatch_delay_us_max;
   return out.str();
 }
 

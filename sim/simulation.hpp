@@ -43,6 +43,9 @@ struct SimConfig {
   static constexpr std::uint64_t heartbeat_us = 20'000'000, pong_deadline_us = 10'000'000;
   int reconnection_tabs_percent = 0;  // of opened tabs, how many show the Reconnection page
   std::uint64_t latency_us_min = 100, latency_us_max = 20'000;
+  // Uniform between the bounds, or long-tailed (log-uniform: mostly near the minimum, now and
+  // then near the maximum).
+  bool latency_long_tail = false;
   std::uint64_t think_us_mean = 30'000;
   std::uint64_t dispatch_delay_us_max = 5'000;
   // Liveness: once the workload ends, every tab must converge within this much virtual time.
