@@ -405,7 +405,7 @@ class Simulation {
   // the first tree arrives the page's forms are disabled.
   void load_page(int id) {
     SimTab& tab = tabs_[id];
-    if (tab.connected()) drop(id);  // unloading the page closes its socket
+    if (tab.connected()) close_socket(id);  // unloading the page closes its socket
     tab.socket = SimTab::Socket::closed;
     tab.loading = true;
     tab.page_ready = false;
@@ -494,11 +494,17 @@ class Simulation {
     model_.close(id);
   }
 
+  // The client closes its socket: the server learns of it, unless the socket is half-open.
+  void close_socket(int id) {
+    if (tabs_[id].zombie) return orphan(id);
+    drop(id);
+  }
+
   void reconnect(int id, const char* why) {
     SimTab& tab = tabs_[id];
     if (tab.loading) return;  // the new page will connect by itself
     ++result_.coverage[why];
-    if (tab.connected()) drop(id);
+    if (tab.connected()) close_socket(id);
     begin_connect(id);
   }
 
@@ -592,13 +598,7 @@ class Simulation {
     if (tab.pongs > std::stoull(event.payload)) return schedule_ping(event.tab);
     // No pong: the client tears its page state down and reconnects. On a half-open socket the
     // server hears nothing of it and keeps the old connection until its idle timeout.
-    ++result_.coverage["heartbeat-reconnect"];
-    if (tab.zombie) {
-      orphan(event.tab);
-      begin_connect(event.tab);
-    } else {
-      reconnect(event.tab, "heartbeat-reconnect");
-    }
+    reconnect(event.tab, "heartbeat-reconnect");
   }
 
   // --- half-open sockets on the server ----------------------------------------------------
