@@ -7,6 +7,7 @@
 #include <memory>
 #include <queue>
 #include <sstream>
+#include <stdexcept>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -178,6 +179,29 @@ std::vector<ShownMessage> messages_in(std::string_view html) {
   return out;
 }
 
+// Counts by name over a fixed list of names: no allocation and no map walk per count.
+class Tally {
+ public:
+  explicit Tally(const std::vector<std::string>& names) : names_(names), counts_(names.size()) {}
+  std::uint64_t& operator[](std::string_view name) {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return counts_[i];
+    }
+    throw std::logic_error("'" + std::string(name) + "' is not on the list it is counted by");
+  }
+  std::map<std::string, std::uint64_t> counted() const {  // the names counted at least once
+    std::map<std::string, std::uint64_t> out;
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      if (counts_[i] > 0) out[names_[i]] = counts_[i];
+    }
+    return out;
+  }
+
+ private:
+  const std::vector<std::string>& names_;
+  std::vector<std::uint64_t> counts_;
+};
+
 class Simulation {
  public:
   explicit Simulation(const Scenario& scenario)
@@ -221,6 +245,8 @@ class Simulation {
 
   RunResult finish() {
     result_.virtual_us = now_us_;
+    result_.checks = checks_.counted();
+    result_.coverage = coverage_.counted();
     return std::move(result_);
   }
 
@@ -340,7 +366,7 @@ class Simulation {
         break;
       case Step::Op::close:
         if (open && tabs_[step.tab].connected()) {
-          ++result_.coverage["drop"];
+          ++coverage_["drop"];
           drop(step.tab);
         }
         break;
@@ -349,12 +375,12 @@ class Simulation {
         break;
       case Step::Op::zombie:
         if (open && tabs_[step.tab].connected() && !tabs_[step.tab].zombie) {
-          ++result_.coverage["zombie"];
+          ++coverage_["zombie"];
           tabs_[step.tab].zombie = true;
         }
         break;
       case Step::Op::stall:
-        ++result_.coverage["stall"];
+        ++coverage_["stall"];
         stalled_until_us_ = std::max(stalled_until_us_, now_us_ + step.duration_us);
         break;
       case Step::Op::restart:
@@ -365,20 +391,20 @@ class Simulation {
         break;
       case Step::Op::hide:
         if (open) {
-          ++result_.coverage["hide"];
+          ++coverage_["hide"];
           schedule(now_us_ + step.duration_us, EventKind::visible, step.tab, 0,
                    std::to_string(step.duration_us));
         }
         break;
       case Step::Op::reload:
         if (open) {
-          ++result_.coverage["reload"];
+          ++coverage_["reload"];
           load_page(step.tab);
         }
         break;
       case Step::Op::slow:
         if (open) {
-          ++result_.coverage["slow-reader"];
+          ++coverage_["slow-reader"];
           tabs_[step.tab].read_us = step.duration_us;
         }
         break;
@@ -396,7 +422,7 @@ class Simulation {
     tabs_.back().browser = browser % config_.browsers;
     tabs_.back().page = reconnection_page ? model::Page::reconnection : model::Page::broadcasting;
     tabs_.back().network = Rng(config_.seed, "network/tab" + std::to_string(tabs_.size() - 1));
-    ++result_.coverage["open"];
+    ++coverage_["open"];
     load_page(static_cast<int>(tabs_.size()) - 1);
   }
 
@@ -453,7 +479,7 @@ class Simulation {
     const SimTab& tab = tabs_[event.tab];
     const HttpResponse answer = engine_->handle_http(
         {"HEAD", std::string(path_of(tab)), "sim", cookies_[tab.browser], "", "", ""});
-    ++result_.coverage["probe"];
+    ++coverage_["probe"];
     check_probe(event.tab, answer);
     // The answer goes back, then the upgrade request comes in.
     schedule(now_us_ + latency(event.tab) + latency(event.tab), EventKind::socket_open, event.tab,
@@ -503,21 +529,21 @@ class Simulation {
   void reconnect(int id, const char* why) {
     SimTab& tab = tabs_[id];
     if (tab.loading) return;  // the new page will connect by itself
-    ++result_.coverage[why];
+    ++coverage_[why];
     if (tab.connected()) close_socket(id);
     begin_connect(id);
   }
 
   void on_visible(const Event& event) {
     if (std::stoull(event.payload) < SimConfig::hidden_reconnect_us) {
-      ++result_.coverage["visible-short"];
+      ++coverage_["visible-short"];
       return;
     }
     reconnect(event.tab, "visible-reconnect");
   }
 
   void restart() {
-    ++result_.coverage["restart"];
+    ++coverage_["restart"];
     for (auto& tab : tabs_) {
       if (!tab.loading) ++tab.generation;  // pending events die; a page GET waits for the new
       tab.socket = SimTab::Socket::closed;
@@ -538,15 +564,15 @@ class Simulation {
                    std::string_view value = {}) {
     SimTab& tab = tabs_[id];
     if (!tab.page_ready) {
-      ++result_.coverage["loading-skip"];
+      ++coverage_["loading-skip"];
       return;
     }
     if (!tab.connected()) return http_post(id, action, field, value, "");
     if (tab.replies_awaited > 0) {
-      ++result_.coverage["busy-skip"];  // a busy form cannot be submitted
+      ++coverage_["busy-skip"];  // a busy form cannot be submitted
       return;
     }
-    ++result_.coverage[std::string(action)];
+    ++coverage_[action];
     ++tab.replies_awaited;
     socket_send(id, action, field, value);
   }
@@ -564,7 +590,7 @@ class Simulation {
   // (a tab that joined over its socket has none there).
   void http_post(int id, std::string_view action, std::string_view field, std::string_view value,
                  const std::string& name) {
-    ++result_.coverage[name.empty() ? "http-fallback" : "http"];
+    ++coverage_[name.empty() ? "http-fallback" : "http"];
     Event event;
     event.time_us = std::max(now_us_ + latency(id), tabs_[id].to_server_free_us);
     event.kind = EventKind::http_post;
@@ -608,7 +634,7 @@ class Simulation {
   void orphan(int id) {
     SimTab& tab = tabs_[id];
     const int orphan_id = orphan_id_base + next_orphan_++;
-    ++result_.coverage["orphan"];
+    ++coverage_["orphan"];
     Orphan& orphan = orphans_[orphan_id];
     orphan.connection = std::move(tab.connection);
     orphan.browser = tab.browser;
@@ -624,7 +650,7 @@ class Simulation {
 
   void on_reap(const Event& event) {
     if (!orphans_.contains(event.tab)) return;  // cut off before, or gone in a restart
-    ++result_.coverage["orphan-reaped"];
+    ++coverage_["orphan-reaped"];
     close_orphan(event.tab);
   }
 
@@ -646,13 +672,13 @@ class Simulation {
     if (orphan.connection->dispatch_jobs_waiting() == 0) return;
     Effects effects = engine_->dispatch(*orphan.connection);
     model_.deliver(event.tab);
-    ++result_.coverage["deliver"];
+    ++coverage_["deliver"];
     check_queues(event.tab, -1, effects.wake);
     for (std::string& frame : effects.frames) {
       if (orphan.outbound.in_network < config_.network_frames_max) {
         ++orphan.outbound.in_network;  // written into socket buffers nobody reads
       } else if (!orphan.outbound.queue.push(std::move(frame))) {
-        ++result_.coverage["slow-reader-cut"];
+        ++coverage_["slow-reader-cut"];
         ++engine_->metrics().errors_slow_reader;
         return close_orphan(event.tab);
       }
@@ -752,7 +778,7 @@ class Simulation {
     for (const std::string& frame : effects.frames) {
       check_diff_proportional(frame, shown_before, state_of(event.tab).messages);
     }
-    ++result_.coverage["deliver"];
+    ++coverage_["deliver"];
     check_tab_state(event.tab, "convergence");
     check_queues(event.tab, -1, effects.wake);
     for (std::string& frame : effects.frames) {
@@ -770,7 +796,7 @@ class Simulation {
     const RenderHash render =
         server_render_.of(connection.page().render(engine_->page_state(connection)));
     if (!tab.outbound.queue.push(std::move(frame))) {
-      ++result_.coverage["slow-reader-cut"];
+      ++coverage_["slow-reader-cut"];
       ++engine_->metrics().errors_slow_reader;
       return drop(id);
     }
@@ -809,7 +835,7 @@ class Simulation {
     if (const Json* tree = message.find("tree")) {
       tab.held.apply(*tree);  // shares the parsed frame with every tab that got the same bytes
       tab.page_ready = true;
-      ++result_.checks["wire-correct"];
+      ++checks_["wire-correct"];
       if (tab.held.html_hash() != event.expected_render) {
         fail("wire-correct", "tab " + std::to_string(event.tab) +
                                  " rebuilt HTML that differs from the server's render");
@@ -847,7 +873,7 @@ class Simulation {
     }
     const std::size_t tree_bytes =
         frame.rfind(",\"meta\":") - std::string_view("{\"tree\":").size();
-    ++result_.checks["diff-proportional"];
+    ++checks_["diff-proportional"];
     if (static_cast<double>(tree_bytes) > 64.0 + 1.1 * static_cast<double>(items_bytes)) {
       fail("diff-proportional", "a peer update bringing " + std::to_string(after - before) +
                                     " messages (" + std::to_string(items_bytes) + " bytes) took " +
@@ -876,8 +902,8 @@ class Simulation {
     if (tabs_[id].page == model::Page::reconnection) return check_persisted(id, invariant);
     const BroadcastingState& state = state_of(id);
     const model::Tab& predicted = model_.tab(id);
-    ++result_.checks[invariant];
-    ++result_.checks["log-prefix"];
+    ++checks_[invariant];
+    ++checks_["log-prefix"];
     if (state.username != predicted.username) {
       fail("username-per-connection", "tab " + std::to_string(id) + " is '" + state.username +
                                           "', the model says '" + predicted.username + "'");
@@ -913,7 +939,7 @@ class Simulation {
         metrics.broadcasts_dropped == counts.dropped - counts_at_start_.dropped &&
         metrics.broadcasts_coalesced == counts.coalesced - counts_at_start_.coalesced) {
       // Every broadcast went exactly where the model sent it: none reached another group.
-      if (sender_browser >= 0) ++result_.checks["group-isolation"];
+      if (sender_browser >= 0) ++checks_["group-isolation"];
       return;
     }
     const std::size_t failures_before = result_.failures.size();
@@ -951,7 +977,7 @@ class Simulation {
     } else if (sender_browser >= 0 && model_.group_of(browser) != model_.group_of(sender_browser)) {
       invariant = "group-isolation";
     }
-    ++result_.checks[invariant];
+    ++checks_[invariant];
     if (waiting != predicted) {
       fail(invariant, "tab " + std::to_string(id) + " has " + std::to_string(waiting) +
                           " broadcasts waiting, the model says " + std::to_string(predicted));
@@ -963,7 +989,7 @@ class Simulation {
     const auto& state =
         static_cast<const ReconnectionState&>(engine_->page_state(*tabs_[id].connection));
     const model::Persisted& predicted = model_.tab(id).fields;
-    ++result_.checks[invariant];
+    ++checks_[invariant];
     if (state.counter != predicted.counter || state.notes != predicted.notes) {
       fail(invariant, "tab " + std::to_string(id) + " holds Counter " +
                           std::to_string(state.counter) + ", the model says " +
@@ -976,7 +1002,7 @@ class Simulation {
   void check_page_html(int id, const HttpResponse& page) {
     const SimTab& tab = tabs_[id];
     if (tab.page == model::Page::reconnection) {
-      ++result_.checks["persist-restored"];
+      ++checks_["persist-restored"];
       const std::string counter =
           "Counter: <strong>" + std::to_string(model_.persisted(tab.browser).counter) + "</strong>";
       if (page.status != 200 || page.body.find(counter) == std::string::npos) {
@@ -985,7 +1011,7 @@ class Simulation {
       }
       return;
     }
-    ++result_.checks["mount-coherent"];
+    ++checks_["mount-coherent"];
     const std::size_t shown = messages_in(page.body).size();
     if (page.status != 200 || shown != model_.log().size()) {
       fail("mount-coherent", "tab " + std::to_string(id) + "'s page GET shows " +
@@ -997,7 +1023,7 @@ class Simulation {
   // The HEAD probe: 200, no body, and the header that sends the client to its WebSocket; any
   // other answer would leave the tab in HTTP mode, out of step with the model.
   void check_probe(int id, const HttpResponse& answer) {
-    ++result_.checks["convergence"];
+    ++checks_["convergence"];
     bool enabled = false;
     for (const auto& [name, value] : answer.headers) {
       enabled = enabled || (name == websocket_header && value == "enabled");
@@ -1014,7 +1040,7 @@ class Simulation {
   void check_by_hash(int id) {
     const SimTab& tab = tabs_[id];
     const Connection& connection = *tab.connection;
-    ++result_.checks["wire-correct"];
+    ++checks_["wire-correct"];
     if (tab.held.html_hash() !=
         server_render_.of(connection.page().render(engine_->page_state(connection)))) {
       fail("wire-correct", "tab " + std::to_string(id) + " does not show the server's render");
@@ -1032,7 +1058,7 @@ class Simulation {
 
   // Once everything drained: what every connected tab shows against the model.
   void check_quiescence() {
-    ++result_.checks["convergence"];
+    ++checks_["convergence"];
     if (now_us_ - workload_done_us_ > config_.quiesce_us_max()) {
       fail("convergence", "the last tab converged " +
                               std::to_string((now_us_ - workload_done_us_) / 1000) +
@@ -1046,7 +1072,7 @@ class Simulation {
       const SimTab& tab = tabs_[id];
       if (!tab.connected()) continue;
       const model::Tab& predicted = model_.tab(static_cast<int>(id));
-      ++result_.checks["convergence"];
+      ++checks_["convergence"];
       if (tab.replies_awaited > 0) {
         fail("convergence",
              "tab " + std::to_string(id) + "'s form stayed busy: an action it sent got no reply");
@@ -1057,7 +1083,7 @@ class Simulation {
       }
       const std::string html = tab.held.html();
       if (tab.page == model::Page::reconnection) {
-        ++result_.checks["persist-restored"];
+        ++checks_["persist-restored"];
         const std::string counter =
             "Counter: <strong>" + std::to_string(predicted.fields.counter) + "</strong>";
         const std::string notes =
@@ -1077,13 +1103,13 @@ class Simulation {
                  shown_messages[k].user == text::html_escaped(want.user) &&
                  shown_messages[k].text == text::html_escaped(want.text);
       }
-      ++result_.checks["log-prefix"];
+      ++checks_["log-prefix"];
       if (!prefix || shown != predicted.messages) {
         fail("log-prefix", "tab " + std::to_string(id) + " shows " + std::to_string(shown) +
                                " messages that are not the model's first " +
                                std::to_string(predicted.messages));
       }
-      ++result_.checks["convergence"];
+      ++checks_["convergence"];
       if (model_.stale(static_cast<int>(id))) {
         ++result_.stale_tabs;  // the configuration's finding, predicted by the model
       } else if (shown != model_.log().size()) {
@@ -1091,7 +1117,7 @@ class Simulation {
                                 " of " + std::to_string(model_.log().size()) +
                                 " messages after quiescence");
       }
-      ++result_.checks["username-per-connection"];
+      ++checks_["username-per-connection"];
       const std::string banner =
           predicted.username.empty()
               ? std::string("name=\"username\"")
@@ -1127,6 +1153,8 @@ class Simulation {
   std::unordered_map<std::string, Json> parsed_frames_;
   JsonInterner items_;  // range items, parsed once for every frame and tab
   RunResult result_;
+  Tally checks_{invariant_names};
+  Tally coverage_{coverage_names};
 };
 
 }  // namespace
