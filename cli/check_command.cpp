@@ -285,6 +285,11 @@ std::function<int()> add_replay_command(CLI::App& app) {
                 scenario.config.describe().c_str(), scenario.steps.size(),
                 static_cast<unsigned long long>(result.events),
                 static_cast<unsigned long long>(result.trace_hash), seconds);
+    std::printf("what happened:");
+    for (const auto& [name, count] : result.coverage) {
+      std::printf(" %s=%llu", name.c_str(), static_cast<unsigned long long>(count));
+    }
+    std::printf(" (%.1f s virtual)\n", static_cast<double>(result.virtual_us) / 1e6);
     for (const auto& f : result.failures) {
       std::printf("FAILED %s after event %llu: %s\n", f.invariant.c_str(),
                   static_cast<unsigned long long>(f.event), f.detail.c_str());

@@ -102,6 +102,27 @@ TEST(Scenario, JsonRoundTripsAndAHandWrittenOneRuns) {
                std::exception);
 }
 
+RunResult run_scenario_file(const std::string& name) {
+  std::ifstream in(LVT_SCENARIOS_DIR "/" + name);
+  return run_scenario(scenario_from_json(nlohmann::json::parse(in)));
+}
+
+TEST(Scenario, ASlowReaderIsCutOffAndItsTabFallsBackToHttp) {
+  const RunResult result = run_scenario_file("slow-reader-cut-off.json");
+  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(result.coverage.at("slow-reader-cut"), 1u);
+  EXPECT_EQ(result.coverage.at("http-fallback"), 1u);  // its send after the cut
+}
+
+TEST(Scenario, AHalfOpenSocketLivesOnTheServerUntilItsIdleTimeout) {
+  const RunResult result = run_scenario_file("half-open-socket-orphaned.json");
+  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(result.coverage.at("heartbeat-reconnect"), 1u);
+  EXPECT_EQ(result.coverage.at("orphan"), 1u);
+  EXPECT_EQ(result.coverage.at("orphan-reaped"), 1u);
+  EXPECT_GE(result.virtual_us, SimConfig::idle_timeout_us);
+}
+
 TEST(Shrink, ATenThousandStepFailureShrinksToAFewSteps) {
   active_planted_bug = PlantedBug::dropped_never_healed;
   SimConfig config = config_for_seed(54);
