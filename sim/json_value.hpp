@@ -34,7 +34,6 @@ class Json {
   ~Json() { release(); }
 
   static Json object() { return Json(Kind::object); }
-  static Json array() { return Json(Kind::array); }
   static Json string(std::string text);
   static Json number(std::string text);
   static Json boolean_value(bool truth);
