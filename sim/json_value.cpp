@@ -54,11 +54,22 @@ bool same_key(const std::string& a, std::string_view b) {
 }
 }  // namespace
 
-const Json* Json::find(std::string_view key) const {
-  for (const Member& member : members()) {
-    if (same_key(member.first, key)) return &member.second;
+std::size_t Json::index_of(std::string_view key) const {
+  const std::vector<Member>& all = members();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (same_key(all[i].first, key)) return i;
   }
-  return nullptr;
+  return not_found;
+}
+
+const Json* Json::find(std::string_view key) const {
+  const std::size_t index = index_of(key);
+  return index == not_found ? nullptr : &members()[index].second;
+}
+
+Json* Json::find(std::string_view key) {
+  const std::size_t index = index_of(key);  // looking copies nothing; changing copies shared
+  return index == not_found ? nullptr : &members()[index].second;
 }
 
 Json::Node& Json::own() {
@@ -80,14 +91,6 @@ std::vector<Json>& Json::elements() {
 std::vector<Json::Member>& Json::members() {
   assert(is_object());
   return own().members;
-}
-
-Json* Json::find(std::string_view key) {
-  if (!std::as_const(*this).find(key)) return nullptr;  // no copy just to look
-  for (Member& member : members()) {
-    if (same_key(member.first, key)) return &member.second;
-  }
-  return nullptr;
 }
 
 Json& Json::at_key(std::string_view key) {

@@ -85,6 +85,8 @@ class Json {
     if (node_ && --node_->references == 0) delete node_;
   }
   Node& own();  // this value's node, copied first when shared
+  static constexpr std::size_t not_found = static_cast<std::size_t>(-1);
+  std::size_t index_of(std::string_view key) const;
 
   Node* node_ = nullptr;  // null stands for JSON null
 };

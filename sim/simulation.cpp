@@ -68,7 +68,11 @@ struct Event {
   int tab = -1;
   std::uint64_t generation = 0;  // the connection attempt the event belongs to
   std::string payload;
-  std::string name;            // http_post: the name in the page URL
+  std::string name;  // http_post: the name in the page URL
+  // to_server, http_post: the action the payload carries and its one field's value, as the
+  // model takes them (the simulator wrote the payload: no need to parse it back).
+  std::string_view action;  // always a literal
+  std::string value;
   RenderHash expected_render;  // to_client: the server's render when the frame was made
 };
 
@@ -581,9 +585,21 @@ class Simulation {
   void socket_send(int id, std::string_view action, std::string_view field = {},
                    std::string_view value = {}) {
     SimTab& tab = tabs_[id];
-    const std::uint64_t at = std::max(now_us_ + latency(id), tab.to_server_free_us);
-    tab.to_server_free_us = at;
-    schedule(at, EventKind::to_server, id, tab.generation, action_message(action, field, value));
+    tab.to_server_free_us = std::max(now_us_ + latency(id), tab.to_server_free_us);
+    schedule(action_event(EventKind::to_server, id, action, field, value));
+  }
+
+  Event action_event(EventKind kind, int id, std::string_view action, std::string_view field,
+                     std::string_view value) {
+    Event event;
+    event.kind = kind;
+    event.tab = id;
+    event.generation = tabs_[id].generation;
+    event.time_us = tabs_[id].to_server_free_us;
+    event.payload = action_message(action, field, value);
+    event.action = action;
+    event.value = value;
+    return event;
   }
 
   // The client's HTTP fallback: a JSON POST to the page URL; `name` is the name the URL carries
@@ -591,11 +607,8 @@ class Simulation {
   void http_post(int id, std::string_view action, std::string_view field, std::string_view value,
                  const std::string& name) {
     ++coverage_[name.empty() ? "http-fallback" : "http"];
-    Event event;
+    Event event = action_event(EventKind::http_post, id, action, field, value);
     event.time_us = std::max(now_us_ + latency(id), tabs_[id].to_server_free_us);
-    event.kind = EventKind::http_post;
-    event.tab = id;
-    event.payload = action_message(action, field, value);
     event.name = name;
     schedule(std::move(event));
   }
@@ -678,8 +691,7 @@ class Simulation {
       if (orphan.outbound.in_network < config_.network_frames_max) {
         ++orphan.outbound.in_network;  // written into socket buffers nobody reads
       } else if (!orphan.outbound.queue.push(std::move(frame))) {
-        ++coverage_["slow-reader-cut"];
-        ++engine_->metrics().errors_slow_reader;
+        count_slow_reader_cut();
         return close_orphan(event.tab);
       }
     }
@@ -710,13 +722,11 @@ class Simulation {
     ++result_.tab_events;
     tab.last_heard_us = now_us_;
     Effects effects = engine_->receive(*tab.connection, event.payload);
-    const Json message = parse_json(event.payload);
-    const std::string& action = message.find("action")->text();
-    const Json& data = *message.find("data");
-    if (action == "join") model_.join(event.tab, data.find("username")->text());
-    if (action == "send") model_.send(event.tab, data.find("text")->text());
+    const std::string_view action = event.action;
+    if (action == "join") model_.join(event.tab, event.value);
+    if (action == "send") model_.send(event.tab, event.value);
     if (action == "increment") model_.increment(event.tab);
-    if (action == "saveNotes") model_.save_notes(event.tab, data.find("notes")->text());
+    if (action == "saveNotes") model_.save_notes(event.tab, event.value);
     check_tab_state(event.tab, tab.page == model::Page::reconnection ? "persist-restored"
                                                                      : "username-per-connection");
     check_queues(event.tab, tab.browser, effects.wake);
@@ -736,16 +746,14 @@ class Simulation {
     HttpResponse response =
         engine_->handle_http({"POST", target, "sim", cookies_[tab.browser], "application/json",
                               "application/json", event.payload});
-    const Json message = parse_json(event.payload);
-    const std::string& action = message.find("action")->text();
-    const Json& data = *message.find("data");
     // A fresh state mounted from the URL runs the action: only what reaches the group stays.
+    const std::string_view action = event.action;
     if (tab.page == model::Page::broadcasting && action == "send") {
-      model_.send_http(tab.browser, event.name, data.find("text")->text());
+      model_.send_http(tab.browser, event.name, event.value);
     } else if (tab.page == model::Page::reconnection && action == "increment") {
       model_.increment_http(tab.browser);
     } else if (tab.page == model::Page::reconnection && action == "saveNotes") {
-      model_.save_notes_http(tab.browser, data.find("notes")->text());
+      model_.save_notes_http(tab.browser, event.value);
     }
     check_queues(-1, tab.browser, response.wake);
     wake(response.wake);
@@ -789,6 +797,12 @@ class Simulation {
     if (tab.connected() && tab.connection->dispatch_jobs_waiting() > 0) wake({tab.connection});
   }
 
+  // The transport's part when a queue overflows: it counts, then the caller cuts the socket.
+  void count_slow_reader_cut() {
+    ++coverage_["slow-reader-cut"];
+    ++engine_->metrics().errors_slow_reader;
+  }
+
   // Into the connection's outbound queue; a client that does not keep up is cut off.
   void deliver_to_client(int id, std::string frame) {
     SimTab& tab = tabs_[id];
@@ -796,8 +810,7 @@ class Simulation {
     const RenderHash render =
         server_render_.of(connection.page().render(engine_->page_state(connection)));
     if (!tab.outbound.queue.push(std::move(frame))) {
-      ++coverage_["slow-reader-cut"];
-      ++engine_->metrics().errors_slow_reader;
+      count_slow_reader_cut();
       return drop(id);
     }
     tab.outbound.renders.push_back(render);
