@@ -5,7 +5,6 @@
 #include <cstring>
 #include <deque>
 #include <memory>
-#include <queue>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -14,6 +13,7 @@
 
 #include "broadcasting_page.hpp"
 #include "engine.hpp"
+#include "event_queue.hpp"
 #include "json_value.hpp"
 #include "outbound_queue.hpp"
 #include "reconnection_page.hpp"
@@ -63,7 +63,6 @@ enum class EventKind {
 
 struct Event {
   std::uint64_t time_us = 0;
-  std::uint64_t sequence = 0;  // ties break by insertion order
   EventKind kind = EventKind::workload;
   int tab = -1;
   std::uint64_t generation = 0;  // the connection attempt the event belongs to
@@ -74,12 +73,6 @@ struct Event {
   std::string_view action;  // always a literal
   std::string value;
   RenderHash expected_render;  // to_client: the server's render when the frame was made
-};
-
-struct Later {
-  bool operator()(const Event& a, const Event& b) const {
-    return a.time_us != b.time_us ? a.time_us > b.time_us : a.sequence > b.sequence;
-  }
 };
 
 // A connection's frames on their way: the server's bounded outbound queue, then the network
@@ -235,8 +228,7 @@ class Simulation {
                                 " events (a broadcast storm?)");
         return finish();
       }
-      Event event = std::move(const_cast<Event&>(queue_.top()));  // popped right after
-      queue_.pop();
+      Event event = queue_.pop();
       assert(event.time_us >= now_us_);
       now_us_ = event.time_us;
       trace(event);
@@ -297,8 +289,8 @@ class Simulation {
     schedule(std::move(event));
   }
   void schedule(Event event) {
-    event.sequence = next_sequence_++;
-    queue_.push(std::move(event));
+    const std::uint64_t time_us = event.time_us;
+    queue_.push(time_us, std::move(event));
   }
   // Each tab (and orphan) draws from its own network stream, so that removing one tab's steps
   // while shrinking leaves every other tab's latencies as they were.
@@ -807,8 +799,7 @@ class Simulation {
   void deliver_to_client(int id, std::string frame) {
     SimTab& tab = tabs_[id];
     const Connection& connection = *tab.connection;
-    const RenderHash render =
-        server_render_.of(connection.page().render(engine_->page_state(connection)));
+    const RenderHash render = server_render_.of(engine_->sent_tree(connection));
     if (!tab.outbound.queue.push(std::move(frame))) {
       count_slow_reader_cut();
       return drop(id);
@@ -826,9 +817,7 @@ class Simulation {
       const std::uint64_t at = std::max(now_us_ + latency(id), tab.to_client_free_us + tab.read_us);
       tab.to_client_free_us = at;
       ++out.in_network;
-      schedule(at, EventKind::to_client, id, tab.generation, out.queue.front(),
-               out.renders.front());
-      out.queue.pop();
+      schedule(at, EventKind::to_client, id, tab.generation, out.queue.take(), out.renders.front());
       out.renders.pop_front();
     }
   }
@@ -1153,9 +1142,8 @@ class Simulation {
   std::unordered_map<const Connection*, int> tab_of_;  // tabs (and orphans) by connection
   std::map<int, Orphan> orphans_;
   int next_orphan_ = 0;
-  std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  EventQueue<Event> queue_;
   std::uint64_t now_us_ = 0;
-  std::uint64_t next_sequence_ = 0;
   std::size_t steps_done_ = 0;
   std::uint64_t workload_done_us_ = 0;
   std::uint64_t stalled_until_us_ = 0;

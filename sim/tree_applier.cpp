@@ -53,17 +53,22 @@ std::string_view item_key(const Json& item, std::string_view id_key) {
   return key && key->is_string() ? std::string_view(key->text()) : std::string_view();
 }
 
-std::vector<Json> as_list(Json value) {
-  if (value.is_array()) return std::move(value.elements());  // handles: the items stay shared
-  std::vector<Json> list;
-  list.push_back(std::move(value));
-  return list;
+// Inserts `added` (a list, or one value) at `at`. Copies handles: the items stay shared with the
+// parsed frame and every other tab that applied it.
+void insert_list(std::vector<Json>& items, std::size_t at, const Json& added) {
+  if (added.is_array()) {
+    items.insert(items.begin() + static_cast<long>(at), added.elements().begin(),
+                 added.elements().end());
+  } else {
+    items.insert(items.begin() + static_cast<long>(at), added);
+  }
 }
 
 // Merges `update` into `existing` in place: the client builds a new object, with the same result.
-void merge_into(Json& existing, Json update);
+// The update is only read: it is shared with every tab that got the same frame.
+void merge_into(Json& existing, const Json& update);
 
-void apply_ops(Json& range, Json ops) {
+void apply_ops(Json& range, const Json& ops) {
   std::vector<Json>* items = &range.find("d")->elements();
   std::string id_key;
   if (const Json* meta = range.find("m")) {
@@ -76,11 +81,11 @@ void apply_ops(Json& range, Json ops) {
     }
     return -1;
   };
-  for (Json& op_value : ops.elements()) {
+  for (const Json& op_value : ops.elements()) {
     if (!op_value.is_array() || op_value.elements().size() < 2 ||
         !op_value.elements()[0].is_string())
       continue;
-    std::vector<Json>& op = op_value.elements();
+    const std::vector<Json>& op = op_value.elements();
     const std::string& kind = op[0].text();
     // Appends keep the hashes of the items already held; anything else starts over.
     const bool plain_append = kind == "a" && (op.size() < 3 || op[2].is_null() ||
@@ -90,30 +95,26 @@ void apply_ops(Json& range, Json ops) {
       if (const long at = find(op[1]); at >= 0) items->erase(items->begin() + at);
     } else if (kind == "u") {
       if (const long at = find(op[1]); at >= 0 && op.size() > 2 && !op[2].is_null()) {
-        merge_into((*items)[static_cast<std::size_t>(at)], std::move(op[2]));
+        merge_into((*items)[static_cast<std::size_t>(at)], op[2]);
       }
     } else if (kind == "a" || kind == "p") {
       if (op.size() > 2 && !op[2].is_null() && !(op[2].is_boolean() && !op[2].boolean())) {
-        range.at_key("s") = std::move(op[2]);
+        range.at_key("s") = op[2];
         items = &range.find("d")->elements();  // at_key may have moved the members
       }
-      std::vector<Json> added = as_list(std::move(op[1]));
-      items->insert(kind == "a" ? items->end() : items->begin(),
-                    std::make_move_iterator(added.begin()), std::make_move_iterator(added.end()));
+      insert_list(*items, kind == "a" ? items->size() : 0, op[1]);
       if (kind == "a" && op.size() > 3 && op[3].is_object()) {
-        if (Json* key = op[3].find("idKey")) {
+        if (const Json* key = op[3].find("idKey")) {
           Json& meta = range.at_key("m");
           if (!meta.is_object()) meta = Json::object();
           id_key = key->is_string() ? key->text() : std::string();
-          meta.at_key("idKey") = std::move(*key);
+          meta.at_key("idKey") = *key;
           items = &range.find("d")->elements();
         }
       }
     } else if (kind == "i") {
       if (const long at = find(op[1]); at >= 0 && op.size() > 2) {
-        std::vector<Json> added = as_list(std::move(op[2]));
-        items->insert(items->begin() + at + 1, std::make_move_iterator(added.begin()),
-                      std::make_move_iterator(added.end()));
+        insert_list(*items, static_cast<std::size_t>(at) + 1, op[2]);
       }
     } else if (kind == "o") {
       std::vector<Json> reordered;
@@ -126,20 +127,20 @@ void apply_ops(Json& range, Json ops) {
   }
 }
 
-void merge_into(Json& existing, Json update) {
+void merge_into(Json& existing, const Json& update) {
   existing.invalidate();
   if (!update.is_object() || !existing.is_object() || should_full_replace(existing, update)) {
-    existing = std::move(update);
+    existing = update;
     return;
   }
-  for (auto& [key, value] : update.members()) {
+  for (const auto& [key, value] : update.members()) {
     Json* found = existing.find(key);
     if (found && is_ops(value) && is_range(*found)) {
-      apply_ops(*found, std::move(value));
+      apply_ops(*found, value);
     } else if (found && value.is_object() && found->is_object()) {
-      merge_into(*found, std::move(value));
+      merge_into(*found, value);
     } else {
-      existing.at_key(key) = std::move(value);
+      existing.at_key(key) = value;
     }
   }
 }
@@ -296,20 +297,20 @@ void render_root(Out& out, const Json& root) {
 
 }  // namespace
 
-void TreeApplier::apply(Json update) {
+void TreeApplier::apply(const Json& update) {
   tree_.invalidate();
-  for (auto& [key, value] : update.members()) {
+  for (const auto& [key, value] : update.members()) {
     Json* found = tree_.find(key);
     if (is_ops(value)) {
       if (found && is_range(*found)) {
-        apply_ops(*found, std::move(value));
+        apply_ops(*found, value);
       } else {
-        tree_.at_key(key) = std::move(value);
+        tree_.at_key(key) = value;
       }
     } else if (value.is_object()) {
-      merge_into(tree_.at_key(key), std::move(value));  // a missing key starts as null
+      merge_into(tree_.at_key(key), value);  // a missing key starts as null
     } else {
-      tree_.at_key(key) = std::move(value);
+      tree_.at_key(key) = value;
     }
   }
 }

@@ -12,7 +12,7 @@ namespace lvt::sim {
 
 class TreeApplier {
  public:
-  void apply(Json update);  // one frame's "tree"
+  void apply(const Json& update);  // one frame's "tree"
   void apply(std::string_view tree_json) { apply(parse_json(tree_json)); }
   std::string html() const;  // what the client rebuilds from what it holds
   // RenderHash::of(html()) for any page without a <root> wrapper (the engine renders none), in

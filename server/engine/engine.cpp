@@ -14,9 +14,20 @@
 namespace lvt {
 namespace {
 
-nlohmann::json errors_json(const std::map<std::string, std::string>& errors) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [field, message] : errors) out[field] = message;
+// The meta of an action's answer, {"action":A,"errors":{FIELD:MESSAGE,...},"success":S}, in
+// the bytes nlohmann::json would write (keys sorted), without building a JSON value per action.
+std::string action_meta(std::string_view action, const std::map<std::string, std::string>& errors,
+                        bool success) {
+  std::string out = "{\"action\":";
+  text::append_json_string(out, action);
+  out += ",\"errors\":{";
+  for (const auto& [field, message] : errors) {
+    if (out.back() != '{') out += ',';
+    text::append_json_string(out, field);
+    out += ':';
+    text::append_json_string(out, message);
+  }
+  out += success ? "},\"success\":true}" : "},\"success\":false}";
   return out;
 }
 
@@ -200,12 +211,18 @@ bool Engine::take_rate_token(Connection& connection) {
 
 std::string Engine::update_frame(Connection& connection, std::string_view meta_json) {
   tree::Node now = connection.page_->render(*connection.state_);
-  std::string frame = "{\"tree\":";
-  wire::append_diff(frame, connection.sent_, now);
-  frame += ",\"meta\":";
-  frame += meta_json;
-  frame += '}';
+  // Built in a buffer that keeps its capacity, then copied out at its size: one allocation per
+  // frame instead of one each time the frame outgrows its string.
+  thread_local std::string scratch;
+  scratch.assign("{\"tree\":");
+  wire::append_diff(scratch, connection.sent_, now);
+  scratch += ",\"meta\":";
+  scratch += meta_json;
+  scratch += '}';
   connection.sent_ = std::move(now);
+  std::string frame = scratch;
+  constexpr std::size_t scratch_bytes_kept_max = 64 * 1024;  // a rare full resend gives it back
+  if (scratch.capacity() > scratch_bytes_kept_max) std::string().swap(scratch);
   return frame;
 }
 
@@ -275,15 +292,13 @@ Effects Engine::receive(Connection& connection, std::string_view frame) {
   if (action == "__navigate__") {
     page.mount(*connection.state_, data);
     save_persisted(page, *connection.state_, connection.group_);
-    const nlohmann::json meta = {
-        {"success", true}, {"errors", nlohmann::json::object()}, {"action", action}};
-    effects.frames.push_back(update_frame(connection, meta.dump()));
+    effects.frames.push_back(update_frame(connection, action_meta(action, {}, true)));
     return effects;
   }
 
   ActionRun run = run_action(page, *connection.state_, connection.group_, action, data);
   // The sender always gets an answer, or its form stays busy.
-  effects.frames.push_back(update_frame(connection, run.meta.dump()));
+  effects.frames.push_back(update_frame(connection, run.meta_json));
   // Broadcasts run only after success, after the state is saved and every lock released.
   if (run.outcome == ActionOutcome::ok) {
     fan_out(connection.registry_key_, &connection, run.broadcasts, effects.wake);
@@ -295,7 +310,6 @@ Engine::ActionRun Engine::run_action(const Page& page, PageState& state, const s
                                      const std::string& action, const nlohmann::json& data) {
   ++metrics_.actions;
   ActionRun run;
-  run.meta = {{"success", true}, {"errors", nlohmann::json::object()}, {"action", action}};
   const std::string canonical = canonical_action(action.empty() ? "submit" : action);
   ActionContext context(data, /*running_as_broadcast=*/false);
   run.outcome = page.act(state, canonical, context);
@@ -303,13 +317,12 @@ Engine::ActionRun Engine::run_action(const Page& page, PageState& state, const s
   if (run.outcome == ActionOutcome::unknown) {
     ++metrics_.errors_unknown_action;
     log(LogLevel::info, "unknown action: " + action);
-    run.meta["success"] = false;
-    run.meta["errors"] = {{"action", "unknown action: " + action}};
+    run.meta_json = action_meta(action, {{"action", "unknown action: " + action}}, false);
   } else if (run.outcome == ActionOutcome::failed) {
     ++metrics_.errors_field;
-    run.meta["success"] = false;
-    run.meta["errors"] = errors_json(context.errors());
+    run.meta_json = action_meta(action, context.errors(), false);
   } else {
+    run.meta_json = action_meta(action, {}, true);
     save_persisted(page, state, group);
     run.broadcasts = std::move(context.broadcasts());
   }

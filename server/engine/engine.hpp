@@ -159,6 +159,8 @@ class Engine {
   std::string render_html(const Connection& connection) const;
   // The connection's page state, for checks (the simulator compares it with the model).
   const PageState& page_state(const Connection& connection) const { return *connection.state_; }
+  // The tree the connection's last frame brought the client to, for checks.
+  const tree::Node& sent_tree(const Connection& connection) const { return connection.sent_; }
   const Page* find_page(std::string_view path) const;
   Metrics& metrics() { return metrics_; }
   const MessageLog& message_log() const { return *log_; }
@@ -173,7 +175,7 @@ class Engine {
                std::vector<std::shared_ptr<Connection>>& wake);
   struct ActionRun {
     ActionOutcome outcome = ActionOutcome::ok;
-    nlohmann::json meta;
+    std::string meta_json;                     // the answer's meta, encoded
     std::vector<BroadcastRequest> broadcasts;  // to fan out: only after success
   };
   ActionRun run_action(const Page& page, PageState& state, const std::string& group,

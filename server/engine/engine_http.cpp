@@ -168,7 +168,7 @@ HttpResponse Engine::serve_action_json(const Page& page, const HttpRequest& requ
   ActionRun run = run_action(page, *state, group, message.action, message.data);
   // The client may hold any tree: the full tree is always safe to apply.
   HttpResponse response = json_response(
-      200, "{\"tree\":" + wire::full(page.render(*state)) + ",\"meta\":" + run.meta.dump() + "}");
+      200, "{\"tree\":" + wire::full(page.render(*state)) + ",\"meta\":" + run.meta_json + "}");
   if (!new_cookie.empty()) {
     response.headers.emplace_back("Set-Cookie", session_cookie_header(new_cookie));
   }

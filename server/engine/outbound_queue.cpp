@@ -1,6 +1,7 @@
 #include "outbound_queue.hpp"
 
 #include <cassert>
+#include <utility>
 
 namespace lvt {
 
@@ -18,6 +19,14 @@ void OutboundQueue::pop() {
   assert(!frames_.empty() && bytes_ >= frames_.front().size());
   bytes_ -= frames_.front().size();
   frames_.pop_front();
+}
+
+std::string OutboundQueue::take() {
+  assert(!frames_.empty() && bytes_ >= frames_.front().size());
+  std::string frame = std::move(frames_.front());
+  bytes_ -= frame.size();
+  frames_.pop_front();
+  return frame;
 }
 
 void OutboundQueue::clear() {

@@ -22,6 +22,7 @@ class OutboundQueue {
   std::size_t bytes() const { return bytes_; }
   const std::string& front() const { return frames_.front(); }
   void pop();
+  std::string take();  // pops the front frame and returns it
   void clear();
 
  private:

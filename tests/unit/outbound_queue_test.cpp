@@ -15,6 +15,9 @@ TEST(OutboundQueue, HoldsFramesInOrderWithinItsBounds) {
   queue.pop();
   EXPECT_EQ(queue.front(), "two!");
   EXPECT_EQ(queue.bytes(), 4u);
+  EXPECT_EQ(queue.take(), "two!");
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.bytes(), 0u);
 }
 
 TEST(OutboundQueue, OneFrameTooManyEmptiesItAndSaysSo) {

@@ -1,0 +1,95 @@
+// The direct reading of the client's compact action messages agrees with the general JSON
+// parser on every text: client-shaped messages, and the same spoiled in ways a hostile or
+// unusual sender might (whitespace, escapes, repeated or extra members, other value types,
+// truncation, a stray byte).
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include "action_message.hpp"
+#include "text.hpp"
+#include "text_gen.hpp"
+
+namespace lvt {
+namespace {
+
+std::string json_string(const std::string& raw) {
+  std::string out;
+  text::append_json_string(out, raw);
+  return out;
+}
+
+// What @livetemplate/client writes: {"action":NAME,"data":{FIELD:VALUE,...}}.
+rc::Gen<std::string> gen_client_message() {
+  return rc::gen::exec([] {
+    const auto action = *rc::gen::oneOf(rc::gen::element<std::string>("send", "join", "", "x"),
+                                        testing::gen_text());
+    const auto fields = *rc::gen::container<std::vector<std::pair<std::string, std::string>>>(
+        rc::gen::pair(rc::gen::oneOf(rc::gen::element<std::string>("text", "username", "a"),
+                                     testing::gen_text()),
+                      testing::gen_text()));
+    std::string out = "{\"action\":" + json_string(action) + ",\"data\":{";
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i != 0) out += ',';
+      out += json_string(fields[i].first) + ':' + json_string(fields[i].second);
+    }
+    return out + "}}";
+  });
+}
+
+// A client message, spoiled at one place or not at all.
+rc::Gen<std::string> gen_message() {
+  return rc::gen::exec([] {
+    std::string text = *gen_client_message();
+    const std::size_t at = *rc::gen::inRange<std::size_t>(0, text.size() + 1);
+    switch (*rc::gen::inRange(0, 8)) {
+      case 0:
+        return text;
+      case 1:  // whitespace or a stray byte anywhere
+        return text.insert(at, *rc::gen::element<std::string>(" ", "\n", "\x01", "\xff", "\\"));
+      case 2:  // cut short
+        return text.substr(0, at);
+      case 3:  // another value type where a field's string was
+        return text.insert(text.size() - 2, *rc::gen::element<std::string>(
+                                                ",\"n\":1", ",\"b\":true", ",\"z\":null",
+                                                ",\"o\":{\"p\":\"q\"}", ",\"l\":[\"x\"]"));
+      case 4:  // a repeated field
+        return text.insert(text.size() - 2, ",\"text\":\"one\",\"text\":\"two\"");
+      case 5:  // an extra member, or the members in the other order
+        return *rc::gen::element<std::string>(text.substr(0, text.size() - 1) + ",\"extra\":1}",
+                                              "{\"data\":{\"text\":\"a\"},\"action\":\"send\"}");
+      case 6:  // a long action name
+        return "{\"action\":\"" + std::string(*rc::gen::inRange(60, 70), 'a') + "\",\"data\":{}}";
+      default:  // data that is not an object
+        return *rc::gen::element<std::string>("{\"action\":\"send\",\"data\":null}",
+                                              "{\"action\":\"send\",\"data\":\"x\"}",
+                                              "{\"action\":1,\"data\":{}}", "[1]", "{}");
+    }
+  });
+}
+
+RC_GTEST_PROP(ActionMessage, DirectReadingAgreesWithTheGeneralParser, ()) {
+  const std::string text = *gen_message();
+  const auto direct = parse_action_message(text);
+  const auto general = parse_action_message_general(text);
+  RC_ASSERT(direct.index() == general.index());
+  if (const auto* code = std::get_if<std::string>(&general)) {
+    RC_ASSERT(std::get<std::string>(direct) == *code);
+  } else {
+    RC_ASSERT(std::get<ActionMessage>(direct).action == std::get<ActionMessage>(general).action);
+    RC_ASSERT(std::get<ActionMessage>(direct).data == std::get<ActionMessage>(general).data);
+  }
+}
+
+TEST(ActionMessage, ReadsWhatTheClientSends) {
+  const auto parsed = parse_action_message(R"({"action":"send","data":{"text":"h\u00e9 <b>"}})");
+  ASSERT_TRUE(std::holds_alternative<ActionMessage>(parsed));
+  EXPECT_EQ(std::get<ActionMessage>(parsed).action, "send");
+  EXPECT_EQ(std::get<ActionMessage>(parsed).data.at("text"), "hé <b>");
+  const auto plain = parse_action_message(R"({"action":"join","data":{"username":"Zoë"}})");
+  ASSERT_TRUE(std::holds_alternative<ActionMessage>(plain));
+  EXPECT_EQ(std::get<ActionMessage>(plain).data.at("username"), "Zoë");
+}
+
+}  // namespace
+}  // namespace lvt
