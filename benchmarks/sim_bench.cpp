@@ -64,7 +64,11 @@ void BM_ThousandTabsTenGroups(benchmark::State& state) {
   state.counters["tab_events_per_s"] =
       benchmark::Counter(static_cast<double>(tab_events), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ThousandTabsTenGroups)->Arg(500)->Arg(2000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_ThousandTabsTenGroups)
+    ->Arg(500)
+    ->Arg(2000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 }  // namespace lvt::sim
