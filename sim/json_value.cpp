@@ -179,7 +179,8 @@ class JsonParser {
       if (peek() != '"') fail("expected a key");
       std::string key = parse_string();
       expect(':');
-      Json member = parse_value(depth + 1);
+      // A node's statics ("s"): the same long strings in every full tree.
+      Json member = key == "s" ? parse_shared(depth + 1, '[') : parse_value(depth + 1);
       if (Json* existing = value.find(key)) {
         *existing = std::move(member);  // the last of duplicate keys wins, as in JavaScript
       } else {
@@ -201,7 +202,7 @@ class JsonParser {
       return value;
     }
     while (true) {
-      value.node_->elements.push_back(parse_element(depth + 1));
+      value.node_->elements.push_back(parse_shared(depth + 1, '{'));
       if (peek() == ']') {
         ++at_;
         return value;
@@ -210,10 +211,10 @@ class JsonParser {
     }
   }
 
-  // An array element; an object goes through the interner when there is one.
-  Json parse_element(int depth) {
-    if (!interner_ || peek() != '{') return parse_value(depth);
-    const std::size_t end = object_end();
+  // A value that goes through the interner when there is one and it opens with `open`.
+  Json parse_shared(int depth, char open) {
+    if (!interner_ || peek() != open) return parse_value(depth);
+    const std::size_t end = value_end();
     if (end == std::string_view::npos) return parse_value(depth);  // let the parser say why
     const std::string_view whole = text_.substr(at_, end - at_);
     if (const Json* known = interner_->find(whole)) {
@@ -225,8 +226,8 @@ class JsonParser {
     return value;
   }
 
-  // Just past the '}' that closes the object at at_, or npos.
-  std::size_t object_end() const {
+  // Just past the bracket that closes the object or array at at_, or npos.
+  std::size_t value_end() const {
     const std::size_t close =
         text::scan_json_depth(text_, at_, [](std::size_t, std::size_t depth) { return depth > 0; });
     return close == std::string_view::npos ? close : close + 1;

@@ -91,8 +91,9 @@ class Json {
   Node* node_ = nullptr;  // null stands for JSON null
 };
 
-// Objects met inside arrays (range items) by their exact text: an item sent to many tabs, or
-// again in every full tree, is parsed once and shared. Bounded: it starts over when full.
+// Objects met inside arrays (range items) and nodes' statics arrays, by their exact text: an
+// item sent to many tabs, or statics again in every full tree, are parsed (and their render
+// hashed) once and shared. Bounded: it starts over when full.
 class JsonInterner {
  public:
   const Json* find(std::string_view text) const;

@@ -176,14 +176,14 @@ std::vector<ShownMessage> messages_in(std::string_view html) {
   return out;
 }
 
-// Counts by name over a fixed list of names: no allocation and no map walk per count.
+// Counts by name over a fixed list of names: no allocation per count.
 class Tally {
  public:
-  explicit Tally(const std::vector<std::string>& names) : names_(names), counts_(names.size()) {}
+  explicit Tally(const std::vector<std::string>& names) : names_(names), counts_(names.size()) {
+    for (std::size_t i = 0; i < names_.size(); ++i) index_.emplace(names_[i], i);
+  }
   std::uint64_t& operator[](std::string_view name) {
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-      if (names_[i] == name) return counts_[i];
-    }
+    if (const auto found = index_.find(name); found != index_.end()) return counts_[found->second];
     throw std::logic_error("'" + std::string(name) + "' is not on the list it is counted by");
   }
   std::map<std::string, std::uint64_t> counted() const {  // the names counted at least once
@@ -196,6 +196,7 @@ class Tally {
 
  private:
   const std::vector<std::string>& names_;
+  std::unordered_map<std::string_view, std::size_t> index_;  // views of names_
   std::vector<std::uint64_t> counts_;
 };
 
@@ -856,9 +857,9 @@ class Simulation {
   }
 
   // --- checks -----------------------------------------------------------------------------
-  void fail(const std::string& invariant, std::string detail) {
+  void fail(std::string_view invariant, std::string detail) {
     if (result_.failures.size() < 20)
-      result_.failures.push_back({invariant, std::move(detail), result_.events});
+      result_.failures.push_back({std::string(invariant), std::move(detail), result_.events});
   }
 
   const BroadcastingState& state_of(int id) const {
@@ -900,7 +901,7 @@ class Simulation {
   }
 
   // The engine's state of one tab against the model's prediction.
-  void check_tab_state(int id, const std::string& invariant) {
+  void check_tab_state(int id, std::string_view invariant) {
     if (tabs_[id].page == model::Page::reconnection) return check_persisted(id, invariant);
     const BroadcastingState& state = state_of(id);
     const model::Tab& predicted = model_.tab(id);
@@ -973,7 +974,7 @@ class Simulation {
     }
     const std::size_t waiting = connection->dispatch_jobs_waiting();
     const std::size_t predicted = model_.tab(id).waiting;
-    std::string invariant = "convergence";
+    std::string_view invariant = "convergence";
     if (id == sender) {
       invariant = "sender-excluded";
     } else if (sender_browser >= 0 && model_.group_of(browser) != model_.group_of(sender_browser)) {
@@ -987,7 +988,7 @@ class Simulation {
   }
 
   // A Reconnection tab holds its group's persisted fields as the model says.
-  void check_persisted(int id, const std::string& invariant) {
+  void check_persisted(int id, std::string_view invariant) {
     const auto& state =
         static_cast<const ReconnectionState&>(engine_->page_state(*tabs_[id].connection));
     const model::Persisted& predicted = model_.tab(id).fields;

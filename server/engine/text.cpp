@@ -4,31 +4,39 @@
 
 namespace lvt::text {
 
+// Both escapers copy runs of plain bytes whole: user text is mostly plain.
+
+namespace {
+const char* html_entity(char c) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&#34;";
+    case '\'':
+      return "&#39;";
+    case '{':
+      return "&#123;";
+    default:
+      return nullptr;
+  }
+}
+}  // namespace
+
 void append_html_escaped(std::string& out, std::string_view raw) {
-  for (char c : raw) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&#34;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '{':
-        out += "&#123;";
-        break;
-      default:
-        out += c;
+  std::size_t plain_from = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (const char* entity = html_entity(raw[i])) {
+      out.append(raw.substr(plain_from, i - plain_from));
+      out += entity;
+      plain_from = i + 1;
     }
   }
+  out.append(raw.substr(plain_from));
 }
 
 std::string html_escaped(std::string_view raw) {
@@ -41,9 +49,13 @@ std::string html_escaped(std::string_view raw) {
 void append_json_string(std::string& out, std::string_view raw) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
-  for (char c : raw) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
+  std::size_t plain_from = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(raw[i]);
+    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
+    out.append(raw.substr(plain_from, i - plain_from));
+    plain_from = i + 1;
+    switch (byte) {
       case '"':
         out += "\\\"";
         break;
@@ -60,15 +72,12 @@ void append_json_string(std::string& out, std::string_view raw) {
         out += "\\t";
         break;
       default:
-        if (byte < 0x20) {
-          out += "\\u00";
-          out += hex[byte >> 4];
-          out += hex[byte & 0xF];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += hex[byte >> 4];
+        out += hex[byte & 0xF];
     }
   }
+  out.append(raw.substr(plain_from));
   out += '"';
 }
 

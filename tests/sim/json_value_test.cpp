@@ -61,5 +61,17 @@ TEST(Json, TheInternerParsesAnItemOnceForEveryFrame) {
   EXPECT_EQ(shared.cached_tag(), 7u);
 }
 
+TEST(Json, TheInternerSharesStaticsAcrossFullTrees) {
+  JsonInterner parts;
+  const Json first = parse_json(R"({"s":["<p>","</p>"],"0":"a"})", &parts);
+  const Json second = parse_json(R"({"s":["<p>","</p>"],"0":"b"})", &parts);
+  first.find("s")->elements()[0].cache_hash(RenderHash::of("<p>"));
+  EXPECT_TRUE(second.find("s")->elements()[0].hash_cached());
+  EXPECT_EQ(second.find("0")->text(), "b");
+  // Only statics: another member's array is parsed anew.
+  const Json third = parse_json(R"({"x":["<p>","</p>"]})", &parts);
+  EXPECT_FALSE(third.find("x")->elements()[0].hash_cached());
+}
+
 }  // namespace
 }  // namespace lvt::sim
