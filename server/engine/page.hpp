@@ -105,15 +105,15 @@ class PageOf : public Page {
     mount_state(as(state), params);
   }
   bool has_action(std::string_view canonical) const override {
-    return actions_.find(std::string(canonical)) != actions_.end();
+    return actions_.find(canonical) != actions_.end();
   }
   bool is_refresh(std::string_view canonical) const override {
-    const auto found = actions_.find(std::string(canonical));
+    const auto found = actions_.find(canonical);
     return found != actions_.end() && found->second.refresh;
   }
   ActionOutcome act(PageState& state, std::string_view canonical,
                     ActionContext& context) const override {
-    const auto found = actions_.find(std::string(canonical));
+    const auto found = actions_.find(canonical);
     if (found == actions_.end()) return ActionOutcome::unknown;
     found->second.run(as(state), context);
     return context.failed() ? ActionOutcome::failed : ActionOutcome::ok;
@@ -141,7 +141,7 @@ class PageOf : public Page {
   std::string path_;
   std::string title_;
   bool persists_;
-  std::map<std::string, Action> actions_;
+  std::map<std::string, Action, std::less<>> actions_;  // found by string_view, no copy
 };
 
 }  // namespace lvt

@@ -1,6 +1,7 @@
 #include "wire.hpp"
 
 #include <cassert>
+#include <charconv>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -33,9 +34,12 @@ void append_statics(std::string& out, const tree::Statics& statics) {
 }
 
 void append_slot_key(std::string& out, std::size_t slot) {
-  out += '"';
-  out += std::to_string(slot);
-  out += "\":";
+  // Written for every slot a diff looks at, changed or not: no temporary string.
+  char key[24] = {'"'};
+  char* end = std::to_chars(key + 1, key + sizeof key - 2, slot).ptr;
+  *end++ = '"';
+  *end++ = ':';
+  out.append(key, end);
 }
 
 void append_item_full(std::string& out, const Item& item) {
