@@ -215,12 +215,17 @@ void render_range(std::string& out, const Json& range) {
 void render_range(RenderHash& out, const Json& range) {
   const Json& statics = *range.find("s");
   // A fingerprint of the statics, part by part (so ["ab","c"] and ["a","bc"] differ), from the
-  // strings' cached hashes.
-  std::uint64_t statics_tag = statics.elements().size();
-  for (const Json& part : statics.elements()) {
-    RenderHash part_hash;
-    if (part.is_string()) put(part_hash, part);
-    statics_tag = (statics_tag ^ part_hash.sum) * 0x9E3779B97F4A7C15ull + part_hash.power;
+  // strings' cached hashes. Kept as the statics array's tag: an array's own hash is never cached
+  // otherwise, and statics are replaced whole, never changed in place.
+  std::uint64_t statics_tag = statics.cached_tag();
+  if (!statics.hash_cached()) {
+    statics_tag = statics.elements().size();
+    for (const Json& part : statics.elements()) {
+      RenderHash part_hash;
+      if (part.is_string()) put(part_hash, part);
+      statics_tag = (statics_tag ^ part_hash.sum) * 0x9E3779B97F4A7C15ull + part_hash.power;
+    }
+    statics.cache_hash({}, statics_tag);
   }
   const std::vector<Json>& items = range.find("d")->elements();
   RenderHash hash;
