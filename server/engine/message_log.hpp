@@ -1,15 +1,16 @@
 // The Broadcasting page's shared multi-author log: one per server, behind a reader/writer lock.
-// Storage is chunked with a chunk directory sized once, so an index below a count read under
-// the lock stays valid and immutable forever: connections keep a count, never a copy.
+// Storage is chunked, each chunk twice the size of the one before, in a fixed directory: an
+// index below a count read under the lock stays valid and immutable forever (connections keep a
+// count, never a copy), and a short log costs a small chunk, not a large one.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
-#include <vector>
 
 #include "tree.hpp"
 
@@ -45,12 +46,18 @@ class MessageLog {
   std::size_t messages_max() const { return messages_max_; }
 
  private:
-  static constexpr std::size_t chunk_messages = 1024;
+  // Chunk k holds first_chunk_messages << k messages: 2^48 messages in all, more than any bound.
+  static constexpr std::size_t first_chunk_messages = 16;
+  static constexpr std::size_t chunks_max = 44;
+  struct Position {
+    std::size_t chunk, offset;
+  };
+  static Position position_of(std::size_t index);
 
   mutable std::shared_mutex mutex_;
   const std::size_t messages_max_;
-  std::vector<std::unique_ptr<Message[]>> chunks_;  // sized at construction, never reallocated
-  std::size_t size_ = 0;                            // guarded by mutex_
+  std::array<std::unique_ptr<Message[]>, chunks_max> chunks_;  // filled in order, never moved
+  std::size_t size_ = 0;                                       // guarded by mutex_
   ItemEncoder encoder_ = nullptr;
 };
 
