@@ -126,7 +126,10 @@ std::string pick_text(Rng& rng) {
   if (roll == 0) return "   ";                   // empty after trimming
   if (roll == 1) return std::string(2001, 'x');  // over the limit
   std::string out;
-  for (auto n = rng.between(1, 4); n > 0; --n) out += words[rng.below(words.size())] + " ";
+  for (auto n = rng.between(1, 4); n > 0; --n) {
+    out += words[rng.below(words.size())];
+    out += ' ';
+  }
   return out;
 }
 
@@ -1239,6 +1242,7 @@ Scenario scenario_for(const SimConfig& config) {
   int total = 0;
   for (int w : weights) total += w;
   int opened = 0;
+  scenario.steps.reserve(static_cast<std::size_t>(std::max(c.steps, 0)));
   for (int i = 0; i < c.steps; ++i) {
     int roll = static_cast<int>(workload.below(static_cast<std::uint64_t>(total)));
     int op = 0;

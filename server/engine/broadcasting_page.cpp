@@ -1,9 +1,11 @@
 #include "broadcasting_page.hpp"
 
+#include <cassert>
 #include <utility>
 
 #include "limits.hpp"
 #include "planted.hpp"
+#include "template.hpp"
 #include "text.hpp"
 #include "wire.hpp"
 
@@ -40,6 +42,38 @@ void encode_message(Message& message) {
   message.item_html = tree::item_html(*message_template().statics(), item);
 }
 
+// The page's template: one for every server in the process (it holds no server's data).
+const T& page_template() {
+  static const T page{
+      html<S>("<main class=\"demo\"><h1>Broadcasting</h1>"
+              "<p><a href=\"/\">All demos</a></p>"),
+      when<S>(joined,
+              T{html<S>("<p>Posting as <strong>"), value<S>([](const S& s) { return s.username; }),
+                html<S>("</strong></p>")},
+              // A GET form: without JavaScript, joining puts the name in the tab's URL,
+              // where Mount finds it; the client intercepts it like any other form.
+              T{html<S>("<form method=\"GET\" autocomplete=\"off\">"
+                        "<input name=\"username\" placeholder=\"Your name\" "
+                        "aria-label=\"Your name\">"
+                        "<button name=\"join\">Join</button></form>")}),
+      // Everyone sees the log, joined or not: a tab shows it on its first render.
+      when<S>([](const S& s) { return s.messages > 0; },
+              T{html<S>("<div id=\"messages\">"), each<S>([](const S& s) {
+                  return tree::Range{message_template().statics(), 0, s.log, s.messages};
+                }),
+                html<S>("</div>")},
+              T{html<S>("<p class=\"empty\">No messages yet.</p>")}),
+      when<S>(joined,
+              T{html<S>("<form method=\"POST\" autocomplete=\"off\">"
+                        "<input name=\"text\" placeholder=\"Message\" "
+                        "aria-label=\"Message\">"
+                        "<button name=\"send\">Send</button></form>")},
+              T{html<S>("")}),
+      html<S>("</main>"),
+  };
+  return page;
+}
+
 std::string too_long(std::string_view what, std::size_t chars_max) {
   return std::string(what) + " must be at most " + std::to_string(chars_max) + " characters";
 }
@@ -49,35 +83,7 @@ std::string too_long(std::string_view what, std::size_t chars_max) {
 BroadcastingPage::BroadcastingPage(std::shared_ptr<MessageLog> log)
     : PageOf("/realtime/broadcasting", "Broadcasting", /*persists=*/false),
       log_(std::move(log)),
-      messages_source_(std::make_shared<MessageRangeSource>(log_, &render_message)),
-      template_{
-          html<S>("<main class=\"demo\"><h1>Broadcasting</h1>"
-                  "<p><a href=\"/\">All demos</a></p>"),
-          when<S>(joined,
-                  T{html<S>("<p>Posting as <strong>"),
-                    value<S>([](const S& s) { return s.username; }), html<S>("</strong></p>")},
-                  // A GET form: without JavaScript, joining puts the name in the tab's URL,
-                  // where Mount finds it; the client intercepts it like any other form.
-                  T{html<S>("<form method=\"GET\" autocomplete=\"off\">"
-                            "<input name=\"username\" placeholder=\"Your name\" "
-                            "aria-label=\"Your name\">"
-                            "<button name=\"join\">Join</button></form>")}),
-          // Everyone sees the log, joined or not: a tab shows it on its first render.
-          when<S>(
-              [](const S& s) { return s.messages > 0; },
-              T{html<S>("<div id=\"messages\">"), each<S>([this](const S& s) {
-                  return tree::Range{message_template().statics(), 0, messages_source_, s.messages};
-                }),
-                html<S>("</div>")},
-              T{html<S>("<p class=\"empty\">No messages yet.</p>")}),
-          when<S>(joined,
-                  T{html<S>("<form method=\"POST\" autocomplete=\"off\">"
-                            "<input name=\"text\" placeholder=\"Message\" "
-                            "aria-label=\"Message\">"
-                            "<button name=\"send\">Send</button></form>")},
-                  T{html<S>("")}),
-          html<S>("</main>"),
-      } {
+      messages_source_(std::make_shared<MessageRangeSource>(log_, &render_message)) {
   log_->encode_items_with(&encode_message);
   on("join", [this](S& s, ActionContext& c) { join(s, c); });
   on("send", [this](S& s, ActionContext& c) { send(s, c); });
@@ -144,8 +150,15 @@ void BroadcastingPage::send(S& state, ActionContext& context) const {
   context.broadcast("NewMessage");
 }
 
+std::unique_ptr<PageState> BroadcastingPage::make_state() const {
+  auto state = std::make_unique<S>();
+  state->log = messages_source_;
+  return state;
+}
+
 tree::Node BroadcastingPage::render_state(const S& state) const {
-  return template_.render(state);
+  assert(state.log == messages_source_);  // made by this page
+  return page_template().render(state);
 }
 
 }  // namespace lvt

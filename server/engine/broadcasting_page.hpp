@@ -8,19 +8,20 @@
 
 #include "message_log.hpp"
 #include "page.hpp"
-#include "template.hpp"
 
 namespace lvt {
 
 struct BroadcastingState final : PageState {
   std::string username;      // per connection, never persisted
   std::size_t messages = 0;  // this connection's view: the first `messages` entries of the log
+  std::shared_ptr<const MessageRangeSource> log;  // the server's log, as range items
 };
 
 class BroadcastingPage final : public PageOf<BroadcastingState> {
  public:
   explicit BroadcastingPage(std::shared_ptr<MessageLog> log);
   const MessageLog& log() const { return *log_; }
+  std::unique_ptr<PageState> make_state() const override;
 
  protected:
   // Nothing of this page persists; the username-per-group plant makes Username persist.
@@ -36,7 +37,6 @@ class BroadcastingPage final : public PageOf<BroadcastingState> {
 
   std::shared_ptr<MessageLog> log_;
   std::shared_ptr<const MessageRangeSource> messages_source_;
-  Template<BroadcastingState> template_;
 };
 
 }  // namespace lvt

@@ -3,30 +3,35 @@
 #include <limits>
 
 #include "limits.hpp"
+#include "template.hpp"
 #include "text.hpp"
 
 namespace lvt {
 namespace {
 using S = ReconnectionState;
+
+// The page's template: one for every server in the process (it holds no server's data).
+const Template<S>& page_template() {
+  static const Template<S> page{
+      html<S>("<main class=\"demo\"><h1>Reconnection</h1>"
+              "<p><a href=\"/\">All demos</a></p>"
+              "<p>Counter: <strong>"),
+      value<S>([](const S& s) { return std::to_string(s.counter); }),
+      // The newline after <textarea>: the HTML parser drops one leading newline.
+      html<S>("</strong></p>"
+              "<form method=\"POST\"><button name=\"increment\">Increment</button></form>"
+              "<form method=\"POST\" lvt-form:preserve>"
+              "<textarea name=\"notes\" rows=\"4\" aria-label=\"Notes\">\n"),
+      value<S>([](const S& s) { return s.notes; }),
+      html<S>("</textarea><button name=\"saveNotes\">Save notes</button></form></main>"),
+  };
+  return page;
+}
+
 }  // namespace
 
 ReconnectionPage::ReconnectionPage()
-    : PageOf("/realtime/reconnection", "Reconnection", /*persists=*/true),
-      template_{
-          html<S>("<main class=\"demo\"><h1>Reconnection</h1>"
-                  "<p><a href=\"/\">All demos</a></p>"
-                  "<p>Counter: <strong>"),
-          value<S>([](const S& s) { return std::to_string(s.counter); }),
-          html<S>(
-              "</strong></p>"
-              "<form method=\"POST\"><button name=\"increment\">Increment</button></form>"
-              "<form method=\"POST\" lvt-form:preserve>"
-              "<textarea name=\"notes\" rows=\"4\" aria-label=\"Notes\">\n"),  // the parser drops
-                                                                               // one leading
-                                                                               // newline
-          value<S>([](const S& s) { return s.notes; }),
-          html<S>("</textarea><button name=\"saveNotes\">Save notes</button></form></main>"),
-      } {
+    : PageOf("/realtime/reconnection", "Reconnection", /*persists=*/true) {
   on("increment", [](S& s, ActionContext&) {
     if (s.counter < std::numeric_limits<std::int64_t>::max()) ++s.counter;
   });
@@ -57,7 +62,7 @@ void ReconnectionPage::save_state(const S& state, nlohmann::json& persisted) con
 }
 
 tree::Node ReconnectionPage::render_state(const S& state) const {
-  return template_.render(state);
+  return page_template().render(state);
 }
 
 }  // namespace lvt

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "page.hpp"
-#include "template.hpp"
 
 namespace lvt {
 
@@ -23,9 +22,6 @@ class ReconnectionPage final : public PageOf<ReconnectionState> {
   void restore_state(ReconnectionState& state, const nlohmann::json& persisted) const override;
   void save_state(const ReconnectionState& state, nlohmann::json& persisted) const override;
   tree::Node render_state(const ReconnectionState& state) const override;
-
- private:
-  Template<ReconnectionState> template_;
 };
 
 }  // namespace lvt
