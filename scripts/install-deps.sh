@@ -9,7 +9,7 @@ apt_packages=(
   libboost1.81-dev libboost-json1.81-dev
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libhiredis-dev redis-server redis-tools
-  libcli11-dev libspdlog-dev libfmt-dev
+  libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev
   chromium fonts-liberation nodejs npm curl
 )
 
