@@ -15,11 +15,6 @@ template <class Event>
 class EventQueue {
  public:
   bool empty() const { return keys_.empty(); }
-  std::size_t size() const { return keys_.size(); }
-  std::uint64_t next_time_us() const {
-    assert(!empty());
-    return keys_.front().time_us;
-  }
 
   void push(std::uint64_t time_us, Event event) {
     std::uint32_t slot;

@@ -14,8 +14,8 @@
 namespace lvt {
 namespace {
 
-// The meta of an action's answer, {"action":A,"errors":{FIELD:MESSAGE,...},"success":S}, in
-// the bytes nlohmann::json would write (keys sorted), without building a JSON value per action.
+// The meta of an action's answer, {"action":A,"errors":{FIELD:MESSAGE,...},"success":S} (keys
+// sorted, as nlohmann::json wrote them), without building a JSON value per action.
 std::string action_meta(std::string_view action, const std::map<std::string, std::string>& errors,
                         bool success) {
   std::string out = "{\"action\":";

@@ -9,6 +9,7 @@ namespace lvt {
 
 MessageLog::MessageLog(std::size_t messages_max) : messages_max_(messages_max) {
   assert(messages_max > 0);
+  assert(messages_max / first_chunk_messages < (std::size_t{1} << chunks_max));  // room for all
 }
 
 MessageLog::Position MessageLog::position_of(std::size_t index) {
