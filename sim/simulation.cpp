@@ -66,6 +66,8 @@ struct Event {
   EventKind kind = EventKind::workload;
   int tab = -1;
   std::uint64_t generation = 0;  // the connection attempt the event belongs to
+  // visible: how long the tab was hidden; pong_deadline: the pongs it had when the ping left.
+  std::uint64_t count = 0;
   std::string payload;
   std::string name;  // http_post: the name in the page URL
   // to_server, http_post: the action the payload carries and its one field's value, as the
@@ -282,14 +284,13 @@ class Simulation {
 
   // --- scheduling -------------------------------------------------------------------------
   void schedule(std::uint64_t time_us, EventKind kind, int tab = -1, std::uint64_t generation = 0,
-                std::string payload = {}, RenderHash expected_render = {}) {
+                std::uint64_t count = 0) {
     Event event;
     event.time_us = time_us;
     event.kind = kind;
     event.tab = tab;
     event.generation = generation;
-    event.payload = std::move(payload);
-    event.expected_render = expected_render;
+    event.count = count;
     schedule(std::move(event));
   }
   void schedule(Event event) {
@@ -311,8 +312,11 @@ class Simulation {
     return static_cast<std::uint64_t>(low * std::pow(high / low, share));
   }
   void trace(const Event& event) {
-    const std::uint64_t fields[] = {event.time_us, static_cast<std::uint64_t>(event.kind),
-                                    static_cast<std::uint64_t>(event.tab), event.generation,
+    const std::uint64_t fields[] = {event.time_us,
+                                    static_cast<std::uint64_t>(event.kind),
+                                    static_cast<std::uint64_t>(event.tab),
+                                    event.generation,
+                                    event.count,
                                     fnv(fnv_offset, event.payload)};
     result_.trace_hash =
         fnv(result_.trace_hash == 0 ? fnv_offset : result_.trace_hash,
@@ -392,8 +396,7 @@ class Simulation {
       case Step::Op::hide:
         if (open) {
           ++coverage_["hide"];
-          schedule(now_us_ + step.duration_us, EventKind::visible, step.tab, 0,
-                   std::to_string(step.duration_us));
+          schedule(now_us_ + step.duration_us, EventKind::visible, step.tab, 0, step.duration_us);
         }
         break;
       case Step::Op::reload:
@@ -535,7 +538,7 @@ class Simulation {
   }
 
   void on_visible(const Event& event) {
-    if (std::stoull(event.payload) < SimConfig::hidden_reconnect_us) {
+    if (event.count < SimConfig::hidden_reconnect_us) {
       ++coverage_["visible-short"];
       return;
     }
@@ -624,13 +627,13 @@ class Simulation {
     SimTab& tab = tabs_[event.tab];
     socket_send(event.tab, "__ping__");
     schedule(now_us_ + SimConfig::pong_deadline_us, EventKind::pong_deadline, event.tab,
-             tab.generation, std::to_string(tab.pongs));
+             tab.generation, tab.pongs);
   }
 
   void on_pong_deadline(const Event& event) {
     if (!current(event)) return;
     SimTab& tab = tabs_[event.tab];
-    if (tab.pongs > std::stoull(event.payload)) return schedule_ping(event.tab);
+    if (tab.pongs > event.count) return schedule_ping(event.tab);
     // No pong: the client tears its page state down and reconnects. On a half-open socket the
     // server hears nothing of it and keeps the old connection until its idle timeout.
     reconnect(event.tab, "heartbeat-reconnect");
@@ -821,7 +824,14 @@ class Simulation {
       const std::uint64_t at = std::max(now_us_ + latency(id), tab.to_client_free_us + tab.read_us);
       tab.to_client_free_us = at;
       ++out.in_network;
-      schedule(at, EventKind::to_client, id, tab.generation, out.queue.take(), out.renders.front());
+      Event frame;
+      frame.time_us = at;
+      frame.kind = EventKind::to_client;
+      frame.tab = id;
+      frame.generation = tab.generation;
+      frame.payload = out.queue.take();
+      frame.expected_render = out.renders.front();
+      schedule(std::move(frame));
       out.renders.pop_front();
     }
   }

@@ -16,9 +16,7 @@ bool OutboundQueue::push(std::string frame) {
 }
 
 void OutboundQueue::pop() {
-  assert(!frames_.empty() && bytes_ >= frames_.front().size());
-  bytes_ -= frames_.front().size();
-  frames_.pop_front();
+  take();
 }
 
 std::string OutboundQueue::take() {
