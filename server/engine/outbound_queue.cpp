@@ -15,10 +15,6 @@ bool OutboundQueue::push(std::string frame) {
   return true;
 }
 
-void OutboundQueue::pop() {
-  take();
-}
-
 std::string OutboundQueue::take() {
   assert(!frames_.empty() && bytes_ >= frames_.front().size());
   std::string frame = std::move(frames_.front());

@@ -20,8 +20,6 @@ class OutboundQueue {
   bool empty() const { return frames_.empty(); }
   std::size_t frames() const { return frames_.size(); }
   std::size_t bytes() const { return bytes_; }
-  const std::string& front() const { return frames_.front(); }
-  void pop();
   std::string take();  // pops the front frame and returns it
   void clear();
 

@@ -47,6 +47,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void on_accept(beast::error_code error) {
     if (error) return finish("handshake: " + error.message());
     accepted_ = true;
+    if (closing_) return start_close();  // shut down while the handshake ran
     write_next();
     read_next();
   }
@@ -107,13 +108,16 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
       beast::get_lowest_layer(ws_).socket().close(ignored);
       return;
     }
-    if (accepted_ && outbound_.frames() == 1) write_next();
+    if (accepted_) write_next();
   }
 
+  // The frame being written leaves the queue first: cutting a slow reader empties the queue,
+  // while Beast may still be writing from that frame or have its completion already queued.
   void write_next() {
-    if (outbound_.empty() || writing_ || closing_) return;
+    if (outbound_.empty() || writing_ || (closing_ && !close_after_writes_)) return;
     writing_ = true;
-    ws_.async_write(asio::buffer(outbound_.front()),
+    frame_in_flight_ = outbound_.take();
+    ws_.async_write(asio::buffer(frame_in_flight_),
                     beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
   }
 
@@ -122,7 +126,6 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (error) return finish("write: " + error.message());
     ++shared_->engine.metrics().frames_sent;
     shared_->engine.metrics().bytes_sent += bytes;
-    outbound_.pop();
     if (close_after_writes_ && outbound_.empty()) return start_close();
     write_next();
   }
@@ -133,7 +136,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     close_reason_ = {code, reason};
     if (!accepted_) return;
     if (writing_) {
-      close_after_writes_ = true;  // let the frame in flight finish, then close
+      close_after_writes_ = true;  // let the queued frames go first, then close
       return;
     }
     start_close();
@@ -161,6 +164,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   beast::flat_buffer buffer_;
   OutboundQueue outbound_{shared_->options.outbound_frames_max,
                           shared_->options.outbound_bytes_max};
+  std::string frame_in_flight_;  // Beast writes from it; not counted in outbound_'s bounds
   websocket::close_reason close_reason_;
   bool accepted_ = false;
   bool writing_ = false;
