@@ -28,16 +28,11 @@ bool skip(std::string_view text, std::size_t& at, std::string_view expected) {
 bool plain_string(std::string_view text, std::size_t& at, std::string_view& contents) {
   if (at >= text.size() || text[at] != '"') return false;
   const std::size_t begin = ++at;
-  for (; at < text.size(); ++at) {
-    const auto c = static_cast<unsigned char>(text[at]);
-    if (c == '"') {
-      contents = text.substr(begin, at - begin);
-      ++at;
-      return true;
-    }
-    if (c == '\\' || c < 0x20) return false;
-  }
-  return false;
+  at = lvt::text::find_json_special(text, begin);
+  if (at == text.size() || text[at] != '"') return false;
+  contents = text.substr(begin, at - begin);
+  ++at;
+  return true;
 }
 
 // The client's compact shape, or nothing (then the general parser decides, errors included).

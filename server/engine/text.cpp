@@ -1,12 +1,34 @@
 #include "text.hpp"
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 namespace lvt::text {
 
-// Both escapers copy runs of plain bytes whole: user text is mostly plain.
+// User text is mostly plain ASCII: the scanners test eight bytes at once (SWAR) and skip a
+// word holding none of the bytes they look for; the escapers copy plain runs whole.
 
 namespace {
+constexpr std::uint64_t byte_ones = 0x0101010101010101ULL;
+constexpr std::uint64_t byte_highs = 0x8080808080808080ULL;
+
+std::uint64_t load_word(const char* at) {
+  std::uint64_t word;
+  std::memcpy(&word, at, sizeof word);
+  return word;
+}
+// Each is nonzero exactly when some byte of `word` is zero, below `bound` (<= 0x80), or `c`.
+constexpr std::uint64_t has_zero_byte(std::uint64_t word) {
+  return (word - byte_ones) & ~word & byte_highs;
+}
+constexpr std::uint64_t has_byte_below(std::uint64_t word, std::uint8_t bound) {
+  return (word - byte_ones * bound) & ~word & byte_highs;
+}
+constexpr std::uint64_t has_byte(std::uint64_t word, char c) {
+  return has_zero_byte(word ^ (byte_ones * static_cast<unsigned char>(c)));
+}
+
 const char* html_entity(char c) {
   switch (c) {
     case '&':
@@ -25,16 +47,28 @@ const char* html_entity(char c) {
       return nullptr;
   }
 }
+
+std::size_t find_html_special(std::string_view bytes, std::size_t from) {
+  std::size_t i = from;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    const std::uint64_t word = load_word(bytes.data() + i);
+    if (has_byte(word, '&') | has_byte(word, '<') | has_byte(word, '>') | has_byte(word, '"') |
+        has_byte(word, '\'') | has_byte(word, '{')) {
+      break;
+    }
+  }
+  while (i < bytes.size() && !html_entity(bytes[i])) ++i;
+  return i;
+}
 }  // namespace
 
 void append_html_escaped(std::string& out, std::string_view raw) {
   std::size_t plain_from = 0;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (const char* entity = html_entity(raw[i])) {
-      out.append(raw.substr(plain_from, i - plain_from));
-      out += entity;
-      plain_from = i + 1;
-    }
+  for (std::size_t i = find_html_special(raw, 0); i < raw.size();
+       i = find_html_special(raw, plain_from)) {
+    out.append(raw.substr(plain_from, i - plain_from));
+    out += html_entity(raw[i]);
+    plain_from = i + 1;
   }
   out.append(raw.substr(plain_from));
 }
@@ -50,9 +84,9 @@ void append_json_string(std::string& out, std::string_view raw) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
   std::size_t plain_from = 0;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
+  for (std::size_t i = find_json_special(raw, 0); i < raw.size();
+       i = find_json_special(raw, plain_from)) {
     const auto byte = static_cast<unsigned char>(raw[i]);
-    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
     out.append(raw.substr(plain_from, i - plain_from));
     plain_from = i + 1;
     switch (byte) {
@@ -81,10 +115,27 @@ void append_json_string(std::string& out, std::string_view raw) {
   out += '"';
 }
 
+std::size_t find_json_special(std::string_view bytes, std::size_t from) {
+  std::size_t i = from;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    const std::uint64_t word = load_word(bytes.data() + i);
+    if (has_byte_below(word, 0x20) | has_byte(word, '"') | has_byte(word, '\\')) break;
+  }
+  for (; i < bytes.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    if (byte < 0x20 || byte == '"' || byte == '\\') return i;
+  }
+  return bytes.size();
+}
+
 bool is_valid_utf8(std::string_view bytes) {
   std::size_t i = 0;
   const std::size_t n = bytes.size();
   while (i < n) {
+    if (i + 8 <= n && (load_word(bytes.data() + i) & byte_highs) == 0) {
+      i += 8;  // eight ASCII bytes
+      continue;
+    }
     const auto b0 = static_cast<unsigned char>(bytes[i]);
     if (b0 < 0x80) {
       ++i;
@@ -115,9 +166,14 @@ bool is_valid_utf8(std::string_view bytes) {
 }
 
 std::size_t utf8_chars(std::string_view valid_utf8) {
-  std::size_t count = 0;
-  for (char c : valid_utf8) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+  std::size_t count = 0, i = 0;
+  for (; i + 8 <= valid_utf8.size(); i += 8) {
+    // Every byte but a continuation (10xxxxxx: top bit set, the next one clear) starts one.
+    const std::uint64_t word = load_word(valid_utf8.data() + i);
+    count += 8 - static_cast<std::size_t>(std::popcount(word & ~(word << 1) & byte_highs));
+  }
+  for (; i < valid_utf8.size(); ++i) {
+    if ((static_cast<unsigned char>(valid_utf8[i]) & 0xC0) != 0x80) ++count;
   }
   return count;
 }

@@ -16,6 +16,10 @@ std::string html_escaped(std::string_view raw);
 // Appends `raw` as a JSON string literal (with quotes). `raw` must be valid UTF-8.
 void append_json_string(std::string& out, std::string_view raw);
 
+// Index of the first byte at or after `from` that a JSON string must escape (a quote, a
+// backslash or a control character), or `bytes.size()`.
+std::size_t find_json_special(std::string_view bytes, std::size_t from);
+
 // True when `bytes` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view bytes);
 

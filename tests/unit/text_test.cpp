@@ -31,6 +31,65 @@ TEST(Utf8, AcceptsWellFormedAndRejectsMalformed) {
   EXPECT_EQ(text::utf8_chars("é✓😀a"), 4u);
 }
 
+// The scanners read eight bytes at a time: put each kind of byte at every offset around the
+// word boundaries and compare with a byte-at-a-time reading.
+std::string json_string_bytewise(std::string_view raw) {
+  std::string out = "\"";
+  for (const char c : raw) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20) {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += hex[byte >> 4];
+      out += hex[byte & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out + '"';
+}
+
+TEST(WordAtATime, EveryByteAtEveryOffsetReadsAsByteAtATime) {
+  for (std::size_t length = 1; length <= 24; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (int byte = 0; byte < 0x80; ++byte) {
+        std::string raw(length, 'a');
+        raw[at] = static_cast<char>(byte);
+        std::string out;
+        text::append_json_string(out, raw);
+        ASSERT_EQ(out, json_string_bytewise(raw)) << "byte " << byte << " at " << at;
+        const bool special = byte < 0x20 || byte == '"' || byte == '\\';
+        ASSERT_EQ(text::find_json_special(raw, 0), special ? at : length);
+        ASSERT_EQ(
+            text::html_escaped(raw).size() == length,
+            std::string_view("&<>\"'{").find(static_cast<char>(byte)) == std::string_view::npos);
+        ASSERT_TRUE(text::is_valid_utf8(raw));
+        ASSERT_EQ(text::utf8_chars(raw), length);
+      }
+      std::string raw(length, 'a');
+      raw[at] = '\xFF';
+      EXPECT_FALSE(text::is_valid_utf8(raw)) << "0xFF at " << at;
+      raw[at] = '\xC3';  // a lead byte whose continuation is missing
+      EXPECT_FALSE(text::is_valid_utf8(raw)) << "0xC3 at " << at;
+      raw.replace(at, 1, "\xC3\xA9");  // é, two bytes, one character
+      EXPECT_TRUE(text::is_valid_utf8(raw));
+      EXPECT_EQ(text::utf8_chars(raw), length);
+      std::string out;
+      text::append_json_string(out, raw);
+      EXPECT_EQ(out, json_string_bytewise(raw));
+    }
+  }
+}
+
 TEST(Trim, RemovesAsciiSpaceAtBothEnds) {
   EXPECT_EQ(text::trim_space("  hi there \n\t"), "hi there");
   EXPECT_EQ(text::trim_space("   "), "");
