@@ -29,6 +29,17 @@ constexpr std::uint64_t has_byte(std::uint64_t word, char c) {
   return has_zero_byte(word ^ (byte_ones * static_cast<unsigned char>(c)));
 }
 
+// The first index at or after `from` whose byte `is_special` says yes to; `may_hold_special`
+// must say yes to every word holding such a byte.
+template <class WordTest, class ByteTest>
+std::size_t find_first(std::string_view bytes, std::size_t from, WordTest may_hold_special,
+                       ByteTest is_special) {
+  std::size_t i = from;
+  while (i + 8 <= bytes.size() && !may_hold_special(load_word(bytes.data() + i))) i += 8;
+  while (i < bytes.size() && !is_special(bytes[i])) ++i;
+  return i;
+}
+
 const char* html_entity(char c) {
   switch (c) {
     case '&':
@@ -49,16 +60,13 @@ const char* html_entity(char c) {
 }
 
 std::size_t find_html_special(std::string_view bytes, std::size_t from) {
-  std::size_t i = from;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    const std::uint64_t word = load_word(bytes.data() + i);
-    if (has_byte(word, '&') | has_byte(word, '<') | has_byte(word, '>') | has_byte(word, '"') |
-        has_byte(word, '\'') | has_byte(word, '{')) {
-      break;
-    }
-  }
-  while (i < bytes.size() && !html_entity(bytes[i])) ++i;
-  return i;
+  return find_first(
+      bytes, from,
+      [](std::uint64_t word) {
+        return has_byte(word, '&') | has_byte(word, '<') | has_byte(word, '>') |
+               has_byte(word, '"') | has_byte(word, '\'') | has_byte(word, '{');
+      },
+      [](char c) { return html_entity(c) != nullptr; });
 }
 }  // namespace
 
@@ -116,16 +124,12 @@ void append_json_string(std::string& out, std::string_view raw) {
 }
 
 std::size_t find_json_special(std::string_view bytes, std::size_t from) {
-  std::size_t i = from;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    const std::uint64_t word = load_word(bytes.data() + i);
-    if (has_byte_below(word, 0x20) | has_byte(word, '"') | has_byte(word, '\\')) break;
-  }
-  for (; i < bytes.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(bytes[i]);
-    if (byte < 0x20 || byte == '"' || byte == '\\') return i;
-  }
-  return bytes.size();
+  return find_first(
+      bytes, from,
+      [](std::uint64_t word) {
+        return has_byte_below(word, 0x20) | has_byte(word, '"') | has_byte(word, '\\');
+      },
+      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; });
 }
 
 bool is_valid_utf8(std::string_view bytes) {

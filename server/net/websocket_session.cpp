@@ -126,6 +126,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (error) return finish("write: " + error.message());
     ++shared_->engine.metrics().frames_sent;
     shared_->engine.metrics().bytes_sent += bytes;
+    std::string().swap(frame_in_flight_);  // an idle connection holds no frame
     if (close_after_writes_ && outbound_.empty()) return start_close();
     write_next();
   }
