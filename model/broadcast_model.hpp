@@ -89,9 +89,9 @@ class Model {
   void increment_http(BrowserId browser);
   void save_notes_http(BrowserId browser, std::string_view notes);
   Persisted persisted(BrowserId browser) const;
-  // The client gave up on a half-open socket and reconnected; the server does not know, so the
-  // old connection lives on (and takes broadcasts) under the id `orphan` until the server
-  // reaps it with close(orphan).
+  // The tab's socket went half-open: the client will reconnect, the server does not know, so the
+  // old connection lives on (and takes broadcasts) under the id `orphan` until the server cuts
+  // or reaps it with close(orphan).
   void orphan(TabId tab, TabId orphan);
   // Everything in memory is gone: the log, sessions, every connection.
   void restart();

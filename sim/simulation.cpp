@@ -86,7 +86,9 @@ struct Outbound {
 };
 
 struct SimTab {
-  enum class Socket { closed, connecting, open };
+  // half_open: the client believes its socket open, but every frame either way is lost and
+  // neither end is told; the server's end lives on as an orphan. Only the heartbeat notices.
+  enum class Socket { closed, connecting, open, half_open };
   int browser = 0;
   model::Page page = model::Page::broadcasting;
   Socket socket = Socket::closed;
@@ -102,17 +104,15 @@ struct SimTab {
   std::uint64_t read_us = 0;        // a slow reader takes this long over each frame
   std::uint64_t last_heard_us = 0;  // when the server last received a frame from the socket
   bool dispatch_scheduled = false;
-  // Half-open: every frame either way is lost, and neither end is told. Only the client's
-  // heartbeat notices.
-  bool zombie = false;
   std::uint64_t pongs = 0;  // pongs received on this connection
   int replies_awaited = 0;  // actions sent on the socket, unanswered: the form stays busy
 
-  bool connected() const { return socket == Socket::open; }
+  bool connected() const { return socket == Socket::open; }  // the server's end is this tab's
+  bool believes_open() const { return socket == Socket::open || socket == Socket::half_open; }
 };
 
-// A half-open socket the client gave up on: the server keeps it, and runs broadcasts on it,
-// until its idle timeout or its outbound queue overflows.
+// The server's end of a half-open socket: the server keeps it, and runs broadcasts on it, until
+// its idle timeout or its outbound queue overflows.
 struct Orphan {
   std::shared_ptr<Connection> connection;
   int browser = 0;
@@ -378,9 +378,9 @@ class Simulation {
         if (open) reconnect(step.tab, "reconnect");
         break;
       case Step::Op::zombie:
-        if (open && tabs_[step.tab].connected() && !tabs_[step.tab].zombie) {
+        if (open && tabs_[step.tab].connected()) {
           ++coverage_["zombie"];
-          tabs_[step.tab].zombie = true;
+          go_half_open(step.tab);
         }
         break;
       case Step::Op::stall:
@@ -434,7 +434,7 @@ class Simulation {
   // the first tree arrives the page's forms are disabled.
   void load_page(int id) {
     SimTab& tab = tabs_[id];
-    if (tab.connected()) close_socket(id);  // unloading the page closes its socket
+    if (tab.connected()) drop(id);  // unloading the page closes its socket
     tab.socket = SimTab::Socket::closed;
     tab.loading = true;
     tab.page_ready = false;
@@ -464,7 +464,6 @@ class Simulation {
     tab.outbound =
         Outbound{OutboundQueue(config_.outbound_frames_max, limits::outbound_bytes_default), {}, 0};
     tab.replies_awaited = 0;
-    tab.zombie = false;
     tab.pongs = 0;
     tab.dispatch_scheduled = false;
     tab.to_server_free_us = tab.to_client_free_us = now_us_;  // new streams
@@ -523,17 +522,11 @@ class Simulation {
     model_.close(id);
   }
 
-  // The client closes its socket: the server learns of it, unless the socket is half-open.
-  void close_socket(int id) {
-    if (tabs_[id].zombie) return orphan(id);
-    drop(id);
-  }
-
   void reconnect(int id, const char* why) {
     SimTab& tab = tabs_[id];
     if (tab.loading) return;  // the new page will connect by itself
     ++coverage_[why];
-    if (tab.connected()) close_socket(id);
+    if (tab.connected()) drop(id);  // a half-open socket's server end is already an orphan
     begin_connect(id);
   }
 
@@ -570,7 +563,7 @@ class Simulation {
       ++coverage_["loading-skip"];
       return;
     }
-    if (!tab.connected()) return http_post(id, action, field, value, "");
+    if (!tab.believes_open()) return http_post(id, action, field, value, "");
     if (tab.replies_awaited > 0) {
       ++coverage_["busy-skip"];  // a busy form cannot be submitted
       return;
@@ -618,12 +611,18 @@ class Simulation {
   void schedule_ping(int id) {
     const SimTab& tab = tabs_[id];
     if (config_.weight_zombie == 0) return;  // heartbeats matter only with half-open sockets
-    if (steps_done_ >= steps_.size() && !tab.zombie) return;
+    if (steps_done_ >= steps_.size() && tab.socket != SimTab::Socket::half_open) return;
     schedule(now_us_ + SimConfig::heartbeat_us, EventKind::ping, id, tab.generation);
   }
 
+  // The heartbeat is the client's: it runs on a socket the client believes open.
+  bool heartbeat_current(const Event& event) const {
+    const SimTab& tab = tabs_[event.tab];
+    return tab.believes_open() && tab.generation == event.generation;
+  }
+
   void on_ping(const Event& event) {
-    if (!current(event)) return;
+    if (!heartbeat_current(event)) return;
     SimTab& tab = tabs_[event.tab];
     socket_send(event.tab, "__ping__");
     schedule(now_us_ + SimConfig::pong_deadline_us, EventKind::pong_deadline, event.tab,
@@ -631,11 +630,11 @@ class Simulation {
   }
 
   void on_pong_deadline(const Event& event) {
-    if (!current(event)) return;
+    if (!heartbeat_current(event)) return;
     SimTab& tab = tabs_[event.tab];
     if (tab.pongs > event.count) return schedule_ping(event.tab);
     // No pong: the client tears its page state down and reconnects. On a half-open socket the
-    // server hears nothing of it and keeps the old connection until its idle timeout.
+    // server hears nothing of it: the old connection lives on as an orphan.
     reconnect(event.tab, "heartbeat-reconnect");
   }
 
@@ -643,7 +642,9 @@ class Simulation {
   static constexpr int orphan_id_base = 1 << 24;  // above any tab id
   bool is_orphan(int id) const { return id >= orphan_id_base; }
 
-  void orphan(int id) {
+  // The tab's socket goes half-open. The server cannot tell: its end becomes an orphan, whose
+  // frames fill the dead socket, while the client waits for its heartbeat to notice.
+  void go_half_open(int id) {
     SimTab& tab = tabs_[id];
     const int orphan_id = orphan_id_base + next_orphan_++;
     ++coverage_["orphan"];
@@ -653,7 +654,7 @@ class Simulation {
     orphan.outbound = std::move(tab.outbound);
     orphan.network = Rng(config_.seed, "network/orphan" + std::to_string(orphan_id));
     tab_of_[orphan.connection.get()] = orphan_id;
-    tab.socket = SimTab::Socket::closed;
+    tab.socket = SimTab::Socket::half_open;
     model_.orphan(id, orphan_id);
     schedule(std::max(now_us_, tab.last_heard_us + SimConfig::idle_timeout_us), EventKind::reap,
              orphan_id);
@@ -717,7 +718,6 @@ class Simulation {
     if (deferred(event)) return;
     if (!current(event)) return;  // the socket is gone: the frame is lost with it
     SimTab& tab = tabs_[event.tab];
-    if (tab.zombie) return;  // lost on a half-open socket
     ++result_.tab_events;
     tab.last_heard_us = now_us_;
     Effects effects = engine_->receive(*tab.connection, event.payload);
@@ -841,7 +841,6 @@ class Simulation {
     if (!current(event)) return;
     SimTab& tab = tabs_[event.tab];
     --tab.outbound.in_network;
-    if (tab.zombie) return write_frames(event.tab);  // lost on a half-open socket
     ++result_.tab_events;
     const Json& message = parsed(event.payload);
     if (message.find("pong")) ++tab.pongs;

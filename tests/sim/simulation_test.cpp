@@ -123,6 +123,15 @@ TEST(Scenario, AHalfOpenSocketLivesOnTheServerUntilItsIdleTimeout) {
   EXPECT_GE(result.virtual_us, SimConfig::idle_timeout_us);
 }
 
+TEST(Scenario, AHalfOpenSocketFillsUpAndIsCutBeforeItsIdleTimeout) {
+  const RunResult result = run_scenario_file("half-open-socket-fills-up.json");
+  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(result.coverage.at("slow-reader-cut"), 1u);  // 1 frame in the network, 2 queued
+  EXPECT_EQ(result.coverage.count("orphan-reaped"), 0u);
+  EXPECT_EQ(result.coverage.at("heartbeat-reconnect"), 1u);
+  EXPECT_EQ(result.coverage.count("http-fallback"), 0u);  // the client still thinks it is open
+}
+
 TEST(Shrink, ATenThousandStepFailureShrinksToAFewSteps) {
   active_planted_bug = PlantedBug::dropped_never_healed;
   SimConfig config = config_for_seed(54);

@@ -116,7 +116,7 @@ TEST(Model, AnOrphanedSocketStillTakesBroadcastsUntilItCloses) {
   m.open(1, 0);
   m.open(2, 0);
   m.join(2, "Bob");
-  m.orphan(1, 100);  // tab 1's client gave up on a half-open socket
+  m.orphan(1, 100);  // tab 1's socket went half-open
   m.open(1, 0);      // and reconnected
   m.send(2, "hi");
   EXPECT_EQ(m.tab(100).waiting, 1u);
