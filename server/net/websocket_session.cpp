@@ -1,10 +1,10 @@
 // One WebSocket connection: reads frames into the engine on its strand, writes the engine's
-// frames through a bounded queue (Beast allows one write in flight), runs woken broadcasts.
+// frames as its WritePump says (one write in flight, a bounded queue), runs woken broadcasts.
 #include <spdlog/spdlog.h>
 
 #include "limits.hpp"
 #include "net_internal.hpp"
-#include "outbound_queue.hpp"
+#include "write_pump.hpp"
 
 namespace lvt::net {
 
@@ -46,10 +46,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  private:
   void on_accept(beast::error_code error) {
     if (error) return finish("handshake: " + error.message());
-    accepted_ = true;
-    if (closing_) return start_close();  // shut down while the handshake ran
-    write_next();
-    read_next();
+    act(pump_.accepted());
+    if (!pump_.closing()) read_next();
   }
 
   void read_next() {
@@ -79,11 +77,11 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
                    effects.close->second);
     }
     apply(std::move(effects));
-    if (!closing_) read_next();
+    if (!pump_.closing()) read_next();
   }
 
   void run_dispatch() {
-    while (!closing_ && connection_->dispatch_jobs_waiting() > 0) {
+    while (!pump_.closing() && connection_->dispatch_jobs_waiting() > 0) {
       apply(shared_->engine.dispatch(*connection_));
     }
   }
@@ -95,64 +93,56 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   }
 
   void enqueue(std::string frame) {
-    if (closing_) return;
-    const std::size_t frames = outbound_.frames() + 1, bytes = outbound_.bytes() + frame.size();
-    if (!outbound_.push(std::move(frame))) {
-      // A client that does not read is cut off, never allowed to grow our memory.
-      ++shared_->engine.metrics().errors_slow_reader;
+    const std::size_t frames = pump_.frames_queued() + 1;
+    const std::size_t bytes = pump_.bytes_queued() + frame.size();
+    if (act(pump_.enqueue(std::move(frame))) == WritePump::Next::cut) {
       spdlog::warn("connection {}: slow reader ({} frames, {} bytes queued), disconnecting",
                    connection_->id(), frames, bytes);
-      closing_ = true;
-      beast::error_code ignored;
-      beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-      beast::get_lowest_layer(ws_).socket().close(ignored);
-      return;
     }
-    if (accepted_) write_next();
-  }
-
-  // The frame being written leaves the queue first: cutting a slow reader empties the queue,
-  // while Beast may still be writing from that frame or have its completion already queued.
-  void write_next() {
-    if (outbound_.empty() || writing_ || (closing_ && !close_after_writes_)) return;
-    writing_ = true;
-    frame_in_flight_ = outbound_.take();
-    ws_.async_write(asio::buffer(frame_in_flight_),
-                    beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code error, std::size_t bytes) {
-    writing_ = false;
     if (error) return finish("write: " + error.message());
     ++shared_->engine.metrics().frames_sent;
     shared_->engine.metrics().bytes_sent += bytes;
-    std::string().swap(frame_in_flight_);  // an idle connection holds no frame
-    if (close_after_writes_ && outbound_.empty()) return start_close();
-    write_next();
+    act(pump_.written());
   }
 
   void close(websocket::close_code code, std::string reason) {
-    if (closing_) return;
-    closing_ = true;
-    close_reason_ = {code, reason};
-    if (!accepted_) return;
-    if (writing_) {
-      close_after_writes_ = true;  // let the queued frames go first, then close
-      return;
-    }
-    start_close();
+    if (pump_.closing()) return;
+    close_reason_ = {code, std::move(reason)};
+    act(pump_.close());
   }
 
-  void start_close() {
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code error) {
-      self->finish(error ? "close: " + error.message() : std::string("closed"));
-    });
+  WritePump::Next act(WritePump::Next next) {
+    switch (next) {
+      case WritePump::Next::nothing:
+        break;
+      case WritePump::Next::write:
+        ws_.async_write(asio::buffer(pump_.frame_in_flight()),
+                        beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+        break;
+      case WritePump::Next::close:
+        ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code error) {
+          self->finish(error ? "close: " + error.message() : std::string("closed"));
+        });
+        break;
+      case WritePump::Next::cut: {
+        // A client that does not read is cut off, never allowed to grow our memory.
+        ++shared_->engine.metrics().errors_slow_reader;
+        beast::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+        break;
+      }
+    }
+    return next;
   }
 
   void finish(const std::string& why) {
     if (finished_) return;
     finished_ = true;
-    closing_ = true;
+    pump_.stop();
     spdlog::debug("connection {}: {}", connection_->id(), why);
     shared_->engine.disconnect(*connection_);
     std::lock_guard lock(shared_->sessions_mutex);
@@ -163,14 +153,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   websocket::stream<beast::tcp_stream> ws_;
   std::shared_ptr<Connection> connection_;
   beast::flat_buffer buffer_;
-  OutboundQueue outbound_{shared_->options.outbound_frames_max,
-                          shared_->options.outbound_bytes_max};
-  std::string frame_in_flight_;  // Beast writes from it; not counted in outbound_'s bounds
+  WritePump pump_{shared_->options.outbound_frames_max, shared_->options.outbound_bytes_max};
   websocket::close_reason close_reason_;
-  bool accepted_ = false;
-  bool writing_ = false;
-  bool closing_ = false;
-  bool close_after_writes_ = false;
   bool finished_ = false;
 };
 
