@@ -50,6 +50,7 @@ enum class EventKind {
   workload,
   to_server,
   http_post,
+  http_reply,  // the answer to an HTTP action reaches the page that sent it
   dispatch,
   to_client,
   ping,
@@ -95,6 +96,7 @@ struct SimTab {
   bool loading = false;          // the page GET is on its way
   bool page_ready = false;       // the first tree since the page loaded has arrived
   std::uint64_t generation = 0;  // bumped by every page load and connection attempt
+  std::uint64_t page_loads = 0;
   std::shared_ptr<Connection> connection;
   TreeApplier held;
   Outbound outbound;
@@ -104,8 +106,12 @@ struct SimTab {
   std::uint64_t read_us = 0;        // a slow reader takes this long over each frame
   std::uint64_t last_heard_us = 0;  // when the server last received a frame from the socket
   bool dispatch_scheduled = false;
-  std::uint64_t pongs = 0;  // pongs received on this connection
-  int replies_awaited = 0;  // actions sent on the socket, unanswered: the form stays busy
+  std::uint64_t pongs = 0;        // pongs received on this connection
+  int replies_awaited = 0;        // actions sent on the socket, unanswered: the form stays busy
+  bool socket_tree_held = false;  // the socket's first (full) tree has arrived
+  // An HTTP reply landed after the socket's tree, and the client applied it to what it holds: the
+  // server's diffs now merge into a page it does not know of, until the next full tree.
+  bool view_diverged = false;
 
   bool connected() const { return socket == Socket::open; }  // the server's end is this tab's
   bool believes_open() const { return socket == Socket::open || socket == Socket::half_open; }
@@ -261,6 +267,8 @@ class Simulation {
         return on_to_server(event);
       case EventKind::http_post:
         return on_http_post(event);
+      case EventKind::http_reply:
+        return on_http_reply(event);
       case EventKind::dispatch:
         return is_orphan(event.tab) ? on_orphan_dispatch(event) : on_dispatch(event);
       case EventKind::to_client:
@@ -438,6 +446,7 @@ class Simulation {
     tab.socket = SimTab::Socket::closed;
     tab.loading = true;
     tab.page_ready = false;
+    ++tab.page_loads;
     ++tab.generation;
     schedule(now_us_ + latency(id), EventKind::page_load, id, tab.generation);
   }
@@ -461,6 +470,7 @@ class Simulation {
     tab.socket = SimTab::Socket::connecting;
     ++tab.generation;
     tab.held.reset();
+    tab.socket_tree_held = tab.view_diverged = false;
     tab.outbound =
         Outbound{OutboundQueue(config_.outbound_frames_max, limits::outbound_bytes_default), {}, 0};
     tab.replies_awaited = 0;
@@ -600,6 +610,9 @@ class Simulation {
                  const std::string& name) {
     ++coverage_[name.empty() ? "http-fallback" : "http"];
     Event event = action_event(EventKind::http_post, id, action, field, value);
+    // The page's client posts only while its socket is not open, and applies the reply; a post
+    // beside an open socket stands for one made outside the page.
+    event.count = tabs_[id].believes_open() ? 0 : tabs_[id].page_loads;
     event.time_us = std::max(now_us_ + latency(id), tabs_[id].to_server_free_us);
     event.name = name;
     schedule(std::move(event));
@@ -756,6 +769,26 @@ class Simulation {
     }
     check_queues(-1, tab.browser, response.wake);
     wake(response.wake);
+    if (event.count != 0 && response.status == 200) {
+      Event reply;
+      reply.time_us = now_us_ + latency(event.tab);
+      reply.kind = EventKind::http_reply;
+      reply.tab = event.tab;
+      reply.generation = event.count;
+      reply.payload = std::move(response.body);
+      schedule(std::move(reply));
+    }
+  }
+
+  // The client applies the reply's tree to what it holds, whatever came on the socket since.
+  void on_http_reply(const Event& event) {
+    SimTab& tab = tabs_[event.tab];
+    if (tab.loading || tab.page_loads != event.generation) return;  // its page is gone
+    const Json* tree = parsed(event.payload).find("tree");
+    if (!tree) return;
+    ++coverage_["http-reply"];
+    tab.held.apply(*tree);
+    if (tab.connected() && tab.socket_tree_held) tab.view_diverged = true;
   }
 
   void wake(const std::vector<std::shared_ptr<Connection>>& connections) {
@@ -849,7 +882,9 @@ class Simulation {
     }
     if (const Json* tree = message.find("tree")) {
       tab.held.apply(*tree);  // shares the parsed frame with every tab that got the same bytes
-      tab.page_ready = true;
+      tab.page_ready = tab.socket_tree_held = true;
+      if (tree->find("s")) tab.view_diverged = false;         // a full tree replaces the page
+      if (tab.view_diverged) return write_frames(event.tab);  // the server cannot know this page
       ++checks_["wire-correct"];
       if (tab.held.html_hash() != event.expected_render) {
         fail("wire-correct", "tab " + std::to_string(event.tab) +
@@ -1060,6 +1095,12 @@ class Simulation {
         server_render_.of(connection.page().render(engine_->page_state(connection)))) {
       fail("wire-correct", "tab " + std::to_string(id) + " does not show the server's render");
     }
+    check_server_converged(id);
+  }
+
+  // At quiescence, the server's state of a tab against the model, whatever the tab shows.
+  void check_server_converged(int id) {
+    const SimTab& tab = tabs_[id];
     check_tab_state(id, "convergence");
     if (tab.page == model::Page::reconnection) return;
     if (model_.stale(id)) {
@@ -1091,6 +1132,11 @@ class Simulation {
       if (tab.replies_awaited > 0) {
         fail("convergence",
              "tab " + std::to_string(id) + "'s form stayed busy: an action it sent got no reply");
+      }
+      if (tab.view_diverged) {
+        ++result_.diverged_tabs;  // the protocol's finding: its page is not the server's
+        check_server_converged(static_cast<int>(id));
+        continue;
       }
       if (id % html_every != 0) {
         check_by_hash(static_cast<int>(id));

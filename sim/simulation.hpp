@@ -114,31 +114,19 @@ inline const std::vector<std::string> invariant_names = {
     "wire-correct",    "diff-proportional", "persist-restored"};
 
 // What a run counts in RunResult::coverage: operations, faults and client behaviours.
-inline const std::vector<std::string> coverage_names = {"open",
-                                                        "join",
-                                                        "send",
-                                                        "increment",
-                                                        "saveNotes",
-                                                        "http",
-                                                        "http-fallback",
-                                                        "deliver",
-                                                        "drop",
-                                                        "reconnect",
-                                                        "reload",
-                                                        "probe",
-                                                        "loading-skip",
-                                                        "busy-skip",
-                                                        "hide",
-                                                        "visible-short",
-                                                        "visible-reconnect",
-                                                        "restart",
-                                                        "stall",
-                                                        "zombie",
-                                                        "heartbeat-reconnect",
-                                                        "orphan",
-                                                        "orphan-reaped",
-                                                        "slow-reader",
-                                                        "slow-reader-cut"};
+inline const std::vector<std::string> coverage_names = {"open",          "join",
+                                                        "send",          "increment",
+                                                        "saveNotes",     "http",
+                                                        "http-fallback", "http-reply",
+                                                        "deliver",       "drop",
+                                                        "reconnect",     "reload",
+                                                        "probe",         "loading-skip",
+                                                        "busy-skip",     "hide",
+                                                        "visible-short", "visible-reconnect",
+                                                        "restart",       "stall",
+                                                        "zombie",        "heartbeat-reconnect",
+                                                        "orphan",        "orphan-reaped",
+                                                        "slow-reader",   "slow-reader-cut"};
 
 struct Failure {
   std::string invariant;
@@ -156,6 +144,9 @@ struct RunResult {
   std::map<std::string, std::uint64_t> checks;    // invariant -> times checked
   std::map<std::string, std::uint64_t> coverage;  // operation or fault -> times hit
   int stale_tabs = 0;  // left behind by the configuration (the model predicted it)
+  // Showing an HTTP reply's page that landed after their socket's tree, with the socket's later
+  // diffs merged into it: what the real client does, so a finding of the protocol, not a failure.
+  int diverged_tabs = 0;
 };
 
 RunResult run_scenario(const Scenario& scenario);

@@ -132,6 +132,15 @@ TEST(Scenario, AHalfOpenSocketFillsUpAndIsCutBeforeItsIdleTimeout) {
   EXPECT_EQ(result.coverage.count("http-fallback"), 0u);  // the client still thinks it is open
 }
 
+TEST(Scenario, AnHttpReplyLandingAfterTheSocketsTreeLeavesTheTabShowingAnotherPage) {
+  const RunResult result = run_scenario_file("http-reply-after-socket-tree.json");
+  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(result.coverage.at("http-fallback"), 1u);
+  EXPECT_EQ(result.coverage.at("http-reply"), 1u);
+  EXPECT_EQ(result.diverged_tabs, 1);  // tab 0, reported as a finding
+  EXPECT_EQ(result.stale_tabs, 0);
+}
+
 TEST(Shrink, ATenThousandStepFailureShrinksToAFewSteps) {
   active_planted_bug = PlantedBug::dropped_never_healed;
   SimConfig config = config_for_seed(54);
