@@ -107,11 +107,14 @@ RunResult run_scenario_file(const std::string& name) {
   return run_scenario(scenario_from_json(nlohmann::json::parse(in)));
 }
 
-TEST(Scenario, ASlowReaderIsCutOffAndItsTabFallsBackToHttp) {
+TEST(Scenario, ASlowReaderIsCutOffFallsBackToHttpAndItsHeartbeatReconnectsIt) {
   const RunResult result = run_scenario_file("slow-reader-cut-off.json");
   for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(result.coverage.at("slow-reader-cut"), 1u);
   EXPECT_EQ(result.coverage.at("http-fallback"), 1u);  // its send after the cut
+  // The client's next heartbeat tick finds its socket closed and reconnects: 2 tabs, 3 opens.
+  EXPECT_EQ(result.coverage.at("heartbeat-reconnect"), 1u);
+  EXPECT_EQ(result.coverage.at("probe"), 3u);
 }
 
 TEST(Scenario, AHalfOpenSocketLivesOnTheServerUntilItsIdleTimeout) {
