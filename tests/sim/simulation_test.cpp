@@ -132,7 +132,8 @@ TEST(Scenario, AHalfOpenSocketFillsUpAndIsCutBeforeItsIdleTimeout) {
   EXPECT_EQ(result.coverage.at("slow-reader-cut"), 1u);  // 1 frame in the network, 2 queued
   EXPECT_EQ(result.coverage.count("orphan-reaped"), 0u);
   EXPECT_EQ(result.coverage.at("heartbeat-reconnect"), 1u);
-  EXPECT_EQ(result.coverage.count("http-fallback"), 0u);  // the client still thinks it is open
+  EXPECT_EQ(result.coverage.count("http-fallback"), 0u);     // the client still thinks it is open
+  EXPECT_LT(result.virtual_us, SimConfig::idle_timeout_us);  // the cut cleared its idle timer
 }
 
 TEST(Scenario, AnHttpReplyLandingAfterTheSocketsTreeLeavesTheTabShowingAnotherPage) {
