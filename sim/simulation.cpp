@@ -96,7 +96,7 @@ struct SimTab {
   bool loading = false;          // the page GET is on its way
   bool page_ready = false;       // the first tree since the page loaded has arrived
   std::uint64_t generation = 0;  // bumped by every page load and connection attempt
-  std::uint64_t page_loads = 0;
+  std::uint64_t page_loads = 0;  // HTTP replies belong to the page that posted
   std::shared_ptr<Connection> connection;
   TreeApplier held;
   Outbound outbound;
@@ -112,7 +112,10 @@ struct SimTab {
   bool heartbeat_on = false;          // the page's heartbeat interval is running
   std::uint64_t heartbeat_epoch = 0;  // bumped when it starts or stops: older ticks are void
   bool pong_awaited = false;          // a ping went out on this socket; its deadline is pending
-  std::uint64_t hidden_until_us = 0;
+  std::uint64_t hidden_until_us = 0;  // the tab is hidden until then
+  // A connect attempt failed: the client uses HTTP until the page reloads (its useHTTP), and
+  // neither the heartbeat nor becoming visible reconnects it.
+  bool http_only = false;
   // An HTTP reply landed after the socket's tree, and the client applied it to what it holds: the
   // server's diffs now merge into a page it does not know of, until the tab shows the server's
   // render again (a full tree, or diffs that happen to rebuild it).
@@ -456,6 +459,7 @@ class Simulation {
     tab.loading = true;
     tab.page_ready = false;
     stop_heartbeat(id);  // the new page arms its own on its first connect
+    tab.http_only = false;
     ++tab.page_loads;
     ++tab.generation;
     schedule(now_us_ + latency(id), EventKind::page_load, id, tab.generation);
@@ -554,7 +558,7 @@ class Simulation {
 
   void reconnect(int id, const char* why) {
     SimTab& tab = tabs_[id];
-    if (tab.loading) return;  // the new page will connect by itself
+    if (tab.loading || tab.http_only) return;  // a loading page connects by itself
     ++coverage_[why];
     if (tab.connected()) drop(id);  // a half-open socket's server end is already an orphan
     begin_connect(id);
@@ -572,6 +576,7 @@ class Simulation {
     ++coverage_["restart"];
     socket_closed_by_server_ = true;
     for (auto& tab : tabs_) {
+      if (tab.socket == SimTab::Socket::connecting) tab.http_only = true;  // the attempt failed
       if (!tab.loading) ++tab.generation;  // pending events die; a page GET waits for the new
       tab.socket = SimTab::Socket::closed;
       tab.connection.reset();
@@ -644,7 +649,8 @@ class Simulation {
   // tick does nothing while the tab is hidden or reconnecting; it reconnects a socket that is
   // not open (closed by the server: a drop, a slow-reader cut, a restart), and otherwise pings,
   // reconnecting when no pong came within 10 s. Once the workload ended, it runs only on a tab
-  // whose socket is not healthy (its ticks would only ping), so that the run quiesces.
+  // whose socket is not healthy and can heal (its ticks would only ping), so that the run
+  // quiesces.
   void start_heartbeat(int id) {
     SimTab& tab = tabs_[id];
     if (tab.heartbeat_on) return;
@@ -660,7 +666,9 @@ class Simulation {
 
   void settle_heartbeat(int id) {
     const SimTab& tab = tabs_[id];
-    if (steps_done_ >= steps_.size() && tab.connected() && !tab.pong_awaited) stop_heartbeat(id);
+    if (steps_done_ >= steps_.size() && ((tab.connected() && !tab.pong_awaited) || tab.http_only)) {
+      stop_heartbeat(id);
+    }
   }
 
   void on_ping(const Event& event) {

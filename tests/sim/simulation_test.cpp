@@ -145,6 +145,15 @@ TEST(Scenario, AnHttpReplyLandingAfterTheSocketsTreeLeavesTheTabShowingAnotherPa
   EXPECT_EQ(result.stale_tabs, 0);
 }
 
+TEST(Scenario, AReconnectThatFailsInARestartLeavesTheTabOnHttpForGood) {
+  const RunResult result = run_scenario_file("restart-fails-a-reconnect.json");
+  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(result.coverage.at("probe"), 2u);  // the first connect and the failed one
+  EXPECT_EQ(result.coverage.count("heartbeat-reconnect"), 0u);
+  EXPECT_EQ(result.coverage.count("visible-reconnect"), 0u);
+  EXPECT_EQ(result.coverage.at("http-fallback"), 1u);
+}
+
 TEST(Shrink, ATenThousandStepFailureShrinksToAFewSteps) {
   active_planted_bug = PlantedBug::dropped_never_healed;
   SimConfig config = config_for_seed(54);
