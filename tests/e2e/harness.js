@@ -10,8 +10,9 @@ const repo = path.resolve(__dirname, "../..");
 const binary = process.env.LVTLAB_BINARY || path.join(repo, "build/default/cli/lvtlab");
 const resultsDir = path.join(repo, "test-results");
 
-async function startServer(flags = []) {
-  const child = spawn(binary, ["serve", "--listen", "127.0.0.1:0", "--log-level", "warn", ...flags], {
+// `listen` may name a port, to start a server again where a stopped one was.
+async function startServer(flags = [], listen = "127.0.0.1:0") {
+  const child = spawn(binary, ["serve", "--listen", listen, "--log-level", "warn", ...flags], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
