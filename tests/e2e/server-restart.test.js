@@ -79,3 +79,55 @@ test("a reconnect that fails leaves the page on HTTP, whose replies it applies",
     assert.equal(await server.stop(), 0);
   }
 });
+
+// The simulator's finding, in the real client: a join posted over HTTP while the socket was closed
+// is answered after the new socket's first tree; the client applies the reply, so the page says
+// "Posting as Frank" over a connection that has no name, and the next send is ignored.
+test("an HTTP reply landing after the new socket's tree shows a page the server does not know", { timeout: 60_000 }, async () => {
+  const server = await h.startServer(["--heartbeat-ms", "2000"]);
+  const browser = await h.launchBrowser();
+  try {
+    const page = await (await browser.newContext()).newPage();
+    const sockets = [];  // each: the route's two ends, and what went each way
+    await page.routeWebSocket(/\/realtime\/broadcasting/, (ws) => {
+      const socket = { page: ws, server: ws.connectToServer(), sent: [], received: [] };
+      ws.onMessage((message) => { socket.sent.push(String(message)); socket.server.send(message); });
+      socket.server.onMessage((message) => { socket.received.push(String(message)); ws.send(message); });
+      sockets.push(socket);
+    });
+    let releasePost;
+    const postHeld = new Promise((resolve) => { releasePost = resolve; });
+    let posts = 0;
+    await page.route(/\/realtime\/broadcasting/, async (route) => {
+      if (route.request().method() === "POST") {
+        posts++;
+        await postHeld;
+      }
+      await route.continue();
+    });
+    await page.goto(server.url + "/realtime/broadcasting");
+    await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
+    await h.withScreenshots("http-reply-after-socket-tree", [page], async () => {
+      // Right after a heartbeat ping, so that the reopen is some 2 s away: close the socket.
+      await waitFor(() => sockets[0].sent.some((m) => m.includes("__ping__")), 5_000, "a ping");
+      await sockets[0].page.close({ code: 1001, reason: "going away" });
+      await sockets[0].server.close();
+      await page.fill("input[name=username]", "Frank");
+      await page.click("button[name=join]");  // the socket is closed: over HTTP, held
+      await waitFor(() => posts === 1, 2_000, "the join's POST");
+      await waitFor(() => sockets.length === 2 && sockets[1].received.length > 0, 10_000,
+        "the new socket's first tree");
+      releasePost();
+      await page.waitForSelector("text=Posting as Frank", { timeout: 5_000 });
+      await page.fill("input[name=text]", "lost");
+      await page.click("button[name=send]");  // over the new socket, whose state has no name
+      await waitFor(() => sockets[1].sent.some((m) => m.includes("lost")), 2_000, "the send");
+      await page.waitForTimeout(1_500);
+      assert.deepEqual(await h.messages(page), [], "the send was ignored");
+      assert.ok(await page.isVisible("text=Posting as Frank"), "the page still shows the name");
+    });
+  } finally {
+    await browser.close();
+    assert.equal(await server.stop(), 0);
+  }
+});
