@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -113,6 +114,9 @@ struct SimTab {
   std::uint64_t heartbeat_epoch = 0;  // bumped when it starts or stops: older ticks are void
   bool pong_awaited = false;          // a ping went out on this socket; its deadline is pending
   std::uint64_t hidden_until_us = 0;  // the tab is hidden until then
+  // While connecting, the client has a transport (a CONNECTING socket, so actions go over HTTP)
+  // only once its HEAD probe is answered; before, an action is lost.
+  std::uint64_t transport_from_us = 0;
   // A connect attempt failed: the client uses HTTP until the page reloads (its useHTTP), and
   // neither the heartbeat nor becoming visible reconnects it.
   bool http_only = false;
@@ -485,6 +489,7 @@ class Simulation {
     ++tab.generation;
     tab.held.reset();
     tab.socket_tree_held = tab.view_diverged = tab.pong_awaited = false;
+    tab.transport_from_us = std::numeric_limits<std::uint64_t>::max();  // the probe is out
     tab.outbound =
         Outbound{OutboundQueue(config_.outbound_frames_max, limits::outbound_bytes_default), {}, 0};
     tab.replies_awaited = 0;
@@ -508,8 +513,9 @@ class Simulation {
     ++coverage_["probe"];
     check_probe(event.tab, answer);
     // The answer goes back, then the upgrade request comes in.
-    schedule(now_us_ + latency(event.tab) + latency(event.tab), EventKind::socket_open, event.tab,
-             tab.generation);
+    const std::uint64_t answered_us = now_us_ + latency(event.tab);
+    tabs_[event.tab].transport_from_us = answered_us;
+    schedule(answered_us + latency(event.tab), EventKind::socket_open, event.tab, tab.generation);
   }
 
   void on_socket_open(const Event& event) {
@@ -597,6 +603,10 @@ class Simulation {
     SimTab& tab = tabs_[id];
     if (!tab.page_ready) {
       ++coverage_["loading-skip"];
+      return;
+    }
+    if (tab.socket == SimTab::Socket::connecting && now_us_ < tab.transport_from_us) {
+      ++coverage_["no-transport-skip"];  // the client logs "No transport available"
       return;
     }
     if (!tab.believes_open()) return http_post(id, action, field, value, "");

@@ -114,19 +114,35 @@ inline const std::vector<std::string> invariant_names = {
     "wire-correct",    "diff-proportional", "persist-restored"};
 
 // What a run counts in RunResult::coverage: operations, faults and client behaviours.
-inline const std::vector<std::string> coverage_names = {"open",          "join",
-                                                        "send",          "increment",
-                                                        "saveNotes",     "http",
-                                                        "http-fallback", "http-reply",
-                                                        "deliver",       "drop",
-                                                        "reconnect",     "reload",
-                                                        "probe",         "loading-skip",
-                                                        "busy-skip",     "hide",
-                                                        "visible-short", "visible-reconnect",
-                                                        "restart",       "stall",
-                                                        "zombie",        "heartbeat-reconnect",
-                                                        "orphan",        "orphan-reaped",
-                                                        "slow-reader",   "slow-reader-cut"};
+inline const std::vector<std::string> coverage_names = {
+    "open",
+    "join",
+    "send",
+    "increment",
+    "saveNotes",
+    "http",
+    "http-fallback",
+    "http-reply",
+    "deliver",
+    "drop",
+    "reconnect",
+    "reload",
+    "probe",
+    "loading-skip",
+    "busy-skip",
+    "no-transport-skip",
+    "hide",
+    "visible-short",
+    "visible-reconnect",
+    "restart",
+    "stall",
+    "zombie",
+    "heartbeat-reconnect",
+    "orphan",
+    "orphan-reaped",
+    "slow-reader",
+    "slow-reader-cut",
+};
 
 struct Failure {
   std::string invariant;

@@ -131,3 +131,49 @@ test("an HTTP reply landing after the new socket's tree shows a page the server 
     assert.equal(await server.stop(), 0);
   }
 });
+
+// While a reconnect's HEAD probe is out the client has no transport: an action then is lost.
+test("an action while a reconnect's probe is out goes nowhere", { timeout: 60_000 }, async () => {
+  const server = await h.startServer(["--heartbeat-ms", "1000"]);
+  const browser = await h.launchBrowser();
+  try {
+    const page = await (await browser.newContext()).newPage();
+    const sockets = [];
+    await page.routeWebSocket(/\/realtime\/broadcasting/, (ws) => {
+      const socket = { page: ws, server: ws.connectToServer(), sent: [], received: [] };
+      ws.onMessage((message) => { socket.sent.push(String(message)); socket.server.send(message); });
+      socket.server.onMessage((message) => { socket.received.push(String(message)); ws.send(message); });
+      sockets.push(socket);
+    });
+    let releaseProbe;
+    const probeHeld = new Promise((resolve) => { releaseProbe = resolve; });
+    let probes = 0;
+    let posts = 0;
+    await page.route(/\/realtime\/broadcasting/, async (route) => {
+      const method = route.request().method();
+      if (method === "POST") posts++;
+      if (method === "HEAD" && ++probes > 1) await probeHeld;  // the first is the page's own
+      await route.continue();
+    });
+    await page.goto(server.url + "/realtime/broadcasting");
+    await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
+    await h.withScreenshots("no-transport", [page], async () => {
+      await sockets[0].page.close({ code: 1001, reason: "going away" });
+      await sockets[0].server.close();
+      await waitFor(() => probes === 2, 5_000, "the reconnect's probe");  // the next tick
+      await page.fill("input[name=username]", "Gina");
+      await page.click("button[name=join]");
+      await page.waitForTimeout(500);
+      releaseProbe();
+      await waitFor(() => sockets.length === 2 && sockets[1].received.length > 0, 5_000,
+        "the new socket's first tree");
+      await page.waitForTimeout(500);
+      assert.equal(posts, 0, "not over HTTP");
+      assert.ok(!sockets.some((s) => s.sent.some((m) => m.includes("Gina"))), "not on a socket");
+      assert.ok(!(await page.isVisible("text=Posting as")), "the join was lost");
+    });
+  } finally {
+    await browser.close();
+    assert.equal(await server.stop(), 0);
+  }
+});

@@ -154,6 +154,13 @@ TEST(Scenario, AReconnectThatFailsInARestartLeavesTheTabOnHttpForGood) {
   EXPECT_EQ(result.coverage.at("http-fallback"), 1u);
 }
 
+TEST(Scenario, AnActionDuringAReconnectsProbeIsLost) {
+  const RunResult result = run_scenario_file("action-lost-during-probe.json");
+  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(result.coverage.at("no-transport-skip"), 1u);
+  EXPECT_EQ(result.coverage.at("http-fallback"), 1u);
+}
+
 TEST(Shrink, ATenThousandStepFailureShrinksToAFewSteps) {
   active_planted_bug = PlantedBug::dropped_never_healed;
   SimConfig config = config_for_seed(54);
