@@ -56,11 +56,12 @@ enum class EventKind {
   to_client,
   ping,
   pong_deadline,
-  page_load,    // the server answers a tab's page GET
-  probe,        // the server answers the client's HEAD probe
-  socket_open,  // the server accepts the client's WebSocket
-  visible,      // a hidden tab becomes visible again
-  reap          // the server's idle timeout closes a half-open socket
+  page_load,             // the server answers a tab's page GET
+  probe,                 // the server answers the client's HEAD probe
+  socket_open,           // the server accepts the client's WebSocket
+  visible,               // a hidden tab becomes visible again
+  visibility_reconnect,  // the client's reconnect, half a second after becoming visible
+  reap                   // the server's idle timeout closes a half-open socket
 };
 
 struct Event {
@@ -114,6 +115,7 @@ struct SimTab {
   std::uint64_t heartbeat_epoch = 0;  // bumped when it starts or stops: older ticks are void
   bool pong_awaited = false;          // a ping went out on this socket; its deadline is pending
   std::uint64_t hidden_until_us = 0;  // the tab is hidden until then
+  bool hidden_with_socket_open = false;  // the client timed its hiding
   // While connecting, the client has a transport (a CONNECTING socket, so actions go over HTTP)
   // only once its HEAD probe is answered; before, an action is lost.
   std::uint64_t transport_from_us = 0;
@@ -298,6 +300,8 @@ class Simulation {
         return on_socket_open(event);
       case EventKind::visible:
         return on_visible(event);
+      case EventKind::visibility_reconnect:
+        return on_visibility_reconnect(event);
       case EventKind::reap:
         return on_reap(event);
     }
@@ -420,6 +424,7 @@ class Simulation {
           ++coverage_["hide"];
           SimTab& tab = tabs_[step.tab];
           tab.hidden_until_us = std::max(tab.hidden_until_us, now_us_ + step.duration_us);
+          tab.hidden_with_socket_open = tab.believes_open() && !tab.http_only;
           schedule(now_us_ + step.duration_us, EventKind::visible, step.tab, 0, step.duration_us);
         }
         break;
@@ -570,11 +575,23 @@ class Simulation {
     begin_connect(id);
   }
 
+  // The client times a hidden tab only when its socket was open as it hid; 3 s or more hidden,
+  // it reconnects half a second after becoming visible, unless it is reconnecting already.
   void on_visible(const Event& event) {
+    SimTab& tab = tabs_[event.tab];
+    if (!tab.hidden_with_socket_open) return;
+    tab.hidden_with_socket_open = false;
     if (event.count < SimConfig::hidden_reconnect_us) {
       ++coverage_["visible-short"];
       return;
     }
+    schedule(now_us_ + SimConfig::visibility_reconnect_delay_us, EventKind::visibility_reconnect,
+             event.tab, tab.page_loads);
+  }
+
+  void on_visibility_reconnect(const Event& event) {
+    const SimTab& tab = tabs_[event.tab];
+    if (tab.page_loads != event.generation || tab.socket == SimTab::Socket::connecting) return;
     reconnect(event.tab, "visible-reconnect");
   }
 

@@ -31,6 +31,7 @@ struct SimConfig {
   std::uint64_t stall_us_max = 0;  // a server stall holds every request for up to this long
   // A tab hidden this long or more reconnects when it becomes visible again (the client's rule).
   static constexpr std::uint64_t hidden_reconnect_us = 3'000'000, hidden_us_max = 6'000'000;
+  static constexpr std::uint64_t visibility_reconnect_delay_us = 500'000;
   // Slow readers: a tab takes up to this long over each frame; the server keeps at most
   // outbound_frames_max frames for a connection beyond the network_frames_max the network
   // (socket buffers) holds, and cuts the connection when it would keep more.
@@ -51,7 +52,7 @@ struct SimConfig {
   // Liveness: once the workload ends, every tab must converge within this much virtual time.
   std::uint64_t quiesce_us_max() const {
     return 1'000'000 + 6 * latency_us_max + (dispatch_queue_max + 1) * dispatch_delay_us_max +
-           stall_us_max + (weight_hide > 0 ? hidden_us_max : 0) +
+           stall_us_max + (weight_hide > 0 ? hidden_us_max + visibility_reconnect_delay_us : 0) +
            (outbound_frames_max + network_frames_max) * read_us_max +
            (weight_zombie > 0 ? heartbeat_us + pong_deadline_us + idle_timeout_us : 0);
   }

@@ -161,6 +161,20 @@ TEST(Scenario, AnActionDuringAReconnectsProbeIsLost) {
   EXPECT_EQ(result.coverage.at("http-fallback"), 1u);
 }
 
+TEST(Scenario, BecomingVisibleReconnectsHalfASecondLaterOnlyATabHiddenWithItsSocketOpen) {
+  const RunResult closed = run_scenario_file("hidden-while-closed.json");
+  for (const Failure& failure : closed.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(closed.coverage.count("visible-reconnect"), 0u);
+  EXPECT_EQ(closed.coverage.at("heartbeat-reconnect"), 1u);
+  const RunResult open = run_scenario_file("visible-reconnect.json");
+  for (const Failure& failure : open.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(open.coverage.at("visible-reconnect"), 1u);
+  EXPECT_EQ(open.coverage.at("send"), 1u);  // 0.2 s after becoming visible: on the socket
+  // 0.75 s after: the probe was answered, the new socket is still connecting
+  EXPECT_EQ(open.coverage.at("http-fallback"), 1u);
+  EXPECT_EQ(open.coverage.count("no-transport-skip"), 0u);
+}
+
 TEST(Shrink, ATenThousandStepFailureShrinksToAFewSteps) {
   active_planted_bug = PlantedBug::dropped_never_healed;
   SimConfig config = config_for_seed(54);
