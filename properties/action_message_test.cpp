@@ -42,7 +42,7 @@ rc::Gen<std::string> gen_message() {
   return rc::gen::exec([] {
     std::string text = *gen_client_message();
     const std::size_t at = *rc::gen::inRange<std::size_t>(0, text.size() + 1);
-    switch (*rc::gen::inRange(0, 8)) {
+    switch (*rc::gen::inRange(0, 9)) {
       case 0:
         return text;
       case 1:  // whitespace or a stray byte anywhere
@@ -60,6 +60,15 @@ rc::Gen<std::string> gen_message() {
                                               "{\"data\":{\"text\":\"a\"},\"action\":\"send\"}");
       case 6:  // a long action name
         return "{\"action\":\"" + std::string(*rc::gen::inRange(60, 70), 'a') + "\",\"data\":{}}";
+      case 7: {  // escapes the client does not write: \u for any character, surrogates
+        std::string value;
+        for (int n = *rc::gen::inRange(1, 4); n > 0; --n) {
+          value += *rc::gen::element<std::string>(R"(\u00e9)", R"(\ud83d\ude00)", R"(\ud83d)",
+                                                  R"(\ude00)", R"(\u0000)", R"(\/)", R"(\b)",
+                                                  R"(\u12G4)", R"(\x)", "plain");
+        }
+        return "{\"action\":\"send\",\"data\":{\"text\":\"" + value + "\"}}";
+      }
       default:  // data that is not an object
         return *rc::gen::element<std::string>("{\"action\":\"send\",\"data\":null}",
                                               "{\"action\":\"send\",\"data\":\"x\"}",
@@ -86,6 +95,13 @@ TEST(ActionMessage, ReadsWhatTheClientSends) {
   ASSERT_TRUE(std::holds_alternative<ActionMessage>(parsed));
   EXPECT_EQ(std::get<ActionMessage>(parsed).action, "send");
   EXPECT_EQ(std::get<ActionMessage>(parsed).data.at("text"), "hé <b>");
+  const auto escaped =
+      parse_action_message(R"({"action":"send","data":{"text":"\"q\" \\ \/ \t \ud83d\ude00"}})");
+  ASSERT_TRUE(std::holds_alternative<ActionMessage>(escaped));
+  EXPECT_EQ(std::get<ActionMessage>(escaped).data.at("text"), "\"q\" \\ / \t 😀");
+  const auto lone = parse_action_message(R"({"action":"send","data":{"text":"\ud83d"}})");
+  ASSERT_TRUE(std::holds_alternative<std::string>(lone));
+  EXPECT_EQ(std::get<std::string>(lone), "invalid_json");
   const auto plain = parse_action_message(R"({"action":"join","data":{"username":"Zoë"}})");
   ASSERT_TRUE(std::holds_alternative<ActionMessage>(plain));
   EXPECT_EQ(std::get<ActionMessage>(plain).data.at("username"), "Zoë");

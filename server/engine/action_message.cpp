@@ -24,36 +24,125 @@ bool skip(std::string_view text, std::size_t& at, std::string_view expected) {
   return true;
 }
 
-// A JSON string with no escapes and no control characters, whose text is then its contents.
-bool plain_string(std::string_view text, std::size_t& at, std::string_view& contents) {
-  if (at >= text.size() || text[at] != '"') return false;
-  const std::size_t begin = ++at;
-  at = lvt::text::find_json_special(text, begin);
-  if (at == text.size() || text[at] != '"') return false;
-  contents = text.substr(begin, at - begin);
-  ++at;
+// Four hex digits at `at`, as the code unit they spell.
+bool hex_unit(std::string_view text, std::size_t at, unsigned& unit) {
+  if (at + 4 > text.size()) return false;
+  unit = 0;
+  for (std::size_t i = at; i < at + 4; ++i) {
+    const char c = text[i];
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (digit < 0) return false;
+    unit = unit * 16 + static_cast<unsigned>(digit);
+  }
   return true;
+}
+
+void append_utf8(std::string& out, unsigned code_point) {
+  if (code_point < 0x80) {
+    out += static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    out += static_cast<char>(0xC0 | (code_point >> 6));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {
+    out += static_cast<char>(0xE0 | (code_point >> 12));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code_point >> 18));
+    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  }
+}
+
+// The escape after a backslash at `at` (\u with its surrogate pair), decoded onto `out`.
+bool read_escape(std::string_view text, std::size_t& at, std::string& out) {
+  if (at + 1 >= text.size()) return false;
+  const char kind = text[at + 1];
+  at += 2;
+  switch (kind) {
+    case '"':
+    case '\\':
+    case '/':
+      out += kind;
+      return true;
+    case 'b':
+      out += '\b';
+      return true;
+    case 'f':
+      out += '\f';
+      return true;
+    case 'n':
+      out += '\n';
+      return true;
+    case 'r':
+      out += '\r';
+      return true;
+    case 't':
+      out += '\t';
+      return true;
+    case 'u':
+      break;
+    default:
+      return false;
+  }
+  unsigned unit = 0;
+  if (!hex_unit(text, at, unit)) return false;
+  at += 4;
+  if (unit >= 0xDC00 && unit <= 0xDFFF) return false;  // a low surrogate first
+  if (unit >= 0xD800 && unit <= 0xDBFF) {
+    unsigned low = 0;
+    if (text.substr(at, 2) != "\\u" || !hex_unit(text, at + 2, low) || low < 0xDC00 ||
+        low > 0xDFFF) {
+      return false;  // a high surrogate alone
+    }
+    at += 6;
+    unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+  }
+  append_utf8(out, unit);
+  return true;
+}
+
+// A JSON string at `at`, escapes decoded; false on anything else (a raw control byte, a bad
+// escape), which the general parser then judges.
+bool read_string(std::string_view text, std::size_t& at, std::string& contents) {
+  if (at >= text.size() || text[at] != '"') return false;
+  ++at;
+  contents.clear();
+  while (true) {
+    const std::size_t special = lvt::text::find_json_special(text, at);
+    if (special == text.size()) return false;
+    contents.append(text.substr(at, special - at));
+    at = special;
+    if (text[at] == '"') {
+      ++at;
+      return true;
+    }
+    if (text[at] != '\\' || !read_escape(text, at, contents)) return false;
+  }
 }
 
 // The client's compact shape, or nothing (then the general parser decides, errors included).
 std::optional<ActionMessage> read_compact(std::string_view text) {
   std::size_t at = 0;
-  std::string_view action;
-  if (!skip(text, at, "{\"action\":") || !plain_string(text, at, action) ||
+  std::string action;
+  if (!skip(text, at, "{\"action\":") || !read_string(text, at, action) ||
       action.size() > limits::action_name_bytes_max || !skip(text, at, ",\"data\":{") ||
       !text::is_valid_utf8(text)) {
     return std::nullopt;
   }
-  ActionMessage message{std::string(action), nlohmann::json::object()};
+  ActionMessage message{std::move(action), nlohmann::json::object()};
   if (!skip(text, at, "}")) {
+    std::string field, value;
     do {
-      std::string_view field, value;
-      if (!plain_string(text, at, field) || !skip(text, at, ":") ||
-          !plain_string(text, at, value)) {
+      if (!read_string(text, at, field) || !skip(text, at, ":") || !read_string(text, at, value)) {
         return std::nullopt;
       }
       // A repeated field: leave it to the general parser to say which one counts.
-      if (!message.data.emplace(std::string(field), std::string(value)).second) return std::nullopt;
+      if (!message.data.emplace(field, value).second) return std::nullopt;
     } while (skip(text, at, ","));
     if (!skip(text, at, "}")) return std::nullopt;
   }
