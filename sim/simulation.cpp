@@ -569,7 +569,8 @@ class Simulation {
 
   void reconnect(int id, const char* why) {
     SimTab& tab = tabs_[id];
-    if (tab.loading || tab.http_only) return;  // a loading page connects by itself
+    // A loading page connects by itself; a client left on HTTP does not reconnect.
+    if (tab.loading || tab.http_only) return;
     ++coverage_[why];
     if (tab.connected()) drop(id);  // a half-open socket's server end is already an orphan
     begin_connect(id);
