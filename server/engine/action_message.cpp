@@ -40,24 +40,6 @@ bool hex_unit(std::string_view text, std::size_t at, unsigned& unit) {
   return true;
 }
 
-void append_utf8(std::string& out, unsigned code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-}
-
 // The escape after a backslash at `at` (\u with its surrogate pair), decoded onto `out`.
 bool read_escape(std::string_view text, std::size_t& at, std::string& out) {
   if (at + 1 >= text.size()) return false;
@@ -102,7 +84,7 @@ bool read_escape(std::string_view text, std::size_t& at, std::string& out) {
     at += 6;
     unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
   }
-  append_utf8(out, unit);
+  text::append_utf8(out, unit);
   return true;
 }
 

@@ -26,6 +26,9 @@ bool is_valid_utf8(std::string_view bytes);
 // Number of code points in valid UTF-8.
 std::size_t utf8_chars(std::string_view valid_utf8);
 
+// Appends a Unicode code point (not a surrogate) as UTF-8.
+void append_utf8(std::string& out, unsigned code_point);
+
 // Leading and trailing ASCII and Unicode-space-free trim (Go's strings.TrimSpace on ASCII).
 std::string_view trim_space(std::string_view s);
 
