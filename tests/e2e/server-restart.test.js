@@ -26,17 +26,26 @@ async function waitFor(predicate, timeout_ms, what) {
   }
 }
 
+// Routes the page's sockets through a proxy that records what goes each way, so that a test can
+// see the frames and close a socket as the server would; returns the sockets, in opening order.
+async function proxySockets(page) {
+  const sockets = [];  // each: the route's two ends, and what went each way
+  await page.routeWebSocket(/\/realtime\/broadcasting/, (ws) => {
+    const socket = { page: ws, server: ws.connectToServer(), sent: [], received: [] };
+    ws.onMessage((message) => { socket.sent.push(String(message)); socket.server.send(message); });
+    socket.server.onMessage((message) => { socket.received.push(String(message)); ws.send(message); });
+    sockets.push(socket);
+  });
+  return sockets;
+}
+
 test("a socket the server closed is reopened at the next heartbeat tick", { timeout: 60_000 }, async () => {
   const server = await h.startServer(heartbeat);
   const browser = await h.launchBrowser();
   try {
     const page = await (await browser.newContext()).newPage();
-    // Every socket goes through a proxy, so that the test can close one as the server would,
-    // with the server still up for the reopen.
-    const routes = [];
-    await page.routeWebSocket(/\/realtime\/broadcasting/, (ws) => {
-      routes.push({ page: ws, server: ws.connectToServer() });
-    });
+    // The test closes the socket as the server would, with the server still up for the reopen.
+    const routes = await proxySockets(page);
     await page.goto(server.url + "/realtime/broadcasting");
     await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
     await h.withScreenshots("heartbeat-reopens", [page], async () => {
@@ -88,13 +97,7 @@ test("an HTTP reply landing after the new socket's tree shows a page the server 
   const browser = await h.launchBrowser();
   try {
     const page = await (await browser.newContext()).newPage();
-    const sockets = [];  // each: the route's two ends, and what went each way
-    await page.routeWebSocket(/\/realtime\/broadcasting/, (ws) => {
-      const socket = { page: ws, server: ws.connectToServer(), sent: [], received: [] };
-      ws.onMessage((message) => { socket.sent.push(String(message)); socket.server.send(message); });
-      socket.server.onMessage((message) => { socket.received.push(String(message)); ws.send(message); });
-      sockets.push(socket);
-    });
+    const sockets = await proxySockets(page);
     let releasePost;
     const postHeld = new Promise((resolve) => { releasePost = resolve; });
     let posts = 0;
@@ -138,13 +141,7 @@ test("an action while a reconnect's probe is out goes nowhere", { timeout: 60_00
   const browser = await h.launchBrowser();
   try {
     const page = await (await browser.newContext()).newPage();
-    const sockets = [];
-    await page.routeWebSocket(/\/realtime\/broadcasting/, (ws) => {
-      const socket = { page: ws, server: ws.connectToServer(), sent: [], received: [] };
-      ws.onMessage((message) => { socket.sent.push(String(message)); socket.server.send(message); });
-      socket.server.onMessage((message) => { socket.received.push(String(message)); ws.send(message); });
-      sockets.push(socket);
-    });
+    const sockets = await proxySockets(page);
     let releaseProbe;
     const probeHeld = new Promise((resolve) => { releaseProbe = resolve; });
     let probes = 0;
