@@ -724,7 +724,7 @@ class Simulation {
     switch (event.kind) {
       case EventKind::ping: {
         const SimTab& tab = tabs_[event.tab];
-        return !tab.heartbeat_on || tab.heartbeat_epoch != event.generation;
+        return tab.heartbeat_epoch != event.generation;  // stopping bumps the epoch too
       }
       case EventKind::pong_deadline: {
         const SimTab& tab = tabs_[event.tab];
