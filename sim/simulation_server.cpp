@@ -1,0 +1,195 @@
+// The server's side of the simulation: frames and HTTP requests reach the engine, broadcasts
+// are dispatched, frames wait in bounded outbound queues, and half-open sockets live on as orphans.
+#include "simulation_internal.hpp"
+#include "url.hpp"
+
+namespace lvt::sim::detail {
+
+// The tab's socket goes half-open. The server cannot tell: its end becomes an orphan, whose
+// frames fill the dead socket, while the client waits for its heartbeat to notice.
+void Simulation::go_half_open(int id) {
+  SimTab& tab = tabs_[id];
+  const int orphan_id = orphan_id_base + next_orphan_++;
+  ++coverage_["orphan"];
+  Orphan& orphan = orphans_[orphan_id];
+  orphan.connection = std::move(tab.connection);
+  orphan.browser = tab.browser;
+  orphan.outbound = std::move(tab.outbound);
+  orphan.network = Rng(config_.seed, "network/orphan" + std::to_string(orphan_id));
+  tab_of_[orphan.connection.get()] = orphan_id;
+  tab.socket = SimTab::Socket::half_open;
+  model_.orphan(id, orphan_id);
+  schedule(std::max(now_us_, tab.last_heard_us + SimConfig::idle_timeout_us), EventKind::reap,
+           orphan_id);
+  if (orphan.connection->dispatch_jobs_waiting() > 0) wake({orphan.connection});
+}
+
+void Simulation::on_reap(const Event& event) {
+  ++coverage_["orphan-reaped"];
+  close_orphan(event.tab);
+}
+
+void Simulation::close_orphan(int id) {
+  const auto found = orphans_.find(id);
+  engine_->disconnect(*found->second.connection);
+  tab_of_.erase(found->second.connection.get());
+  orphans_.erase(found);
+  model_.close(id);
+}
+
+// Broadcasts still run on an orphan; its frames go nowhere and fill its outbound queue.
+void Simulation::on_orphan_dispatch(const Event& event) {
+  if (deferred(event)) return;
+  const auto found = orphans_.find(event.tab);
+  if (found == orphans_.end()) return;
+  Orphan& orphan = found->second;
+  orphan.dispatch_scheduled = false;
+  if (orphan.connection->dispatch_jobs_waiting() == 0) return;
+  Effects effects = engine_->dispatch(*orphan.connection);
+  model_.deliver(event.tab);
+  ++coverage_["deliver"];
+  check_queues(event.tab, -1, effects.wake);
+  for (std::string& frame : effects.frames) {
+    if (orphan.outbound.in_network < config_.network_frames_max) {
+      ++orphan.outbound.in_network;  // written into socket buffers nobody reads
+    } else if (!orphan.outbound.queue.push(std::move(frame))) {
+      count_slow_reader_cut();
+      return close_orphan(event.tab);
+    }
+  }
+  wake(effects.wake);
+  if (orphan.connection->dispatch_jobs_waiting() > 0) wake({orphan.connection});
+}
+
+void Simulation::on_to_server(const Event& event) {
+  if (deferred(event)) return;
+  if (!current(event)) return;  // the socket is gone: the frame is lost with it
+  SimTab& tab = tabs_[event.tab];
+  ++result_.tab_events;
+  tab.last_heard_us = now_us_;
+  Effects effects = engine_->receive(*tab.connection, event.payload);
+  const std::string_view action = event.action;
+  if (action == "join") model_.join(event.tab, event.value);
+  if (action == "send") model_.send(event.tab, event.value);
+  if (action == "increment") model_.increment(event.tab);
+  if (action == "saveNotes") model_.save_notes(event.tab, event.value);
+  check_tab_state(event.tab, tab.page == model::Page::reconnection ? "persist-restored"
+                                                                   : "username-per-connection");
+  check_queues(event.tab, tab.browser, effects.wake);
+  for (std::string& frame : effects.frames) {
+    if (!tab.connected()) break;  // cut off as a slow reader
+    deliver_to_client(event.tab, std::move(frame));
+  }
+  wake(effects.wake);
+}
+
+void Simulation::on_http_post(const Event& event) {
+  if (deferred(event)) return;
+  ++result_.tab_events;
+  const SimTab& tab = tabs_[event.tab];
+  std::string target(path_of(tab));
+  if (!event.name.empty()) target += "?username=" + url::encode_component(event.name);
+  HttpResponse response =
+      engine_->handle_http({"POST", target, "sim", cookies_[tab.browser], "application/json",
+                            "application/json", event.payload});
+  // A fresh state mounted from the URL runs the action: only what reaches the group stays.
+  const std::string_view action = event.action;
+  if (tab.page == model::Page::broadcasting && action == "send") {
+    model_.send_http(tab.browser, event.name, event.value);
+  } else if (tab.page == model::Page::reconnection && action == "increment") {
+    model_.increment_http(tab.browser);
+  } else if (tab.page == model::Page::reconnection && action == "saveNotes") {
+    model_.save_notes_http(tab.browser, event.value);
+  }
+  check_queues(-1, tab.browser, response.wake);
+  wake(response.wake);
+  if (event.count != 0 && response.status == 200) {
+    Event reply;
+    reply.time_us = now_us_ + latency(event.tab);
+    reply.kind = EventKind::http_reply;
+    reply.tab = event.tab;
+    reply.generation = event.count;
+    reply.payload = std::move(response.body);
+    schedule(std::move(reply));
+  }
+}
+
+void Simulation::wake(const std::vector<std::shared_ptr<Connection>>& connections) {
+  for (const auto& connection : connections) {
+    const auto found = tab_of_.find(connection.get());
+    if (found == tab_of_.end()) continue;
+    const int id = found->second;
+    bool& scheduled =
+        is_orphan(id) ? orphans_.at(id).dispatch_scheduled : tabs_[id].dispatch_scheduled;
+    if (scheduled) continue;
+    scheduled = true;
+    schedule(now_us_ + network_of(id).below(config_.dispatch_delay_us_max + 1), EventKind::dispatch,
+             id, is_orphan(id) ? 0 : tabs_[id].generation);
+  }
+}
+
+void Simulation::on_dispatch(const Event& event) {
+  if (deferred(event)) return;
+  if (!current(event)) return;
+  SimTab& tab = tabs_[event.tab];
+  tab.dispatch_scheduled = false;
+  const std::size_t waiting = tab.connection->dispatch_jobs_waiting();
+  if (waiting == 0) return;
+  const std::size_t shown_before = state_of(event.tab).messages;
+  Effects effects = engine_->dispatch(*tab.connection);
+  model_.deliver(event.tab);
+  for (const std::string& frame : effects.frames) {
+    check_diff_proportional(frame, shown_before, state_of(event.tab).messages);
+  }
+  ++coverage_["deliver"];
+  check_tab_state(event.tab, "convergence");
+  check_queues(event.tab, -1, effects.wake);
+  for (std::string& frame : effects.frames) {
+    if (!tab.connected()) break;
+    deliver_to_client(event.tab, std::move(frame));
+  }
+  wake(effects.wake);
+  if (tab.connected() && tab.connection->dispatch_jobs_waiting() > 0) wake({tab.connection});
+}
+
+// The transport's part when a queue overflows: it counts, then the caller cuts the socket.
+void Simulation::count_slow_reader_cut() {
+  ++coverage_["slow-reader-cut"];
+  ++engine_->metrics().errors_slow_reader;
+}
+
+// Into the connection's outbound queue; a client that does not keep up is cut off.
+void Simulation::deliver_to_client(int id, std::string frame) {
+  SimTab& tab = tabs_[id];
+  const Connection& connection = *tab.connection;
+  const RenderHash render = server_render_.of(engine_->sent_tree(connection));
+  if (!tab.outbound.queue.push(std::move(frame))) {
+    count_slow_reader_cut();
+    return close_by_server(id);
+  }
+  tab.outbound.renders.push_back(render);
+  write_frames(id);
+}
+
+// The server writes while the network takes more; each frame reaches the client after the
+// latency, in order, no sooner than the client can read it.
+void Simulation::write_frames(int id) {
+  SimTab& tab = tabs_[id];
+  Outbound& out = tab.outbound;
+  while (!out.queue.empty() && out.in_network < config_.network_frames_max) {
+    const std::uint64_t at = std::max(now_us_ + latency(id), tab.to_client_free_us + tab.read_us);
+    tab.to_client_free_us = at;
+    ++out.in_network;
+    Event frame;
+    frame.time_us = at;
+    frame.kind = EventKind::to_client;
+    frame.tab = id;
+    frame.generation = tab.generation;
+    frame.payload = out.queue.take();
+    frame.expected_render = out.renders.front();
+    schedule(std::move(frame));
+    out.renders.pop_front();
+  }
+}
+
+}  // namespace lvt::sim::detail

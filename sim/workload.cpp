@@ -1,0 +1,141 @@
+// Swarm workloads: what each seed turns on and at what rates, and the steps it generates.
+#include <sstream>
+
+#include "rng.hpp"
+#include "simulation.hpp"
+
+namespace lvt::sim {
+namespace {
+
+std::string pick_text(Rng& rng) {
+  static const std::vector<std::string> words = {
+      "hi", "hello", "ok", "é", "✓", "日本", "😀", "<b>", "&", "\"q\"", "'", "{{x}}", "a", "b c"};
+  const auto roll = rng.below(20);
+  if (roll == 0) return "   ";                   // empty after trimming
+  if (roll == 1) return std::string(2001, 'x');  // over the limit
+  std::string out;
+  for (auto n = rng.between(1, 4); n > 0; --n) {
+    out += words[rng.below(words.size())];
+    out += ' ';
+  }
+  return out;
+}
+
+std::string pick_name(Rng& rng) {
+  static const std::vector<std::string> names = {"Alice",      "Bob", "Carol",   "Dan",
+                                                 "<i>Eve</i>", "Zoë", "  Fay  ", ""};
+  if (rng.below(30) == 0) return std::string(65, 'n');  // over the limit
+  return names[rng.below(names.size())];
+}
+
+}  // namespace
+
+SimConfig config_for_seed(std::uint64_t seed) {
+  Rng swarm(seed, "swarm");
+  SimConfig c;
+  c.seed = seed;
+  c.group_mode = swarm.chance(0.5) ? model::GroupMode::cookie : model::GroupMode::global;
+  c.dispatch_policy =
+      swarm.chance(0.5) ? model::DispatchPolicy::drop : model::DispatchPolicy::coalesce;
+  c.dispatch_queue_max = swarm.chance(0.5) ? 16 : swarm.between(1, 4);
+  c.browsers = static_cast<int>(swarm.between(1, 4));
+  c.tabs_max = static_cast<int>(swarm.between(1, 8));
+  c.steps = static_cast<int>(swarm.between(50, 400));
+  auto weight = [&swarm](int on) { return swarm.chance(0.8) ? on : 0; };  // swarm: some ops off
+  c.weight_open = 1 + weight(2);
+  c.weight_join = 1 + weight(3);
+  c.weight_send = 1 + weight(6);
+  c.weight_close = weight(1);
+  c.weight_reconnect = weight(1);
+  c.weight_restart = swarm.chance(0.2) ? 1 : 0;
+  c.weight_http = weight(1);
+  c.weight_persist = weight(2);
+  c.weight_stall = swarm.chance(0.3) ? 1 : 0;
+  c.stall_us_max = c.weight_stall ? swarm.between(10'000, 2'000'000) : 0;
+  c.weight_zombie = swarm.chance(0.3) ? 1 : 0;
+  c.reconnection_tabs_percent = swarm.chance(0.5) ? 0 : static_cast<int>(swarm.between(10, 50));
+  c.latency_us_max = swarm.chance(0.5) ? 2'000 : 200'000;
+  c.think_us_mean = swarm.chance(0.5) ? 1'000 : 50'000;
+  c.dispatch_delay_us_max = swarm.chance(0.5) ? 100 : 50'000;
+  // Drawn after the older choices, so those stay what they were for every seed.
+  c.weight_hide = weight(1);
+  c.weight_reload = weight(1);
+  c.weight_slow = swarm.chance(0.3) ? 1 : 0;
+  c.latency_long_tail = swarm.chance(0.5);
+  if (c.weight_slow) {  // slow readers against a small outbound queue: some are cut off
+    c.read_us_max = swarm.between(50'000, 500'000);
+    c.outbound_frames_max = swarm.between(1, 8);
+    c.network_frames_max = swarm.between(1, 2);
+  }
+  return c;
+}
+
+std::string SimConfig::describe() const {
+  std::ostringstream out;
+  out << "seed=" << seed
+      << " groups=" << (group_mode == model::GroupMode::cookie ? "cookie" : "global")
+      << " policy=" << (dispatch_policy == model::DispatchPolicy::drop ? "drop" : "coalesce")
+      << " queue=" << dispatch_queue_max << " browsers=" << browsers << " tabs_max=" << tabs_max
+      << " steps=" << steps
+      << " weights(open,join,send,close,reconnect,restart,http)=" << weight_open << ','
+      << weight_join << ',' << weight_send << ',' << weight_close << ',' << weight_reconnect << ','
+      << weight_restart << ',' << weight_http << " persist_weight=" << weight_persist
+      << " stall_weight=" << weight_stall << " stall_us_max=" << stall_us_max
+      << " zombie_weight=" << weight_zombie << " hide_weight=" << weight_hide
+      << " reload_weight=" << weight_reload << " slow_weight=" << weight_slow
+      << " read_us_max=" << read_us_max << " outbound_frames_max=" << outbound_frames_max
+      << " network_frames_max=" << network_frames_max
+      << " reconnection_tabs=" << reconnection_tabs_percent << "% latency_us=" << latency_us_min
+      << ".." << latency_us_max << (latency_long_tail ? " (long-tailed)" : " (uniform)")
+      << " think_us_mean=" << think_us_mean << " dispatch_delay_us_max=" << dispatch_delay_us_max;
+  return out.str();
+}
+
+Scenario scenario_for_seed(std::uint64_t seed) {
+  return scenario_for(config_for_seed(seed));
+}
+
+Scenario scenario_for(const SimConfig& config) {
+  Scenario scenario{config, {}};
+  const SimConfig& c = scenario.config;
+  Rng workload(c.seed, "workload");
+  // In the order of Step::Op; increment and save_notes share the persist weight.
+  const int weights[] = {c.weight_open,      c.weight_join,    c.weight_send,   c.weight_close,
+                         c.weight_reconnect, c.weight_restart, c.weight_http,   c.weight_persist,
+                         c.weight_persist,   c.weight_stall,   c.weight_zombie, c.weight_hide,
+                         c.weight_reload,    c.weight_slow};
+  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::slow) + 1);
+  int total = 0;
+  for (int w : weights) total += w;
+  int opened = 0;
+  scenario.steps.reserve(static_cast<std::size_t>(std::max(c.steps, 0)));
+  for (int i = 0; i < c.steps; ++i) {
+    int roll = static_cast<int>(workload.below(static_cast<std::uint64_t>(total)));
+    int op = 0;
+    while (roll >= weights[op]) roll -= weights[op++];
+    Step step;
+    step.op = static_cast<Step::Op>(op);
+    if (step.op == Step::Op::open) {
+      step.browser = static_cast<int>(workload.below(static_cast<std::uint64_t>(c.browsers)));
+      step.reconnection_page =
+          workload.below(100) < static_cast<std::uint64_t>(c.reconnection_tabs_percent);
+      opened = std::min(opened + 1, c.tabs_max);
+    } else {
+      step.tab = static_cast<int>(workload.below(static_cast<std::uint64_t>(std::max(opened, 1))));
+      if (step.op == Step::Op::join) step.text = pick_name(workload);
+      if (step.op == Step::Op::send || step.op == Step::Op::http ||
+          step.op == Step::Op::save_notes) {
+        step.text = pick_text(workload);
+      }
+      if (step.op == Step::Op::http) step.name = pick_name(workload);
+    }
+    if (step.op == Step::Op::stall) step.duration_us = workload.between(1, c.stall_us_max);
+    if (step.op == Step::Op::hide) step.duration_us = workload.below(SimConfig::hidden_us_max + 1);
+    if (step.op == Step::Op::slow) step.duration_us = workload.between(1, c.read_us_max);
+    step.think_us = workload.below(2 * c.think_us_mean + 1);
+    scenario.steps.push_back(std::move(step));
+  }
+  return scenario;
+}
+
+}  // namespace lvt::sim
