@@ -124,6 +124,7 @@ void Simulation::trace(const Event& event) {
                                   static_cast<std::uint64_t>(event.tab),
                                   event.generation,
                                   event.count,
+                                  event.page_load,
                                   fnv(fnv_offset, event.payload)};
   result_.trace_hash = fnv(result_.trace_hash == 0 ? fnv_offset : result_.trace_hash,
                            std::string_view(reinterpret_cast<const char*>(fields), sizeof fields));

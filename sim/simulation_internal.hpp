@@ -53,6 +53,9 @@ struct Event {
   std::uint64_t generation = 0;  // the connection attempt the event belongs to
   // visible: how long the tab was hidden; pong_deadline: the pongs it had when the ping left.
   std::uint64_t count = 0;
+  // http_post, http_reply, visibility_reconnect: the page (load) of the tab it belongs to; an
+  // HTTP post with 0 comes from outside the page, and its reply is not applied.
+  std::uint64_t page_load = 0;
   std::string payload;
   std::string name;  // http_post: the name in the page URL
   // to_server, http_post: the action the payload carries and its one field's value, as the

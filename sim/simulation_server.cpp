@@ -103,12 +103,12 @@ void Simulation::on_http_post(const Event& event) {
   }
   check_queues(-1, tab.browser, response.wake);
   wake(response.wake);
-  if (event.count != 0 && response.status == 200) {
+  if (event.page_load != 0 && response.status == 200) {
     Event reply;
     reply.time_us = now_us_ + latency(event.tab);
     reply.kind = EventKind::http_reply;
     reply.tab = event.tab;
-    reply.generation = event.count;
+    reply.page_load = event.page_load;
     reply.payload = std::move(response.body);
     schedule(std::move(reply));
   }

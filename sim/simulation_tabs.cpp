@@ -149,13 +149,17 @@ void Simulation::on_visible(const Event& event) {
     ++coverage_["visible-short"];
     return;
   }
-  schedule(now_us_ + SimConfig::visibility_reconnect_delay_us, EventKind::visibility_reconnect,
-           event.tab, tab.page_loads);
+  Event later;
+  later.time_us = now_us_ + SimConfig::visibility_reconnect_delay_us;
+  later.kind = EventKind::visibility_reconnect;
+  later.tab = event.tab;
+  later.page_load = tab.page_loads;
+  schedule(std::move(later));
 }
 
 void Simulation::on_visibility_reconnect(const Event& event) {
   const SimTab& tab = tabs_[event.tab];
-  if (tab.page_loads != event.generation || tab.socket == SimTab::Socket::connecting) return;
+  if (tab.page_loads != event.page_load || tab.socket == SimTab::Socket::connecting) return;
   reconnect(event.tab, "visible-reconnect");
 }
 
@@ -212,7 +216,7 @@ void Simulation::http_post(int id, std::string_view action, std::string_view fie
   Event event = action_event(EventKind::http_post, id, action, field, value);
   // The page's client posts only while its socket is not open, and applies the reply; a post
   // beside an open socket stands for one made outside the page.
-  event.count = tabs_[id].believes_open() ? 0 : tabs_[id].page_loads;
+  event.page_load = tabs_[id].believes_open() ? 0 : tabs_[id].page_loads;
   event.time_us = std::max(now_us_ + latency(id), tabs_[id].to_server_free_us);
   event.name = name;
   schedule(std::move(event));
@@ -270,7 +274,7 @@ void Simulation::on_pong_deadline(const Event& event) {
 // next socket's first tree before a check sees it, so only that one is rebuilt here.
 void Simulation::on_http_reply(const Event& event) {
   SimTab& tab = tabs_[event.tab];
-  if (tab.loading || tab.page_loads != event.generation) return;  // its page is gone
+  if (tab.loading || tab.page_loads != event.page_load) return;  // its page is gone
   ++coverage_["http-reply"];
   if (!tab.connected() || !tab.socket_tree_held) return;
   const Json* tree = parsed(event.payload).find("tree");
