@@ -79,38 +79,46 @@ struct SimTab {
   enum class Socket { closed, connecting, open, half_open };
   int browser = 0;
   model::Page page = model::Page::broadcasting;
-  Socket socket = Socket::closed;
+  std::uint64_t generation = 0;  // bumped by every page load and connection attempt
+
+  // The page.
   bool loading = false;          // the page GET is on its way
   bool page_ready = false;       // the first tree since the page loaded has arrived
-  std::uint64_t generation = 0;  // bumped by every page load and connection attempt
   std::uint64_t page_loads = 0;  // HTTP replies belong to the page that posted
-  std::shared_ptr<Connection> connection;
-  TreeApplier held;
-  Outbound outbound;
-  std::uint64_t to_server_free_us = 0;  // per-connection streams stay ordered
-  std::uint64_t to_client_free_us = 0;
-  Rng network{0, ""};               // this tab's latencies and dispatch delays
-  std::uint64_t read_us = 0;        // a slow reader takes this long over each frame
-  std::uint64_t last_heard_us = 0;  // when the server last received a frame from the socket
-  bool dispatch_scheduled = false;
-  std::uint64_t pongs = 0;            // pongs received on this connection
-  int replies_awaited = 0;            // actions sent on the socket, unanswered: the form stays busy
-  bool socket_tree_held = false;      // the socket's first (full) tree has arrived
-  bool heartbeat_on = false;          // the page's heartbeat interval is running
-  std::uint64_t heartbeat_epoch = 0;  // bumped when it starts or stops: older ticks are void
-  bool pong_awaited = false;          // a ping went out on this socket; its deadline is pending
-  std::uint64_t hidden_until_us = 0;  // the tab is hidden until then
-  bool hidden_with_socket_open = false;  // the client timed its hiding
+  int replies_awaited = 0;       // actions sent on the socket, unanswered: the form stays busy
+  TreeApplier held;              // the tree the client holds, hence the HTML it shows
+  // An HTTP reply landed after the socket's tree, and the client applied it to what it holds: the
+  // server's diffs now merge into a page it does not know of, until the tab shows the server's
+  // render again (a full tree, or diffs that happen to rebuild it).
+  bool view_diverged = false;
+
+  // The client's socket.
+  Socket socket = Socket::closed;
+  std::shared_ptr<Connection> connection;  // the server's end, while the socket is open
+  bool socket_tree_held = false;           // the socket's first (full) tree has arrived
   // While connecting, the client has a transport (a CONNECTING socket, so actions go over HTTP)
   // only once its HEAD probe is answered; before, an action is lost.
   std::uint64_t transport_from_us = 0;
   // A connect attempt failed: the client uses HTTP until the page reloads (its useHTTP), and
   // neither the heartbeat nor becoming visible reconnects it.
   bool http_only = false;
-  // An HTTP reply landed after the socket's tree, and the client applied it to what it holds: the
-  // server's diffs now merge into a page it does not know of, until the tab shows the server's
-  // render again (a full tree, or diffs that happen to rebuild it).
-  bool view_diverged = false;
+
+  // The client's heartbeat and visibility.
+  bool heartbeat_on = false;             // the page's heartbeat interval is running
+  std::uint64_t heartbeat_epoch = 0;     // bumped when it starts or stops: older ticks are void
+  bool pong_awaited = false;             // a ping went out on this socket; its deadline is pending
+  std::uint64_t pongs = 0;               // pongs received on this connection
+  std::uint64_t hidden_until_us = 0;     // the tab is hidden until then
+  bool hidden_with_socket_open = false;  // the client timed its hiding
+
+  // The network between them, and the server's side of the connection.
+  Outbound outbound;
+  std::uint64_t to_server_free_us = 0;  // per-connection streams stay ordered
+  std::uint64_t to_client_free_us = 0;
+  Rng network{0, ""};               // this tab's latencies and dispatch delays
+  std::uint64_t read_us = 0;        // a slow reader takes this long over each frame
+  std::uint64_t last_heard_us = 0;  // when the server last received a frame from the socket
+  bool dispatch_scheduled = false;  // a dispatch event is pending for the connection
 
   bool connected() const { return socket == Socket::open; }  // the server's end is this tab's
   bool believes_open() const { return socket == Socket::open || socket == Socket::half_open; }
