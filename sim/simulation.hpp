@@ -131,6 +131,7 @@ inline const std::vector<std::string> coverage_names = {
     "probe",
     "loading-skip",
     "busy-skip",
+    "busy-ended-early",
     "no-transport-skip",
     "hide",
     "visible-short",

@@ -261,7 +261,10 @@ void Simulation::check_quiescence() {
     ++checks_["convergence"];
     if (tab.replies_awaited > 0) {
       fail("convergence",
-           "tab " + std::to_string(id) + "'s form stayed busy: an action it sent got no reply");
+           "tab " + std::to_string(id) + ": an action it sent on its socket got no answer");
+    }
+    if (tab.form_busy) {
+      fail("convergence", "tab " + std::to_string(id) + "'s form stayed busy");
     }
     if (tab.view_diverged && !shows_server_render(static_cast<int>(id))) {
       ++result_.diverged_tabs;  // the protocol's finding: its page is not the server's

@@ -85,8 +85,12 @@ struct SimTab {
   bool loading = false;          // the page GET is on its way
   bool page_ready = false;       // the first tree since the page loaded has arrived
   std::uint64_t page_loads = 0;  // HTTP replies belong to the page that posted
-  int replies_awaited = 0;       // actions sent on the socket, unanswered: the form stays busy
-  TreeApplier held;              // the tree the client holds, hence the HTML it shows
+  int replies_awaited = 0;       // actions sent on the socket, not answered yet
+  // The client's one busy form (aria-busy): from a submit, whatever its transport, until the next
+  // frame or HTTP reply that carries a meta, the page's reset on a reconnect, or a new page. The
+  // user waits for it.
+  bool form_busy = false;
+  TreeApplier held;  // the tree the client holds, hence the HTML it shows
   // An HTTP reply landed after the socket's tree, and the client applied it to what it holds: the
   // server's diffs now merge into a page it does not know of, until the tab shows the server's
   // render again (a full tree, or diffs that happen to rebuild it).

@@ -35,6 +35,7 @@ void Simulation::load_page(int id) {
   tab.socket = SimTab::Socket::closed;
   tab.loading = true;
   tab.page_ready = false;
+  tab.form_busy = false;
   stop_heartbeat(id);  // the new page arms its own on its first connect
   tab.http_only = false;
   ++tab.page_loads;
@@ -66,6 +67,7 @@ void Simulation::begin_connect(int id) {
   tab.outbound =
       Outbound{OutboundQueue(config_.outbound_frames_max, limits::outbound_bytes_default), {}, 0};
   tab.replies_awaited = 0;
+  tab.form_busy = false;  // the client's reset of its session state
   tab.pongs = 0;
   tab.dispatch_scheduled = false;
   tab.to_server_free_us = tab.to_client_free_us = now_us_;  // new streams
@@ -164,8 +166,9 @@ void Simulation::on_visibility_reconnect(const Event& event) {
 }
 
 // --- what the user does --------------------------------------------------------------------------
-// A form submit: on the socket when it is open (the form stays busy until the reply), over
-// HTTP while the socket connects or after it closed; nothing while the page loads.
+// A form submit, once the page is live and its form not busy: the form becomes busy, and the
+// action goes on the socket when it is open, over HTTP while the socket connects or after it
+// closed, nowhere while a reconnect's probe is out.
 void Simulation::user_action(int id, std::string_view action, std::string_view field,
                              std::string_view value) {
   SimTab& tab = tabs_[id];
@@ -173,15 +176,16 @@ void Simulation::user_action(int id, std::string_view action, std::string_view f
     ++coverage_["loading-skip"];
     return;
   }
+  if (tab.form_busy) {
+    ++coverage_["busy-skip"];
+    return;
+  }
+  tab.form_busy = true;
   if (tab.socket == SimTab::Socket::connecting && now_us_ < tab.transport_from_us) {
     ++coverage_["no-transport-skip"];  // the client logs "No transport available"
     return;
   }
   if (!tab.believes_open()) return http_post(id, action, field, value, "");
-  if (tab.replies_awaited > 0) {
-    ++coverage_["busy-skip"];  // a busy form cannot be submitted
-    return;
-  }
   ++coverage_[action];
   ++tab.replies_awaited;
   socket_send(id, action, field, value);
@@ -276,6 +280,7 @@ void Simulation::on_http_reply(const Event& event) {
   SimTab& tab = tabs_[event.tab];
   if (tab.loading || tab.page_loads != event.page_load) return;  // its page is gone
   ++coverage_["http-reply"];
+  tab.form_busy = false;  // the reply's meta
   if (!tab.connected() || !tab.socket_tree_held) return;
   const Json* tree = parsed(event.payload).find("tree");
   assert(tree && tree->find("s"));  // a full tree: the engine's answer to a JSON action
@@ -295,8 +300,12 @@ void Simulation::on_to_client(const Event& event) {
     tab.pong_awaited = false;
     settle_heartbeat(event.tab);
   }
-  if (const Json* meta = message.find("meta"); meta && meta->find("action")) {
-    if (tab.replies_awaited > 0) --tab.replies_awaited;  // the form is reset
+  if (const Json* meta = message.find("meta")) {
+    const bool answer = meta->find("action") != nullptr;
+    if (answer && tab.replies_awaited > 0) --tab.replies_awaited;
+    // A peer's update or a new socket's first tree answers no action, yet ends a busy form.
+    if (tab.form_busy && !answer) ++coverage_["busy-ended-early"];
+    tab.form_busy = false;
   }
   if (const Json* tree = message.find("tree")) {
     tab.held.apply(*tree);  // shares the parsed frame with every tab that got the same bytes

@@ -158,7 +158,9 @@ TEST(Scenario, AnActionDuringAReconnectsProbeIsLost) {
   const RunResult result = run_scenario_file("action-lost-during-probe.json");
   for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(result.coverage.at("no-transport-skip"), 1u);
-  EXPECT_EQ(result.coverage.at("http-fallback"), 1u);
+  EXPECT_EQ(result.coverage.at("busy-skip"), 1u);  // until the new socket's first tree
+  EXPECT_EQ(result.coverage.count("http-fallback"), 0u);
+  EXPECT_EQ(result.coverage.at("send"), 1u);
 }
 
 TEST(Scenario, BecomingVisibleReconnectsHalfASecondLaterOnlyATabHiddenWithItsSocketOpen) {
@@ -173,6 +175,22 @@ TEST(Scenario, BecomingVisibleReconnectsHalfASecondLaterOnlyATabHiddenWithItsSoc
   // 0.75 s after: the probe was answered, the new socket is still connecting
   EXPECT_EQ(open.coverage.at("http-fallback"), 1u);
   EXPECT_EQ(open.coverage.count("no-transport-skip"), 0u);
+}
+
+TEST(Scenario, APeersUpdateEndsABusyFormBeforeItsOwnAnswer) {
+  const RunResult result = run_scenario_file("busy-ended-by-a-peer-update.json");
+  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(result.coverage.at("busy-ended-early"), 1u);
+  EXPECT_EQ(result.coverage.count("busy-skip"), 0u);
+  EXPECT_EQ(result.coverage.at("send"), 3u);  // tab 0's second send did not wait for its answer
+}
+
+TEST(Scenario, AnHttpSubmitLeavesTheFormBusyUntilItsReply) {
+  const RunResult result = run_scenario_file("busy-over-http.json");
+  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(result.coverage.at("busy-skip"), 1u);      // 50 ms after the first POST
+  EXPECT_EQ(result.coverage.at("http-fallback"), 2u);  // the first, and one after its reply
+  EXPECT_EQ(result.coverage.at("http-reply"), 2u);
 }
 
 TEST(Shrink, ATenThousandStepFailureShrinksToAFewSteps) {
