@@ -92,6 +92,49 @@ async function waitForMessages(page, count) {
   return messages(page);
 }
 
+// Polls `predicate`, a test's own state (not the page's), until it holds.
+async function waitFor(predicate, timeout_ms, what) {
+  const deadline = Date.now() + timeout_ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// Routes the page's sockets through a proxy that records what goes each way, so that a test can
+// see the frames and close a socket as the server would; returns the sockets, in opening order.
+// A frame from the page that `holdSent` picks waits in the socket's `held` until the test sends
+// it on (a slow uplink: nothing is reordered).
+async function proxySockets(page, { holdSent = () => false } = {}) {
+  const sockets = [];  // each: the route's two ends, and what went each way
+  await page.routeWebSocket(/\/realtime\/broadcasting/, (ws) => {
+    const socket = { page: ws, server: ws.connectToServer(), sent: [], received: [], held: [] };
+    ws.onMessage((message) => {
+      socket.sent.push(String(message));
+      if (holdSent(String(message))) socket.held.push(message);
+      else socket.server.send(message);
+    });
+    socket.server.onMessage((message) => { socket.received.push(String(message)); ws.send(message); });
+    sockets.push(socket);
+  });
+  return sockets;
+}
+
+// Holds every POST the page makes until `release()`; `count` says how many were made.
+async function holdPosts(page) {
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  const posts = { count: 0, release };
+  await page.route(/\/realtime\/broadcasting/, async (route) => {
+    if (route.request().method() === "POST") {
+      posts.count++;
+      await released;
+    }
+    await route.continue();
+  });
+  return posts;
+}
+
 // Registers hooks that start one server and one browser for the file's tests and stop them
 // after; returns an object whose `server` and `browser` are set once the hooks have run.
 function useServerAndBrowser(flags = []) {
@@ -110,4 +153,5 @@ function useServerAndBrowser(flags = []) {
 }
 
 module.exports = {
-  useServerAndBrowser, startServer, launchBrowser, withScreenshots, openLive, join, send, messages, waitForMessages };
+  useServerAndBrowser, startServer, launchBrowser, withScreenshots, openLive, join, send, messages, waitForMessages,
+  waitFor, proxySockets, holdPosts };

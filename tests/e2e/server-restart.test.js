@@ -18,26 +18,6 @@ async function openCounted(browser, server) {
   return { page, sockets };
 }
 
-async function waitFor(predicate, timeout_ms, what) {
-  const deadline = Date.now() + timeout_ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-// Routes the page's sockets through a proxy that records what goes each way, so that a test can
-// see the frames and close a socket as the server would; returns the sockets, in opening order.
-async function proxySockets(page) {
-  const sockets = [];  // each: the route's two ends, and what went each way
-  await page.routeWebSocket(/\/realtime\/broadcasting/, (ws) => {
-    const socket = { page: ws, server: ws.connectToServer(), sent: [], received: [] };
-    ws.onMessage((message) => { socket.sent.push(String(message)); socket.server.send(message); });
-    socket.server.onMessage((message) => { socket.received.push(String(message)); ws.send(message); });
-    sockets.push(socket);
-  });
-  return sockets;
-}
 
 test("a socket the server closed is reopened at the next heartbeat tick", { timeout: 60_000 }, async () => {
   const server = await h.startServer(heartbeat);
@@ -45,14 +25,14 @@ test("a socket the server closed is reopened at the next heartbeat tick", { time
   try {
     const page = await (await browser.newContext()).newPage();
     // The test closes the socket as the server would, with the server still up for the reopen.
-    const routes = await proxySockets(page);
+    const routes = await h.proxySockets(page);
     await page.goto(server.url + "/realtime/broadcasting");
     await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
     await h.withScreenshots("heartbeat-reopens", [page], async () => {
       assert.equal(routes.length, 1);
       await routes[0].page.close({ code: 1001, reason: "going away" });
       await routes[0].server.close();
-      await waitFor(() => routes.length === 2, 5_000, "a second socket");
+      await h.waitFor(() => routes.length === 2, 5_000, "a second socket");
       await h.join(page, "Dana");  // over the new socket: the page is live again
       await h.send(page, "after the close");
       assert.deepEqual(await h.waitForMessages(page, 1), ["Dana: after the close"]);
@@ -97,34 +77,25 @@ test("an HTTP reply landing after the new socket's tree shows a page the server 
   const browser = await h.launchBrowser();
   try {
     const page = await (await browser.newContext()).newPage();
-    const sockets = await proxySockets(page);
-    let releasePost;
-    const postHeld = new Promise((resolve) => { releasePost = resolve; });
-    let posts = 0;
-    await page.route(/\/realtime\/broadcasting/, async (route) => {
-      if (route.request().method() === "POST") {
-        posts++;
-        await postHeld;
-      }
-      await route.continue();
-    });
+    const sockets = await h.proxySockets(page);
+    const posts = await h.holdPosts(page);
     await page.goto(server.url + "/realtime/broadcasting");
     await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
     await h.withScreenshots("http-reply-after-socket-tree", [page], async () => {
       // Right after a heartbeat ping, so that the reopen is some 2 s away: close the socket.
-      await waitFor(() => sockets[0].sent.some((m) => m.includes("__ping__")), 5_000, "a ping");
+      await h.waitFor(() => sockets[0].sent.some((m) => m.includes("__ping__")), 5_000, "a ping");
       await sockets[0].page.close({ code: 1001, reason: "going away" });
       await sockets[0].server.close();
       await page.fill("input[name=username]", "Frank");
       await page.click("button[name=join]");  // the socket is closed: over HTTP, held
-      await waitFor(() => posts === 1, 2_000, "the join's POST");
-      await waitFor(() => sockets.length === 2 && sockets[1].received.length > 0, 10_000,
+      await h.waitFor(() => posts.count === 1, 2_000, "the join's POST");
+      await h.waitFor(() => sockets.length === 2 && sockets[1].received.length > 0, 10_000,
         "the new socket's first tree");
-      releasePost();
+      posts.release();
       await page.waitForSelector("text=Posting as Frank", { timeout: 5_000 });
       await page.fill("input[name=text]", "lost");
       await page.click("button[name=send]");  // over the new socket, whose state has no name
-      await waitFor(() => sockets[1].sent.some((m) => m.includes("lost")), 2_000, "the send");
+      await h.waitFor(() => sockets[1].sent.some((m) => m.includes("lost")), 2_000, "the send");
       await page.waitForTimeout(1_500);
       assert.deepEqual(await h.messages(page), [], "the send was ignored");
       assert.ok(await page.isVisible("text=Posting as Frank"), "the page still shows the name");
@@ -141,7 +112,7 @@ test("an action while a reconnect's probe is out goes nowhere", { timeout: 60_00
   const browser = await h.launchBrowser();
   try {
     const page = await (await browser.newContext()).newPage();
-    const sockets = await proxySockets(page);
+    const sockets = await h.proxySockets(page);
     let releaseProbe;
     const probeHeld = new Promise((resolve) => { releaseProbe = resolve; });
     let probes = 0;
@@ -157,12 +128,12 @@ test("an action while a reconnect's probe is out goes nowhere", { timeout: 60_00
     await h.withScreenshots("no-transport", [page], async () => {
       await sockets[0].page.close({ code: 1001, reason: "going away" });
       await sockets[0].server.close();
-      await waitFor(() => probes === 2, 5_000, "the reconnect's probe");  // the next tick
+      await h.waitFor(() => probes === 2, 5_000, "the reconnect's probe");  // the next tick
       await page.fill("input[name=username]", "Gina");
       await page.click("button[name=join]");
       await page.waitForTimeout(500);
       releaseProbe();
-      await waitFor(() => sockets.length === 2 && sockets[1].received.length > 0, 5_000,
+      await h.waitFor(() => sockets.length === 2 && sockets[1].received.length > 0, 5_000,
         "the new socket's first tree");
       await page.waitForTimeout(500);
       assert.equal(posts, 0, "not over HTTP");
