@@ -16,7 +16,7 @@ class EventQueue {
  public:
   bool empty() const { return keys_.empty(); }
 
-  void push(std::uint64_t time_us, Event event) {
+  void push(std::uint64_t time_us, Event&& event) {
     std::uint32_t slot;
     if (free_slots_.empty()) {
       slot = static_cast<std::uint32_t>(slab_.size());

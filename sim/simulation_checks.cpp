@@ -9,7 +9,7 @@ namespace lvt::sim::detail {
 namespace {
 
 struct ShownMessage {
-  std::string id, user, text;  // as the HTML carries them (escaped)
+  std::string_view id, user, text;  // views of the HTML, as it carries them (escaped)
 };
 
 // The messages a Broadcasting page's HTML shows, in order:
@@ -24,9 +24,9 @@ std::vector<ShownMessage> messages_in(std::string_view html) {
     const std::size_t text_end = html.find(close, user_end);
     if (text_end == std::string_view::npos) break;
     const std::size_t user_at = id_end + mid.size(), text_at = user_end + colon.size();
-    out.push_back({std::string(html.substr(at + open.size(), id_end - at - open.size())),
-                   std::string(html.substr(user_at, user_end - user_at)),
-                   std::string(html.substr(text_at, text_end - text_at))});
+    out.push_back({html.substr(at + open.size(), id_end - at - open.size()),
+                   html.substr(user_at, user_end - user_at),
+                   html.substr(text_at, text_end - text_at)});
     at = text_end;
   }
   return out;

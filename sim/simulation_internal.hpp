@@ -181,7 +181,7 @@ class Simulation {
     event.count = count;
     schedule(std::move(event));
   }
-  void schedule(Event event) {
+  void schedule(Event&& event) {
     const std::uint64_t time_us = event.time_us;
     queue_.push(time_us, std::move(event));
   }
