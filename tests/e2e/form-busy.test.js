@@ -12,10 +12,9 @@ const busy = () => !!document.querySelector("form[aria-busy]");
 const idle = () => !document.querySelector("form[aria-busy]");
 
 async function openProxied(context, options) {
-  const page = await context.newPage();
-  const sockets = await h.proxySockets(page, options);
-  await page.goto(shared.server.url + page_path);
-  await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
+  let sockets;
+  const page = await h.openLive(context, shared.server.url + page_path,
+    async (p) => { sockets = await h.proxySockets(p, options); });
   return { page, sockets };
 }
 

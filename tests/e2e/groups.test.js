@@ -7,9 +7,7 @@ const h = require("./harness");
 const page_path = "/realtime/broadcasting";
 
 async function twoBrowsers(flags, body) {
-  const server = await h.startServer(flags);
-  const browser = await h.launchBrowser();
-  try {
+  await h.withOwnServer(flags, async ({ server, browser }) => {
     const first = await h.openLive(await browser.newContext(), server.url + page_path);
     const second = await h.openLive(await browser.newContext(), server.url + page_path);
     await h.withScreenshots(`groups-${flags.join("-")}`, [first, second], async () => {
@@ -17,10 +15,7 @@ async function twoBrowsers(flags, body) {
       await h.join(second, "Ben");
       await body(first, second);
     });
-  } finally {
-    await browser.close();
-    assert.equal(await server.stop(), 0);
-  }
+  });
 }
 
 test("cookie mode: another browser gets no broadcast", async () => {

@@ -63,9 +63,11 @@ async function withScreenshots(name, pages, body) {
   }
 }
 
-// A page is live once the client has applied the first tree.
-async function openLive(context, url) {
+// A page is live once the client has applied the first tree. `prepare(page)` runs before it
+// loads, to route its requests or sockets.
+async function openLive(context, url, prepare = async () => {}) {
   const page = await context.newPage();
+  await prepare(page);
   await page.goto(url);
   await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
   return page;
@@ -135,6 +137,20 @@ async function holdPosts(page) {
   return posts;
 }
 
+// Starts a server with `flags` and a browser for one test, runs `body(run)` with `run.server` and
+// `run.browser`, then stops both; the server (whichever `run.server` is by then) must exit 0.
+async function withOwnServer(flags, body) {
+  const assert = require("node:assert/strict");
+  const run = { server: await startServer(flags), browser: null };
+  try {
+    run.browser = await launchBrowser();
+    await body(run);
+  } finally {
+    await run.browser?.close();
+    assert.equal(await run.server.stop(), 0, "SIGTERM exits 0");
+  }
+}
+
 // Registers hooks that start one server and one browser for the file's tests and stop them
 // after; returns an object whose `server` and `browser` are set once the hooks have run.
 function useServerAndBrowser(flags = []) {
@@ -154,4 +170,4 @@ function useServerAndBrowser(flags = []) {
 
 module.exports = {
   useServerAndBrowser, startServer, launchBrowser, withScreenshots, openLive, join, send, messages, waitForMessages,
-  waitFor, proxySockets, holdPosts };
+  waitFor, proxySockets, holdPosts, withOwnServer };

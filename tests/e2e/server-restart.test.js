@@ -8,26 +8,18 @@ const h = require("./harness");
 
 const heartbeat = ["--heartbeat-ms", "1000"];
 
-// A page on a server with a 1 s heartbeat, counting the sockets it opens.
-async function openCounted(browser, server) {
-  const page = await (await browser.newContext()).newPage();
-  const sockets = [];
-  page.on("websocket", (ws) => sockets.push(ws));
-  await page.goto(server.url + "/realtime/broadcasting");
-  await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
-  return { page, sockets };
+const page_path = "/realtime/broadcasting";
+
+// A live page of its own browser context; `prepare(page)` routes it before it loads.
+async function openPage(run, prepare) {
+  return h.openLive(await run.browser.newContext(), run.server.url + page_path, prepare);
 }
 
-
 test("a socket the server closed is reopened at the next heartbeat tick", { timeout: 60_000 }, async () => {
-  const server = await h.startServer(heartbeat);
-  const browser = await h.launchBrowser();
-  try {
-    const page = await (await browser.newContext()).newPage();
+  await h.withOwnServer(heartbeat, async (run) => {
     // The test closes the socket as the server would, with the server still up for the reopen.
-    const routes = await h.proxySockets(page);
-    await page.goto(server.url + "/realtime/broadcasting");
-    await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
+    let routes;
+    const page = await openPage(run, async (p) => { routes = await h.proxySockets(p); });
     await h.withScreenshots("heartbeat-reopens", [page], async () => {
       assert.equal(routes.length, 1);
       await routes[0].page.close({ code: 1001, reason: "going away" });
@@ -37,50 +29,41 @@ test("a socket the server closed is reopened at the next heartbeat tick", { time
       await h.send(page, "after the close");
       assert.deepEqual(await h.waitForMessages(page, 1), ["Dana: after the close"]);
     });
-  } finally {
-    await browser.close();
-    assert.equal(await server.stop(), 0);
-  }
+  });
 });
 
 test("a reconnect that fails leaves the page on HTTP, whose replies it applies", { timeout: 60_000 }, async () => {
-  let server = await h.startServer(heartbeat);
-  const listen = server.url.replace("http://", "");
-  const browser = await h.launchBrowser();
-  try {
-    const { page, sockets } = await openCounted(browser, server);
+  await h.withOwnServer(heartbeat, async (run) => {
+    const listen = run.server.url.replace("http://", "");
+    const sockets = [];
+    const page = await openPage(run, async (p) => { p.on("websocket", (ws) => sockets.push(ws)); });
     const posts = [];
     page.on("request", (request) => { if (request.method() === "POST") posts.push(request); });
     await h.withScreenshots("reconnect-fails", [page], async () => {
-      assert.equal(await server.stop(), 0);
+      assert.equal(await run.server.stop(), 0);
       await page.waitForTimeout(2_500);  // a tick finds the socket closed; the reopen fails
       const tried = sockets.length;
       assert.equal(tried, 2, "one reopen was tried, and no other");
-      server = await h.startServer(heartbeat, listen);
+      run.server = await h.startServer(heartbeat, listen);
       await page.waitForTimeout(3_000);  // three more ticks: none reconnects
       assert.equal(sockets.length, tried, "no socket once the server is back");
       await h.join(page, "Erin");  // over HTTP: the reply's page shows the name
       assert.equal(posts.length, 1, "the join went as an HTTP POST");
       assert.equal(sockets.length, tried);
     });
-  } finally {
-    await browser.close();
-    assert.equal(await server.stop(), 0);
-  }
+  });
 });
 
 // The simulator's finding, in the real client: a join posted over HTTP while the socket was closed
 // is answered after the new socket's first tree; the client applies the reply, so the page says
 // "Posting as Frank" over a connection that has no name, and the next send is ignored.
 test("an HTTP reply landing after the new socket's tree shows a page the server does not know", { timeout: 60_000 }, async () => {
-  const server = await h.startServer(["--heartbeat-ms", "2000"]);
-  const browser = await h.launchBrowser();
-  try {
-    const page = await (await browser.newContext()).newPage();
-    const sockets = await h.proxySockets(page);
-    const posts = await h.holdPosts(page);
-    await page.goto(server.url + "/realtime/broadcasting");
-    await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
+  await h.withOwnServer(["--heartbeat-ms", "2000"], async (run) => {
+    let sockets, posts;
+    const page = await openPage(run, async (p) => {
+      sockets = await h.proxySockets(p);
+      posts = await h.holdPosts(p);
+    });
     await h.withScreenshots("http-reply-after-socket-tree", [page], async () => {
       // Right after a heartbeat ping, so that the reopen is some 2 s away: close the socket.
       await h.waitFor(() => sockets[0].sent.some((m) => m.includes("__ping__")), 5_000, "a ping");
@@ -100,31 +83,26 @@ test("an HTTP reply landing after the new socket's tree shows a page the server 
       assert.deepEqual(await h.messages(page), [], "the send was ignored");
       assert.ok(await page.isVisible("text=Posting as Frank"), "the page still shows the name");
     });
-  } finally {
-    await browser.close();
-    assert.equal(await server.stop(), 0);
-  }
+  });
 });
 
 // While a reconnect's HEAD probe is out the client has no transport: an action then is lost.
 test("an action while a reconnect's probe is out goes nowhere", { timeout: 60_000 }, async () => {
-  const server = await h.startServer(["--heartbeat-ms", "1000"]);
-  const browser = await h.launchBrowser();
-  try {
-    const page = await (await browser.newContext()).newPage();
-    const sockets = await h.proxySockets(page);
+  await h.withOwnServer(heartbeat, async (run) => {
+    let sockets;
     let releaseProbe;
     const probeHeld = new Promise((resolve) => { releaseProbe = resolve; });
     let probes = 0;
     let posts = 0;
-    await page.route(/\/realtime\/broadcasting/, async (route) => {
-      const method = route.request().method();
-      if (method === "POST") posts++;
-      if (method === "HEAD" && ++probes > 1) await probeHeld;  // the first is the page's own
-      await route.continue();
+    const page = await openPage(run, async (p) => {
+      sockets = await h.proxySockets(p);
+      await p.route(/\/realtime\/broadcasting/, async (route) => {
+        const method = route.request().method();
+        if (method === "POST") posts++;
+        if (method === "HEAD" && ++probes > 1) await probeHeld;  // the first is the page's own
+        await route.continue();
+      });
     });
-    await page.goto(server.url + "/realtime/broadcasting");
-    await page.waitForSelector("[data-lvt-id]:not([data-lvt-loading])", { timeout: 10_000 });
     await h.withScreenshots("no-transport", [page], async () => {
       await sockets[0].page.close({ code: 1001, reason: "going away" });
       await sockets[0].server.close();
@@ -140,8 +118,5 @@ test("an action while a reconnect's probe is out goes nowhere", { timeout: 60_00
       assert.ok(!sockets.some((s) => s.sent.some((m) => m.includes("Gina"))), "not on a socket");
       assert.ok(!(await page.isVisible("text=Posting as")), "the join was lost");
     });
-  } finally {
-    await browser.close();
-    assert.equal(await server.stop(), 0);
-  }
+  });
 });

@@ -102,14 +102,16 @@ TEST(Scenario, JsonRoundTripsAndAHandWrittenOneRuns) {
                std::exception);
 }
 
+// Runs a scenario of sim/scenarios/, in which every invariant must hold.
 RunResult run_scenario_file(const std::string& name) {
   std::ifstream in(LVT_SCENARIOS_DIR "/" + name);
-  return run_scenario(scenario_from_json(nlohmann::json::parse(in)));
+  RunResult result = run_scenario(scenario_from_json(nlohmann::json::parse(in)));
+  for (const Failure& failure : result.failures) ADD_FAILURE() << name << ": " << failure.detail;
+  return result;
 }
 
 TEST(Scenario, ASlowReaderIsCutOffFallsBackToHttpAndItsHeartbeatReconnectsIt) {
   const RunResult result = run_scenario_file("slow-reader-cut-off.json");
-  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(result.coverage.at("slow-reader-cut"), 1u);
   EXPECT_EQ(result.coverage.at("http-fallback"), 1u);  // its send after the cut
   // The client's next heartbeat tick finds its socket closed and reconnects: 2 tabs, 3 opens.
@@ -119,7 +121,6 @@ TEST(Scenario, ASlowReaderIsCutOffFallsBackToHttpAndItsHeartbeatReconnectsIt) {
 
 TEST(Scenario, AHalfOpenSocketLivesOnTheServerUntilItsIdleTimeout) {
   const RunResult result = run_scenario_file("half-open-socket-orphaned.json");
-  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(result.coverage.at("heartbeat-reconnect"), 1u);
   EXPECT_EQ(result.coverage.at("orphan"), 1u);
   EXPECT_EQ(result.coverage.at("orphan-reaped"), 1u);
@@ -128,7 +129,6 @@ TEST(Scenario, AHalfOpenSocketLivesOnTheServerUntilItsIdleTimeout) {
 
 TEST(Scenario, AHalfOpenSocketFillsUpAndIsCutBeforeItsIdleTimeout) {
   const RunResult result = run_scenario_file("half-open-socket-fills-up.json");
-  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(result.coverage.at("slow-reader-cut"), 1u);  // 1 frame in the network, 2 queued
   EXPECT_EQ(result.coverage.count("orphan-reaped"), 0u);
   EXPECT_EQ(result.coverage.at("heartbeat-reconnect"), 1u);
@@ -138,7 +138,6 @@ TEST(Scenario, AHalfOpenSocketFillsUpAndIsCutBeforeItsIdleTimeout) {
 
 TEST(Scenario, AnHttpReplyLandingAfterTheSocketsTreeLeavesTheTabShowingAnotherPage) {
   const RunResult result = run_scenario_file("http-reply-after-socket-tree.json");
-  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(result.coverage.at("http-fallback"), 1u);
   EXPECT_EQ(result.coverage.at("http-reply"), 1u);
   EXPECT_EQ(result.diverged_tabs, 1);  // tab 0, reported as a finding
@@ -147,7 +146,6 @@ TEST(Scenario, AnHttpReplyLandingAfterTheSocketsTreeLeavesTheTabShowingAnotherPa
 
 TEST(Scenario, AReconnectThatFailsInARestartLeavesTheTabOnHttpForGood) {
   const RunResult result = run_scenario_file("restart-fails-a-reconnect.json");
-  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(result.coverage.at("probe"), 2u);  // the first connect and the failed one
   EXPECT_EQ(result.coverage.count("heartbeat-reconnect"), 0u);
   EXPECT_EQ(result.coverage.count("visible-reconnect"), 0u);
@@ -156,7 +154,6 @@ TEST(Scenario, AReconnectThatFailsInARestartLeavesTheTabOnHttpForGood) {
 
 TEST(Scenario, AnActionDuringAReconnectsProbeIsLost) {
   const RunResult result = run_scenario_file("action-lost-during-probe.json");
-  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(result.coverage.at("no-transport-skip"), 1u);
   EXPECT_EQ(result.coverage.at("busy-skip"), 1u);  // until the new socket's first tree
   EXPECT_EQ(result.coverage.count("http-fallback"), 0u);
@@ -165,11 +162,9 @@ TEST(Scenario, AnActionDuringAReconnectsProbeIsLost) {
 
 TEST(Scenario, BecomingVisibleReconnectsHalfASecondLaterOnlyATabHiddenWithItsSocketOpen) {
   const RunResult closed = run_scenario_file("hidden-while-closed.json");
-  for (const Failure& failure : closed.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(closed.coverage.count("visible-reconnect"), 0u);
   EXPECT_EQ(closed.coverage.at("heartbeat-reconnect"), 1u);
   const RunResult open = run_scenario_file("visible-reconnect.json");
-  for (const Failure& failure : open.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(open.coverage.at("visible-reconnect"), 1u);
   EXPECT_EQ(open.coverage.at("send"), 1u);  // 0.2 s after becoming visible: on the socket
   // 0.75 s after: the probe was answered, the new socket is still connecting
@@ -179,7 +174,6 @@ TEST(Scenario, BecomingVisibleReconnectsHalfASecondLaterOnlyATabHiddenWithItsSoc
 
 TEST(Scenario, APeersUpdateEndsABusyFormBeforeItsOwnAnswer) {
   const RunResult result = run_scenario_file("busy-ended-by-a-peer-update.json");
-  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(result.coverage.at("busy-ended-early"), 1u);
   EXPECT_EQ(result.coverage.count("busy-skip"), 0u);
   EXPECT_EQ(result.coverage.at("send"), 3u);  // tab 0's second send did not wait for its answer
@@ -187,7 +181,6 @@ TEST(Scenario, APeersUpdateEndsABusyFormBeforeItsOwnAnswer) {
 
 TEST(Scenario, AnHttpSubmitLeavesTheFormBusyUntilItsReply) {
   const RunResult result = run_scenario_file("busy-over-http.json");
-  for (const Failure& failure : result.failures) ADD_FAILURE() << failure.detail;
   EXPECT_EQ(result.coverage.at("busy-skip"), 1u);      // 50 ms after the first POST
   EXPECT_EQ(result.coverage.at("http-fallback"), 2u);  // the first, and one after its reply
   EXPECT_EQ(result.coverage.at("http-reply"), 2u);
