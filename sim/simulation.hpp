@@ -150,6 +150,10 @@ struct Failure {
   std::string invariant;
   std::string detail;
   std::uint64_t event = 0;  // index of the event after which it was seen
+  int tab = -1;             // the tab it concerns, when it concerns one
+  // What the model (the oracle) predicted beside what the tab or the server held, as text a
+  // person reads; empty when the failure has no such pair.
+  std::string expected, held;
 };
 
 struct RunResult {

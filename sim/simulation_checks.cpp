@@ -34,9 +34,12 @@ std::vector<ShownMessage> messages_in(std::string_view html) {
 
 }  // namespace
 
-void Simulation::fail(std::string_view invariant, std::string detail) {
-  if (result_.failures.size() < 20)
-    result_.failures.push_back({std::string(invariant), std::move(detail), result_.events});
+void Simulation::fail(std::string_view invariant, std::string detail, int tab,
+                      std::string expected, std::string held) {
+  if (result_.failures.size() < 20) {
+    result_.failures.push_back({std::string(invariant), std::move(detail), result_.events, tab,
+                                std::move(expected), std::move(held)});
+  }
 }
 
 // A peer update that brings j new messages costs at most 64 bytes plus 1.1 times the encoded

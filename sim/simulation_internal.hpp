@@ -252,7 +252,8 @@ class Simulation {
   void write_frames(int id);
 
   // --- simulation_checks.cpp: the invariants against the model -------------------------------
-  void fail(std::string_view invariant, std::string detail);
+  void fail(std::string_view invariant, std::string detail, int tab = -1,
+            std::string expected = {}, std::string held = {});
   const BroadcastingState& state_of(int id) const {
     return static_cast<const BroadcastingState&>(engine_->page_state(*tabs_[id].connection));
   }
