@@ -3,12 +3,24 @@
 #include <cassert>
 #include <stdexcept>
 
-#include "text.hpp"
-
 namespace lvt::sim {
 
 namespace {
 const std::string empty_text;
+
+void append_utf8(std::string& out, unsigned code_point) {
+  assert(code_point <= 0x10FFFF && (code_point < 0xD800 || code_point > 0xDFFF));
+  if (code_point < 0x80) {
+    out += static_cast<char>(code_point);
+    return;
+  }
+  const int continuation_bytes = code_point < 0x800 ? 1 : code_point < 0x10000 ? 2 : 3;
+  static constexpr unsigned char lead[] = {0, 0xC0, 0xE0, 0xF0};
+  out += static_cast<char>(lead[continuation_bytes] | (code_point >> (6 * continuation_bytes)));
+  for (int k = continuation_bytes - 1; k >= 0; --k) {
+    out += static_cast<char>(0x80 | ((code_point >> (6 * k)) & 0x3F));
+  }
+}
 const std::vector<Json> empty_elements;
 const std::vector<Json::Member> empty_members;
 }  // namespace
@@ -228,9 +240,25 @@ class JsonParser {
 
   // Just past the bracket that closes the object or array at at_, or npos.
   std::size_t value_end() const {
-    const std::size_t close =
-        text::scan_json_depth(text_, at_, [](std::size_t, std::size_t depth) { return depth > 0; });
-    return close == std::string_view::npos ? close : close + 1;
+    std::size_t depth = 0;
+    bool in_string = false;
+    for (std::size_t i = at_; i < text_.size(); ++i) {
+      const char c = text_[i];
+      if (in_string) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          in_string = false;
+        }
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return i + 1;
+      }
+    }
+    return std::string_view::npos;
   }
 
   Json parse_number() {
@@ -320,7 +348,8 @@ class JsonParser {
             if (low < 0xDC00 || low >= 0xE000) fail("unpaired surrogate");
             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
           }
-          text::append_utf8(out, code);
+          if (code >= 0xD800 && code < 0xE000) fail("unpaired surrogate");
+          append_utf8(out, code);
           break;
         }
         default:
@@ -346,6 +375,46 @@ const Json* JsonInterner::find(std::string_view text) const {
 void JsonInterner::insert(std::string_view text, const Json& value) {
   if (values_.size() >= entries_max) values_.clear();
   values_.emplace(std::string(text), value);
+}
+
+void append_json_stringified(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (byte < 0x20) {
+          out += "\\u00";
+          out += hex[byte >> 4];
+          out += hex[byte & 0xF];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
 }
 
 }  // namespace lvt::sim

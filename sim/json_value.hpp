@@ -113,4 +113,10 @@ class JsonInterner {
 // Parses one JSON document (RFC 8259; nesting at most 256 deep); throws std::runtime_error.
 Json parse_json(std::string_view text, JsonInterner* interner = nullptr);
 
+// Appends `text` (valid UTF-8) as the browser's JSON.stringify writes a string: quotes and
+// backslashes escaped, \b \f \n \r \t short, other control characters as \u00xx, the rest as
+// it is. The simulated client's own, not the engine's: a fault in the server's JSON encoding
+// must not be copied by the client that judges it.
+void append_json_stringified(std::string& out, std::string_view text);
+
 }  // namespace lvt::sim

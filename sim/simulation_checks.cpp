@@ -3,39 +3,10 @@
 
 #include "reconnection_page.hpp"
 #include "simulation_internal.hpp"
-#include "text.hpp"
 
 namespace lvt::sim::detail {
-namespace {
-
-struct ShownMessage {
-  std::string_view id, user, text;  // views of the HTML, as it carries them (escaped)
-};
-
-// The messages a Broadcasting page's HTML shows, in order:
-// <p data-key="ID"><strong>USER:</strong> TEXT</p>
-std::vector<ShownMessage> messages_in(std::string_view html) {
-  static constexpr std::string_view open = "<p data-key=\"", mid = "\"><strong>",
-                                    colon = ":</strong> ", close = "</p>";
-  std::vector<ShownMessage> out;
-  for (std::size_t at = html.find(open); at != std::string_view::npos; at = html.find(open, at)) {
-    const std::size_t id_end = html.find(mid, at + open.size());
-    const std::size_t user_end = html.find(colon, id_end);
-    const std::size_t text_end = html.find(close, user_end);
-    if (text_end == std::string_view::npos) break;
-    const std::size_t user_at = id_end + mid.size(), text_at = user_end + colon.size();
-    out.push_back({html.substr(at + open.size(), id_end - at - open.size()),
-                   html.substr(user_at, user_end - user_at),
-                   html.substr(text_at, text_end - text_at)});
-    at = text_end;
-  }
-  return out;
-}
-
-}  // namespace
-
-void Simulation::fail(std::string_view invariant, std::string detail, int tab,
-                      std::string expected, std::string held) {
+void Simulation::fail(std::string_view invariant, std::string detail, int tab, std::string expected,
+                      std::string held) {
   if (result_.failures.size() < 20) {
     result_.failures.push_back({std::string(invariant), std::move(detail), result_.events, tab,
                                 std::move(expected), std::move(held)});
@@ -60,18 +31,15 @@ void Simulation::check_diff_proportional(const std::string& frame, std::size_t b
   }
 }
 
-// The encoded size of log item i, {"0":"ID","1":"USER","2":"TEXT"} and a comma, from the
-// model's log; computed once per message.
+// The encoded size of log item i, {"0":"ID","1":"USER","2":"TEXT"} and a comma, as the oracle
+// counts a correct encoding of the model's log; computed once per message.
 std::size_t Simulation::item_bytes(std::size_t i) {
   while (item_bytes_.size() <= i) {
     const model::Message& m = model_.log()[item_bytes_.size()];
-    std::string item = "{\"0\":";
-    text::append_json_string(item, std::to_string(m.id));
-    item += ",\"1\":";
-    text::append_json_string(item, text::html_escaped(m.user));
-    item += ",\"2\":";
-    text::append_json_string(item, text::html_escaped(m.text));
-    item_bytes_.push_back(item.size() + 2);
+    const std::size_t keys_bytes = 3 * std::string_view("{\"0\":").size();
+    item_bytes_.push_back(keys_bytes + std::to_string(m.id).size() + 2 +
+                          model::escaped_json_bytes(m.user) + model::escaped_json_bytes(m.text) +
+                          2);
   }
   return item_bytes_[i];
 }
@@ -178,23 +146,57 @@ void Simulation::check_persisted(int id, std::string_view invariant) {
 // The page a GET renders shows the whole log (Mount copies it) or the group's fields.
 void Simulation::check_page_html(int id, const HttpResponse& page) {
   const SimTab& tab = tabs_[id];
-  if (tab.page == model::Page::reconnection) {
-    ++checks_["persist-restored"];
-    const std::string counter =
-        "Counter: <strong>" + std::to_string(model_.persisted(tab.browser).counter) + "</strong>";
-    if (page.status != 200 || page.body.find(counter) == std::string::npos) {
-      fail("persist-restored",
-           "tab " + std::to_string(id) + "'s page GET does not show its group's Counter");
+  const std::string_view invariant =
+      tab.page == model::Page::reconnection ? "persist-restored" : "mount-coherent";
+  if (page.status != 200) {
+    ++checks_[invariant];
+    return fail(invariant,
+                "tab " + std::to_string(id) + "'s page GET got " + std::to_string(page.status), id);
+  }
+  const model::View view{tab.page, "", model_.log().size(), model_.persisted(tab.browser)};
+  judge_view(id, view, page.body, "'s page GET", invariant);
+}
+
+// The socket's first frames (its full tree, the first update), then every few.
+bool Simulation::oracle_judges_frame(const SimTab& tab) const {
+  return tab.frames_made < 2 || tab.frames_made % oracle_frames_every == 0;
+}
+
+// The oracle's judgement: the text the tab shows against the text the model's view must show,
+// both read by the model's own code. The first difference names the invariant: a wrong name,
+// a page short of (or beyond) the predicted messages (`count_invariant`), or messages that are
+// not the log's (wrong text, escaping, order).
+void Simulation::judge_view(int id, const model::View& view, std::string_view html,
+                            std::string_view when, std::string_view count_invariant) {
+  const bool reconnection = view.page == model::Page::reconnection;
+  ++checks_[reconnection ? "persist-restored" : "log-prefix"];
+  if (view.messages > model_.log().size()) return;  // a frame from before a restart
+  const std::vector<std::string> held = model::text_blocks(html);
+  if (model::shows(held, view, model_.log())) return;
+  const std::vector<std::string> expected = model::expected_blocks(view, model_.log());
+  const model::BlockDifference difference = model::first_difference(expected, held);
+  std::string_view invariant = reconnection ? "persist-restored" : "log-prefix";
+  std::string what = "shows other text than the model predicts";
+  if (!reconnection) {
+    model::View named = view;
+    for (named.messages = 0; named.messages <= model_.log().size(); ++named.messages) {
+      if (model::shows(held, named, model_.log())) break;
     }
-    return;
+    const std::size_t name_block = 2;  // after the title and the link home
+    if (named.messages <= model_.log().size()) {
+      invariant = count_invariant;
+      what = "shows " + std::to_string(named.messages) + " messages, the model says " +
+             std::to_string(view.messages);
+    } else if (held.size() <= name_block || held[name_block] != expected[name_block]) {
+      invariant = "username-per-connection";
+      what = "does not show its name as the model predicts ('" + view.username + "')";
+    }
   }
-  ++checks_["mount-coherent"];
-  const std::size_t shown = messages_in(page.body).size();
-  if (page.status != 200 || shown != model_.log().size()) {
-    fail("mount-coherent", "tab " + std::to_string(id) + "'s page GET shows " +
-                               std::to_string(shown) + " of " +
-                               std::to_string(model_.log().size()) + " messages");
-  }
+  ++checks_[invariant];
+  fail(invariant,
+       "tab " + std::to_string(id) + std::string(when == "'s page GET" ? "" : " ") +
+           std::string(when) + " " + what,
+       id, difference.expected, difference.held);
 }
 
 // The HEAD probe: 200, no body, and the header that sends the client to its WebSocket; any
@@ -278,49 +280,9 @@ void Simulation::check_quiescence() {
       check_by_hash(static_cast<int>(id));
       continue;
     }
-    const std::string html = tab.held.html();
-    if (tab.page == model::Page::reconnection) {
-      ++checks_["persist-restored"];
-      const std::string counter =
-          "Counter: <strong>" + std::to_string(predicted.fields.counter) + "</strong>";
-      const std::string notes = ">\n" + text::html_escaped(predicted.fields.notes) + "</textarea>";
-      if (html.find(counter) == std::string::npos || html.find(notes) == std::string::npos) {
-        fail("persist-restored",
-             "tab " + std::to_string(id) + " does not show its group's Counter and Notes");
-      }
-      continue;
-    }
-    const std::vector<ShownMessage> shown_messages = messages_in(html);
-    const std::size_t shown = shown_messages.size();
-    bool prefix = shown <= model_.log().size();
-    for (std::size_t k = 0; prefix && k < shown; ++k) {
-      const model::Message& want = model_.log()[k];
-      prefix = shown_messages[k].id == std::to_string(want.id) &&
-               shown_messages[k].user == text::html_escaped(want.user) &&
-               shown_messages[k].text == text::html_escaped(want.text);
-    }
-    ++checks_["log-prefix"];
-    if (!prefix || shown != predicted.messages) {
-      fail("log-prefix", "tab " + std::to_string(id) + " shows " + std::to_string(shown) +
-                             " messages that are not the model's first " +
-                             std::to_string(predicted.messages));
-    }
-    ++checks_["convergence"];
-    if (model_.stale(static_cast<int>(id))) {
-      ++result_.stale_tabs;  // the configuration's finding, predicted by the model
-    } else if (shown != model_.log().size()) {
-      fail("convergence", "tab " + std::to_string(id) + " shows " + std::to_string(shown) + " of " +
-                              std::to_string(model_.log().size()) + " messages after quiescence");
-    }
-    ++checks_["username-per-connection"];
-    const std::string banner =
-        predicted.username.empty()
-            ? std::string("name=\"username\"")
-            : "Posting as <strong>" + text::html_escaped(predicted.username) + "</strong>";
-    if (html.find(banner) == std::string::npos) {
-      fail("username-per-connection",
-           "tab " + std::to_string(id) + " does not show its name '" + predicted.username + "'");
-    }
+    judge_view(static_cast<int>(id), model::view_of(predicted), tab.held.html(), "at quiescence",
+               "convergence");
+    check_server_converged(static_cast<int>(id));
   }
 }
 

@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "event_queue.hpp"
 #include "json_value.hpp"
 #include "outbound_queue.hpp"
+#include "page_text.hpp"
 #include "rng.hpp"
 #include "server_render_hash.hpp"
 #include "simulation.hpp"
@@ -63,14 +65,23 @@ struct Event {
   std::string_view action;  // always a literal
   std::string value;
   RenderHash expected_render;  // to_client: the server's render when the frame was made
+  // to_client, on the frames the oracle judges: what the model predicted the tab shows once it
+  // has applied this frame (the model's view when the frame was made).
+  std::optional<model::View> expected_view;
 };
 
 // A connection's frames on their way: the server's bounded outbound queue, then the network
 // (socket buffers) that holds a few more, then the client, which reads them one by one.
 struct Outbound {
   OutboundQueue queue{limits::outbound_frames_default, limits::outbound_bytes_default};
-  std::deque<RenderHash> renders;  // the server's render when each queued frame was made
-  std::size_t in_network = 0;      // written, not yet read
+  // The server's render when each queued frame was made, and the model's view where the
+  // oracle will judge the frame.
+  struct Expected {
+    RenderHash render;
+    std::optional<model::View> view;
+  };
+  std::deque<Expected> expected;
+  std::size_t in_network = 0;  // written, not yet read
 };
 
 struct SimTab {
@@ -123,6 +134,7 @@ struct SimTab {
   std::uint64_t read_us = 0;        // a slow reader takes this long over each frame
   std::uint64_t last_heard_us = 0;  // when the server last received a frame from the socket
   bool dispatch_scheduled = false;  // a dispatch event is pending for the connection
+  std::uint64_t frames_made = 0;    // frames the server made for this tab's current socket
 
   bool connected() const { return socket == Socket::open; }  // the server's end is this tab's
   bool believes_open() const { return socket == Socket::open || socket == Socket::half_open; }
@@ -230,6 +242,7 @@ class Simulation {
   void on_pong_deadline(const Event& event);
   void on_http_reply(const Event& event);
   void on_to_client(const Event& event);
+  const Json* parsed_frame(int id, const std::string& payload);
   const Json& parsed(const std::string& payload);
 
   // --- simulation_server.cpp: the server's side of sockets and HTTP --------------------------
@@ -252,8 +265,8 @@ class Simulation {
   void write_frames(int id);
 
   // --- simulation_checks.cpp: the invariants against the model -------------------------------
-  void fail(std::string_view invariant, std::string detail, int tab = -1,
-            std::string expected = {}, std::string held = {});
+  void fail(std::string_view invariant, std::string detail, int tab = -1, std::string expected = {},
+            std::string held = {});
   const BroadcastingState& state_of(int id) const {
     return static_cast<const BroadcastingState&>(engine_->page_state(*tabs_[id].connection));
   }
@@ -265,6 +278,9 @@ class Simulation {
   void check_queue_of(int id, int sender, int sender_browser);
   void check_persisted(int id, std::string_view invariant);
   void check_page_html(int id, const HttpResponse& page);
+  bool oracle_judges_frame(const SimTab& tab) const;
+  void judge_view(int id, const model::View& view, std::string_view html, std::string_view when,
+                  std::string_view count_invariant);
   void check_probe(int id, const HttpResponse& answer);
   void check_by_hash(int id);
   bool shows_server_render(int id);
@@ -292,6 +308,8 @@ class Simulation {
   std::vector<std::size_t> item_bytes_;  // see item_bytes()
   static constexpr std::size_t parsed_frames_max = 64;
   static constexpr std::size_t quiescence_pages_max = 64;
+  // The oracle reads a tab's whole page: on every socket's first frames, then every this many.
+  static constexpr std::uint64_t oracle_frames_every = 8;
   std::unordered_map<std::string, Json> parsed_frames_;
   JsonInterner items_;  // range items, parsed once for every frame and tab
   RunResult result_;

@@ -167,7 +167,10 @@ void Simulation::deliver_to_client(int id, std::string frame) {
     count_slow_reader_cut();
     return close_by_server(id);
   }
-  tab.outbound.renders.push_back(render);
+  std::optional<model::View> view;
+  if (oracle_judges_frame(tab)) view = model::view_of(model_.tab(id));
+  ++tab.frames_made;
+  tab.outbound.expected.push_back({render, std::move(view)});
   write_frames(id);
 }
 
@@ -186,9 +189,10 @@ void Simulation::write_frames(int id) {
     frame.tab = id;
     frame.generation = tab.generation;
     frame.payload = out.queue.take();
-    frame.expected_render = out.renders.front();
+    frame.expected_render = out.expected.front().render;
+    frame.expected_view = std::move(out.expected.front().view);
     schedule(std::move(frame));
-    out.renders.pop_front();
+    out.expected.pop_front();
   }
 }
 

@@ -3,22 +3,24 @@
 #include <cassert>
 #include <limits>
 
+#include "form_value.hpp"
 #include "simulation_internal.hpp"
-#include "text.hpp"
 
 namespace lvt::sim::detail {
 namespace {
 
 // What the client writes on its socket: {"action":ACTION,"data":{FIELD:VALUE}}.
+// The message the client sends for a form submit: the clicked button's name as the action,
+// the form's one field in data.
 std::string action_message(std::string_view action, std::string_view field,
-                           std::string_view value) {
+                           const FormValue& value) {
   std::string out = "{\"action\":";
-  text::append_json_string(out, action);
+  append_json_stringified(out, action);
   out += ",\"data\":{";
   if (!field.empty()) {
-    text::append_json_string(out, field);
+    append_json_stringified(out, field);
     out += ':';
-    text::append_json_string(out, value);
+    out += value.json;
   }
   out += "}}";
   return out;
@@ -69,6 +71,7 @@ void Simulation::begin_connect(int id) {
   tab.replies_awaited = 0;
   tab.form_busy = false;  // the client's reset of its session state
   tab.pongs = 0;
+  tab.frames_made = 0;
   tab.dispatch_scheduled = false;
   tab.to_server_free_us = tab.to_client_free_us = now_us_;  // new streams
   schedule(now_us_ + latency(id), EventKind::probe, id, tab.generation);
@@ -206,9 +209,10 @@ Event Simulation::action_event(EventKind kind, int id, std::string_view action,
   event.tab = id;
   event.generation = tabs_[id].generation;
   event.time_us = tabs_[id].to_server_free_us;
-  event.payload = action_message(action, field, value);
+  const FormValue sent = form_value(value);
+  event.payload = action_message(action, field, sent);
   event.action = action;
-  event.value = value;
+  event.value = sent.server_text;
   return event;
 }
 
@@ -282,7 +286,9 @@ void Simulation::on_http_reply(const Event& event) {
   ++coverage_["http-reply"];
   tab.form_busy = false;  // the reply's meta
   if (!tab.connected() || !tab.socket_tree_held) return;
-  const Json* tree = parsed(event.payload).find("tree");
+  const Json* reply = parsed_frame(event.tab, event.payload);
+  if (reply == nullptr) return;
+  const Json* tree = reply->find("tree");
   assert(tree && tree->find("s"));  // a full tree: the engine's answer to a JSON action
   tab.held.apply(*tree);
   tab.view_diverged = true;
@@ -294,7 +300,9 @@ void Simulation::on_to_client(const Event& event) {
   SimTab& tab = tabs_[event.tab];
   --tab.outbound.in_network;
   ++result_.tab_events;
-  const Json& message = parsed(event.payload);
+  const Json* parsed_message = parsed_frame(event.tab, event.payload);
+  if (parsed_message == nullptr) return write_frames(event.tab);  // the client drops it
+  const Json& message = *parsed_message;
   if (message.find("pong")) {
     ++tab.pongs;
     tab.pong_awaited = false;
@@ -316,14 +324,32 @@ void Simulation::on_to_client(const Event& event) {
     tab.view_diverged = false;  // it shows the server's render again
     ++checks_["wire-correct"];
     if (!shows_render) {
-      fail("wire-correct", "tab " + std::to_string(event.tab) +
-                               " rebuilt HTML that differs from the server's render");
+      fail("wire-correct",
+           "tab " + std::to_string(event.tab) +
+               " rebuilt HTML that differs from the server's render",
+           event.tab);
+    }
+    if (event.expected_view) {
+      judge_view(event.tab, *event.expected_view, tab.held.html(), "after a frame", "convergence");
     }
   }
   write_frames(event.tab);
 }
 
 // A fan-out sends the same bytes to many tabs: parse them once (bounded memo).
+// The frame as the client's JSON.parse reads it, or nullptr (and a failure) when it is not JSON.
+const Json* Simulation::parsed_frame(int id, const std::string& payload) {
+  try {
+    return &parsed(payload);
+  } catch (const std::runtime_error& error) {
+    ++checks_["wire-correct"];
+    fail("wire-correct",
+         "tab " + std::to_string(id) + " got a frame that is not JSON (" + error.what() + ")", id,
+         "a JSON frame", payload.substr(0, 160));
+    return nullptr;
+  }
+}
+
 const Json& Simulation::parsed(const std::string& payload) {
   if (const auto found = parsed_frames_.find(payload); found != parsed_frames_.end()) {
     return found->second;

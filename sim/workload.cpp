@@ -7,12 +7,25 @@
 namespace lvt::sim {
 namespace {
 
+// Text as people type and paste it: markup, entities typed as text, quotes, the client's
+// placeholder shape, backslashes, tabs and newlines inside, a terminal's escape sequence (a
+// control byte), multi-byte letters and emoji; now and then blank, or at and around the limit.
 std::string pick_text(Rng& rng) {
   static const std::vector<std::string> words = {
-      "hi", "hello", "ok", "é", "✓", "日本", "😀", "<b>", "&", "\"q\"", "'", "{{x}}", "a", "b c"};
-  const auto roll = rng.below(20);
-  if (roll == 0) return "   ";                   // empty after trimming
-  if (roll == 1) return std::string(2001, 'x');  // over the limit
+      "hi", "hello", "ok", "é", "✓", "日本", "😀", "<b>", "&", "&lt;", "&#34;", "\"q\"", "'",
+      "{{x}}", "a", "b c", "C:\\temp", "a\tb", "x\ny", "\x1b[0m", "<p>new</p>", "</textarea>",
+      // Numbers and booleans, which the client sends as JSON numbers and booleans when the
+      // whole field is one (and "Infinity" as null); "007" and "1.50" stay text.
+      "42", "-3.5", "007", "1.50", "true", "Infinity"};
+  const auto roll = rng.below(40);
+  if (roll < 2) return "   ";                                            // empty after trimming
+  if (roll == 2) return std::string(model::message_chars_max + 1, 'x');  // over the limit
+  if (roll == 3) return std::string(model::message_chars_max, 'x');      // at the limit
+  if (roll == 4) {  // at the limit in characters, three or four times that in bytes
+    std::string out;
+    for (std::size_t i = 0; i < model::message_chars_max; ++i) out += i % 2 ? "日" : "😀";
+    return out;
+  }
   std::string out;
   for (auto n = rng.between(1, 4); n > 0; --n) {
     out += words[rng.below(words.size())];
@@ -22,9 +35,18 @@ std::string pick_text(Rng& rng) {
 }
 
 std::string pick_name(Rng& rng) {
-  static const std::vector<std::string> names = {"Alice",      "Bob", "Carol",   "Dan",
-                                                 "<i>Eve</i>", "Zoë", "  Fay  ", ""};
-  if (rng.below(30) == 0) return std::string(65, 'n');  // over the limit
+  static const std::vector<std::string> names = {
+      "Alice", "Bob", "Carol", "Dan", "<i>Eve</i>", "Zoë", "  Fay  ", "", "\tGus\n", "Hal & Ida"};
+  const auto roll = rng.below(40);
+  auto repeated = [](std::string_view unit, std::size_t times) {
+    std::string out;
+    for (std::size_t i = 0; i < times; ++i) out += unit;
+    return out;
+  };
+  if (roll == 0) return repeated("n", model::username_chars_max + 1);  // over the limit
+  if (roll == 1) return repeated("n", model::username_chars_max);      // at the limit
+  if (roll == 2) return repeated("é", model::username_chars_max);      // at it in 2-byte letters
+  if (roll == 3) return repeated("😀", model::username_chars_max + 1);  // over it in emoji
   return names[rng.below(names.size())];
 }
 

@@ -25,6 +25,17 @@ enum class PlantedBug {
   broadcast_from_broadcast,  // an action run as a broadcast may broadcast again (storms)
   dropped_never_healed,      // a full queue drops everything waiting, not just the newcomer
   persist_not_restored,      // persisted fields are saved but not restored on a new connection
+  // The engine's text helpers, each broken in one plausible way (an oracle that borrowed them
+  // would break the same way and see nothing).
+  html_escape_misses_amp,        // '&' is not escaped: a typed "&lt;" shows as "<"
+  html_escape_misses_brace,      // '{' is not escaped: the client drops "{{x}}"
+  json_string_misses_backslash,  // a backslash goes out unescaped: the frame is not JSON
+  json_special_misses_controls,  // control bytes go out raw in JSON strings
+  utf8_rejects_four_byte,        // UTF-8 validation refuses 4-byte sequences (emoji)
+  utf8_chars_counts_bytes,       // length limits count bytes, not characters
+  trim_spaces_only,              // trimming removes spaces but not tabs or newlines
+  utf8_overlong_ascii,           // a \u escape below 0x80 is written as two (overlong) bytes
+  json_depth_inverted,           // the nesting pre-scan stops at the first bracket it sees
 };
 
 struct PlantedBugInfo {
@@ -33,7 +44,7 @@ struct PlantedBugInfo {
   std::string_view summary;
 };
 
-inline constexpr std::array<PlantedBugInfo, 12> planted_bugs = {{
+inline constexpr std::array<PlantedBugInfo, 21> planted_bugs = {{
     {PlantedBug::sender_receives_own, "sender-receives-own", "the sender gets its own broadcast"},
     {PlantedBug::broadcast_before_append, "broadcast-before-append",
      "peers refresh from the log as it was before the append"},
@@ -52,6 +63,21 @@ inline constexpr std::array<PlantedBugInfo, 12> planted_bugs = {{
      "a full queue drops everything waiting"},
     {PlantedBug::persist_not_restored, "persist-not-restored",
      "persisted fields are not restored on a new connection"},
+    {PlantedBug::html_escape_misses_amp, "html-escape-misses-amp", "'&' is not HTML-escaped"},
+    {PlantedBug::html_escape_misses_brace, "html-escape-misses-brace", "'{' is not HTML-escaped"},
+    {PlantedBug::json_string_misses_backslash, "json-string-misses-backslash",
+     "a backslash is not escaped in JSON strings"},
+    {PlantedBug::json_special_misses_controls, "json-special-misses-controls",
+     "control bytes go out raw in JSON strings"},
+    {PlantedBug::utf8_rejects_four_byte, "utf8-rejects-four-byte",
+     "UTF-8 validation refuses 4-byte sequences"},
+    {PlantedBug::utf8_chars_counts_bytes, "utf8-chars-counts-bytes",
+     "length limits count bytes, not characters"},
+    {PlantedBug::trim_spaces_only, "trim-spaces-only", "trimming keeps tabs and newlines"},
+    {PlantedBug::utf8_overlong_ascii, "utf8-overlong-ascii",
+     "a \\u escape below 0x80 is written as two bytes"},
+    {PlantedBug::json_depth_inverted, "json-depth-inverted",
+     "the nesting pre-scan stops at the first bracket"},
 }};
 
 inline std::atomic<PlantedBug> active_planted_bug{PlantedBug::none};

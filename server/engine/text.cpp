@@ -75,8 +75,13 @@ void append_html_escaped(std::string& out, std::string_view raw) {
   for (std::size_t i = find_html_special(raw, 0); i < raw.size();
        i = find_html_special(raw, plain_from)) {
     out.append(raw.substr(plain_from, i - plain_from));
-    out += html_entity(raw[i]);
     plain_from = i + 1;
+    if ((raw[i] == '&' && planted(PlantedBug::html_escape_misses_amp)) ||
+        (raw[i] == '{' && planted(PlantedBug::html_escape_misses_brace))) [[unlikely]] {
+      out += raw[i];
+      continue;
+    }
+    out += html_entity(raw[i]);
   }
   out.append(raw.substr(plain_from));
 }
@@ -102,7 +107,7 @@ void append_json_string(std::string& out, std::string_view raw) {
         out += "\\\"";
         break;
       case '\\':
-        out += "\\\\";
+        out += planted(PlantedBug::json_string_misses_backslash) ? "\\" : "\\\\";
         break;
       case '\n':
         out += "\\n";
@@ -129,11 +134,15 @@ std::size_t find_json_special(std::string_view bytes, std::size_t from) {
       [](std::uint64_t word) {
         return has_byte_below(word, 0x20) | has_byte(word, '"') | has_byte(word, '\\');
       },
-      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; });
+      [](char c) {
+        return (static_cast<unsigned char>(c) < 0x20 &&
+                !planted(PlantedBug::json_special_misses_controls)) ||
+               c == '"' || c == '\\';
+      });
 }
 
 void append_utf8(std::string& out, unsigned code_point) {
-  if (code_point < 0x80) {
+  if (code_point < 0x80 && !planted(PlantedBug::utf8_overlong_ascii)) {
     out += static_cast<char>(code_point);
   } else if (code_point < 0x800) {
     out += static_cast<char>(0xC0 | (code_point >> 6));
@@ -170,7 +179,7 @@ bool is_valid_utf8(std::string_view bytes) {
       len = 2, cp = b0 & 0x1F, min = 0x80;
     } else if ((b0 & 0xF0) == 0xE0) {
       len = 3, cp = b0 & 0x0F, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
+    } else if ((b0 & 0xF8) == 0xF0 && !planted(PlantedBug::utf8_rejects_four_byte)) {
       len = 4, cp = b0 & 0x07, min = 0x10000;
     } else {
       return false;
@@ -188,6 +197,8 @@ bool is_valid_utf8(std::string_view bytes) {
 }
 
 std::size_t utf8_chars(std::string_view valid_utf8) {
+  if (planted(PlantedBug::utf8_chars_counts_bytes)) [[unlikely]]
+    return valid_utf8.size();
   std::size_t count = 0, i = 0;
   for (; i + 8 <= valid_utf8.size(); i += 8) {
     // Every byte but a continuation (10xxxxxx: top bit set, the next one clear) starts one.
@@ -202,6 +213,8 @@ std::size_t utf8_chars(std::string_view valid_utf8) {
 
 std::string_view trim_space(std::string_view s) {
   auto is_space = [](char c) {
+    if (planted(PlantedBug::trim_spaces_only)) [[unlikely]]
+      return c == ' ';
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
   };
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "planted.hpp"
+
 namespace lvt::text {
 
 // Appends `raw` escaped for HTML text and attribute values. '{' is escaped too: the client's
@@ -51,7 +53,8 @@ std::size_t scan_json_depth(std::string_view json, std::size_t from, Visit visit
       in_string = true;
     } else if (c == '{' || c == '[' || ((c == '}' || c == ']') && depth > 0)) {
       depth = c == '{' || c == '[' ? depth + 1 : depth - 1;
-      if (!visit(i, depth)) return i;
+      const bool stop = !visit(i, depth);
+      if (stop != planted(PlantedBug::json_depth_inverted)) return i;
     }
   }
   return std::string_view::npos;
