@@ -129,7 +129,8 @@ std::optional<std::string> shrink_and_save(const sim::RunResult& failing, const 
 struct Campaign {
   std::vector<std::uint64_t> seeds;
   std::vector<sim::RunResult> results;
-  std::vector<bool> replay_differs;
+  // Not vector<bool>: workers write neighbouring entries at once, and its bits share words.
+  std::vector<char> replay_differs;
   double wall_s = 0;
 };
 
@@ -142,7 +143,7 @@ Campaign run_seeds(const CheckFlags& flags) {
     for (std::uint64_t i = 0; i < flags.seeds; ++i) c.seeds.push_back(flags.first_seed + i);
   }
   c.results.resize(c.seeds.size());
-  c.replay_differs.assign(c.seeds.size(), false);
+  c.replay_differs.assign(c.seeds.size(), 0);
   std::atomic<std::size_t> next{0}, done{0}, failing{0};
   const auto started = std::chrono::steady_clock::now();
   auto work = [&] {
@@ -152,7 +153,7 @@ Campaign run_seeds(const CheckFlags& flags) {
       c.results[i] = sim::run_seed(config);
       const bool differs =
           flags.double_run && sim::run_seed(config).trace_hash != c.results[i].trace_hash;
-      c.replay_differs[i] = differs;  // each index is written by one worker only
+      c.replay_differs[i] = differs;
       if (!c.results[i].failures.empty() || differs) ++failing;
       ++done;
     }
@@ -377,7 +378,9 @@ int run_check(const CheckFlags& flags) {
     active_planted_bug = *bug;
     std::printf("planted bug: %s (the run must fail)\n", flags.plant.c_str());
   }
-  if (!flags.seed && flags.first_seed > std::numeric_limits<std::uint64_t>::max() - flags.seeds) {
+  // The last seed, first_seed + seeds - 1, must not wrap round.
+  if (!flags.seed &&
+      flags.seeds - 1 > std::numeric_limits<std::uint64_t>::max() - flags.first_seed) {
     std::fprintf(stderr, "lvtlab check: --first-seed plus --seeds runs past the largest seed\n");
     return exit_usage;
   }

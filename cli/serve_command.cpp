@@ -168,7 +168,7 @@ int run_serve(ServeFlags& flags) {
     server->run(/*handle_signals=*/true);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "lvtlab serve: %s\n", error.what());
-    return exit_failed;
+    return exit_usage;
   }
   spdlog::info("stopped");
   return exit_held;
