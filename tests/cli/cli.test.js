@@ -1,7 +1,7 @@
 // The lvtlab command refuses nonsense: every bad value is a usage error (exit 2) with a plain
 // message, environment problems (an unwritable path, an address in use) too, and a failing
 // campaign says which seed failed first and where its shrunk scenario is.
-const { test } = require('node:test');
+const { after, test } = require('node:test');
 const assert = require('node:assert');
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -12,6 +12,7 @@ const path = require('node:path');
 const binary = process.env.LVTLAB_BINARY;
 assert.ok(binary, 'LVTLAB_BINARY names the lvtlab to test');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lvtlab-cli-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 // Runs lvtlab to its end, at most `timeoutMs`.
 function lvtlab(args, timeoutMs = 60_000) {
