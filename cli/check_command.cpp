@@ -5,26 +5,37 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
-#include <mutex>
+#include <optional>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "check_results.hpp"
 #include "commands.hpp"
 #include "planted.hpp"
 #include "shrink.hpp"
 #include "simulation.hpp"
+#include "validators.hpp"
 
 namespace lvt::cli {
 namespace {
 
+namespace fs = std::filesystem;
+
+// Each seed's result is kept until the tally: about 3 KB a seed.
+constexpr std::uint64_t seeds_max = 1'000'000;
+// The results file lists at most this many failing seeds (the count says how many failed).
+constexpr std::size_t failing_seeds_listed_max = 100;
+
 struct CheckFlags {
   std::uint64_t seeds = 1000;
   std::uint64_t first_seed = 1;
-  std::int64_t seed = -1;  // one seed only, verbose
+  std::optional<std::uint64_t> seed;  // one seed only, verbose
   unsigned workers = std::max(1u, std::thread::hardware_concurrency());
   bool double_run = false;
   std::string results = "build/check-results.json";
@@ -34,8 +45,54 @@ struct CheckFlags {
   std::string failures_dir = "build/failures";
 };
 
-// Shrinks the first failing seed and writes its minimal scenario for `lvtlab replay`.
-void shrink_and_save(const sim::RunResult& failing, const CheckFlags& flags) {
+// Makes `dir` (and its parents) and checks a file can be made in it; else says why.
+std::optional<std::string> prepare_directory(const fs::path& dir) {
+  const fs::path where = dir.empty() ? fs::path(".") : dir;
+  // The nearest part of the path that exists must be a directory (not /dev/null, say).
+  for (fs::path part = where; !part.empty(); part = part.parent_path()) {
+    std::error_code error;
+    if (fs::exists(part, error)) {
+      if (!fs::is_directory(part, error)) return part.string() + " is not a directory";
+      break;
+    }
+    if (part == part.parent_path()) break;
+  }
+  std::error_code error;
+  fs::create_directories(where, error);
+  if (error) return "cannot create directory " + where.string() + ": " + error.message();
+  const fs::path probe = where / ".lvtlab-write-probe";
+  if (!std::ofstream(probe)) return "cannot write in " + where.string();
+  fs::remove(probe, error);
+  return std::nullopt;
+}
+
+// Checks before the run that its results and failures can be written, so a long campaign does not
+// end with nowhere to put them.
+std::optional<std::string> prepare_outputs(const CheckFlags& flags) {
+  const fs::path results(flags.results);
+  const std::string cannot = "cannot write --results " + flags.results + ": ";
+  if (results.filename().empty()) return cannot + "it names no file";
+  if (auto problem = prepare_directory(results.parent_path())) return cannot + *problem;
+  if (fs::is_directory(results)) return cannot + "it is a directory";
+  if (auto problem = prepare_directory(flags.failures_dir)) {
+    return "cannot write --failures-dir " + flags.failures_dir + ": " + *problem;
+  }
+  return std::nullopt;
+}
+
+// `lvtlab check --seed S` with the flags that change what seed S does.
+std::string rerun_command(std::uint64_t seed, const CheckFlags& flags, bool determinism) {
+  std::string command = "lvtlab check --seed " + std::to_string(seed);
+  if (flags.steps > 0) command += " --steps " + std::to_string(flags.steps);
+  if (!flags.plant.empty()) command += " --plant " + flags.plant;
+  if (determinism) command += " --double-run";
+  return command;
+}
+
+// Shrinks the first failing seed and writes its minimal scenario for `lvtlab replay`: the first
+// failure, and the ones after it as its consequences. Gives the file's path, or nothing when it
+// could not be written.
+std::optional<std::string> shrink_and_save(const sim::RunResult& failing, const CheckFlags& flags) {
   const sim::Failure& first = failing.failures.front();
   std::printf("shrinking seed %llu (%s), budget %.0f s...\n",
               static_cast<unsigned long long>(failing.config.seed), first.invariant.c_str(),
@@ -46,125 +103,113 @@ void shrink_and_save(const sim::RunResult& failing, const CheckFlags& flags) {
       sim::shrink(scenario, first.invariant,
                   std::chrono::milliseconds(static_cast<std::int64_t>(flags.time_budget_s * 1000)));
   nlohmann::json out = sim::scenario_to_json(shrunk.scenario);
-  out["failure"] = {{"invariant", shrunk.failure.invariant}, {"detail", shrunk.failure.detail}};
+  out["failure"] = failure_to_json(shrunk.failure);
+  out["consequences"] = nlohmann::json::array();
+  for (const sim::Failure& f : shrunk.consequences)
+    out["consequences"].push_back(failure_to_json(f));
   if (!flags.plant.empty()) out["plant"] = flags.plant;  // replay switches it on again
-  std::filesystem::create_directories(flags.failures_dir);
   const std::string path =
-      flags.failures_dir + "/seed-" + std::to_string(failing.config.seed) + ".json";
-  std::ofstream(path) << out.dump(2) << '\n';
-  std::printf("shrunk %zu steps to %zu in %d runs (%.1f s%s): %s\n  replay: lvtlab replay %s\n",
-              scenario.steps.size(), shrunk.scenario.steps.size(), shrunk.runs, shrunk.seconds,
-              shrunk.budget_ran_out ? ", budget ran out" : "", shrunk.failure.detail.c_str(),
-              path.c_str());
+      (fs::path(flags.failures_dir) / ("seed-" + std::to_string(failing.config.seed) + ".json"))
+          .string();
+  std::error_code error;
+  fs::create_directories(flags.failures_dir, error);
+  std::ofstream file(path);
+  file << out.dump(2) << '\n';
+  if (!file.flush()) {
+    std::fprintf(stderr, "lvtlab check: cannot write %s\n", path.c_str());
+    return std::nullopt;
+  }
+  std::printf("shrunk %zu steps to %zu in %d runs (%.1f s%s): %s\n", scenario.steps.size(),
+              shrunk.scenario.steps.size(), shrunk.runs, shrunk.seconds,
+              shrunk.budget_ran_out ? ", budget ran out" : "", shrunk.failure.detail.c_str());
+  return path;
 }
 
-struct InvariantTally {
-  std::uint64_t checked = 0, failed_seeds = 0;
-  std::int64_t first_failing_seed = -1;
+// What the run found, once every seed has run.
+struct Campaign {
+  std::vector<std::uint64_t> seeds;
+  std::vector<sim::RunResult> results;
+  // Not vector<bool>: workers write neighbouring entries at once, and its bits share words.
+  std::vector<char> replay_differs;
+  double wall_s = 0;
 };
 
-int run_check(const CheckFlags& flags) {
-  if (flags.plant == "list") {
-    for (const auto& info : planted_bugs) {
-      std::printf("%-26s %s\n", std::string(info.name).c_str(), std::string(info.summary).c_str());
-    }
-    return 0;
-  }
-  if (!flags.plant.empty()) {
-    const auto bug = planted_bug_named(flags.plant);
-    if (!bug) {
-      std::fprintf(stderr, "lvtlab check: no planted bug named '%s' (see --plant list)\n",
-                   flags.plant.c_str());
-      return 2;
-    }
-    active_planted_bug = *bug;
-    std::printf("planted bug: %s (the run must fail)\n", flags.plant.c_str());
-  }
-  std::vector<std::uint64_t> seeds;
-  if (flags.seed >= 0) {
-    seeds.push_back(static_cast<std::uint64_t>(flags.seed));
+// Runs every seed on `flags.workers` threads, with a live progress line.
+Campaign run_seeds(const CheckFlags& flags) {
+  Campaign c;
+  if (flags.seed) {
+    c.seeds.push_back(*flags.seed);
   } else {
-    for (std::uint64_t i = 0; i < flags.seeds; ++i) seeds.push_back(flags.first_seed + i);
+    for (std::uint64_t i = 0; i < flags.seeds; ++i) c.seeds.push_back(flags.first_seed + i);
   }
-  std::vector<sim::RunResult> results(seeds.size());
-  std::vector<bool> replay_differs(seeds.size(), false);
+  c.results.resize(c.seeds.size());
+  c.replay_differs.assign(c.seeds.size(), 0);
   std::atomic<std::size_t> next{0}, done{0}, failing{0};
   const auto started = std::chrono::steady_clock::now();
   auto work = [&] {
-    for (std::size_t i = next++; i < seeds.size(); i = next++) {
-      sim::SimConfig config = sim::config_for_seed(seeds[i]);
+    for (std::size_t i = next++; i < c.seeds.size(); i = next++) {
+      sim::SimConfig config = sim::config_for_seed(c.seeds[i]);
       if (flags.steps > 0) config.steps = flags.steps;
-      results[i] = sim::run_seed(config);
-      if (flags.double_run)
-        replay_differs[i] = sim::run_seed(config).trace_hash != results[i].trace_hash;
-      if (!results[i].failures.empty() || replay_differs[i]) ++failing;
+      c.results[i] = sim::run_seed(config);
+      const bool differs =
+          flags.double_run && sim::run_seed(config).trace_hash != c.results[i].trace_hash;
+      c.replay_differs[i] = differs;
+      if (!c.results[i].failures.empty() || differs) ++failing;
       ++done;
     }
   };
   std::vector<std::thread> pool;
   for (unsigned w = 0; w < std::max(1u, flags.workers); ++w) pool.emplace_back(work);
-  // A live progress line while the workers run.
-  while (done < seeds.size()) {
+  while (done < c.seeds.size()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::fprintf(stderr, "\r%zu/%zu seeds  %.0f seeds/s  %zu failing", done.load(), seeds.size(),
+    std::fprintf(stderr, "\r%zu/%zu seeds  %.0f seeds/s  %zu failing", done.load(), c.seeds.size(),
                  static_cast<double>(done.load()) / std::max(elapsed, 1e-9), failing.load());
   }
   for (auto& thread : pool) thread.join();
-  const double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  c.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fprintf(stderr, "\n");
+  return c;
+}
 
-  std::map<std::string, InvariantTally> tally;
-  std::map<std::string, std::uint64_t> coverage;
-  std::uint64_t tab_events = 0, virtual_us = 0;
-  int stale_seeds = 0, diverged_seeds = 0, drop_seeds = 0;
+Tally tally_campaign(const Campaign& c, bool double_run) {
+  Tally tally;
   for (const auto& name : sim::invariant_names) tally[name];
-  tally["determinism"];
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    const sim::RunResult& r = results[i];
+  if (double_run) tally["determinism"];
+  for (std::size_t i = 0; i < c.results.size(); ++i) {
+    const sim::RunResult& r = c.results[i];
     for (const auto& [name, count] : r.checks) tally[name].checked += count;
-    for (const auto& [name, count] : r.coverage) coverage[name] += count;
-    tab_events += r.tab_events;
-    virtual_us += r.virtual_us;
-    if (r.stale_tabs > 0) ++stale_seeds;
-    if (r.diverged_tabs > 0) ++diverged_seeds;
-    drop_seeds += r.config.dispatch_policy == model::DispatchPolicy::drop;
-    std::map<std::string, bool> failed_here;
-    for (const auto& failure : r.failures) failed_here[failure.invariant] = true;
-    if (flags.double_run) {
+    tally_failures(tally, r.config.seed, r.failures);
+    // Determinism is a check of the whole run, not an event in it: counted on its own.
+    if (double_run) {
       ++tally["determinism"].checked;
-      if (replay_differs[i]) failed_here["determinism"] = true;
-    }
-    for (const auto& [name, failed] : failed_here) {
-      auto& t = tally[name];
-      ++t.failed_seeds;
-      if (t.first_failing_seed < 0) t.first_failing_seed = static_cast<std::int64_t>(r.config.seed);
+      if (c.replay_differs[i]) tally_run_failure(tally, r.config.seed, "determinism");
     }
   }
+  return tally;
+}
 
-  if (flags.seed >= 0) {
-    const auto& r = results[0];
-    std::printf("%s\ntrace hash %016llx, %llu events, %llu tab-events, %.3f s virtual\n",
-                r.config.describe().c_str(), static_cast<unsigned long long>(r.trace_hash),
-                static_cast<unsigned long long>(r.events),
-                static_cast<unsigned long long>(r.tab_events),
-                static_cast<double>(r.virtual_us) / 1e6);
-    for (const auto& f : r.failures) {
-      std::printf("FAILED %s after event %llu: %s\n", f.invariant.c_str(),
-                  static_cast<unsigned long long>(f.event), f.detail.c_str());
-    }
-  }
-  std::printf("%-26s %12s %8s %8s %18s\n", "invariant", "checked", "held", "failed",
-              "first failing seed");
+void print_table(const Tally& tally, std::size_t seeds) {
+  std::printf("%-26s %12s %8s %8s %14s %18s\n", "invariant", "checked", "held", "failed",
+              "as consequence", "first failing seed");
   for (const auto& [name, t] : tally) {
-    if (name == "determinism" && !flags.double_run) continue;
-    std::printf("%-26s %12llu %8llu %8llu %18s\n", name.c_str(),
+    std::printf("%-26s %12llu %8llu %8llu %14llu %18s\n", name.c_str(),
                 static_cast<unsigned long long>(t.checked),
-                static_cast<unsigned long long>(seeds.size() - t.failed_seeds),
+                static_cast<unsigned long long>(seeds - t.failed_seeds - t.consequence_seeds),
                 static_cast<unsigned long long>(t.failed_seeds),
-                t.first_failing_seed < 0 ? "-" : std::to_string(t.first_failing_seed).c_str());
+                static_cast<unsigned long long>(t.consequence_seeds),
+                t.first_failing_seed ? std::to_string(*t.first_failing_seed).c_str() : "-");
+  }
+  std::printf(
+      "(a seed is counted as failed under the first invariant it broke; \"as consequence\" counts "
+      "the seeds where one failed only after another had)\n");
+}
+
+std::map<std::string, std::uint64_t> print_coverage(const Campaign& c) {
+  std::map<std::string, std::uint64_t> coverage;
+  for (const sim::RunResult& r : c.results) {
+    for (const auto& [name, count] : r.coverage) coverage[name] += count;
   }
   std::printf("coverage:");
   for (const std::string& op : sim::coverage_names) {
@@ -179,140 +224,213 @@ int run_check(const CheckFlags& flags) {
     }
   }
   std::printf("%s\n", all_hit ? " nothing" : "");
+  return coverage;
+}
+
+struct Findings {
+  int stale_seeds = 0, diverged_seeds = 0, drop_seeds = 0;
+};
+
+Findings print_findings(const Campaign& c) {
+  Findings f;
+  std::uint64_t tab_events = 0, virtual_us = 0;
+  for (const sim::RunResult& r : c.results) {
+    tab_events += r.tab_events;
+    virtual_us += r.virtual_us;
+    f.stale_seeds += r.stale_tabs > 0;
+    f.diverged_seeds += r.diverged_tabs > 0;
+    f.drop_seeds += r.config.dispatch_policy == model::DispatchPolicy::drop;
+  }
+  const std::size_t seeds = c.seeds.size();
   std::printf(
       "%zu seeds in %.1f s (%.0f tab-events/s, %.0fx virtual time); %d of %zu seeds left a tab "
       "stale (the model predicts which: a tab in another group learns of a message only on its "
       "next Mount); %d seeds ran under drop\n",
-      seeds.size(), wall_s, static_cast<double>(tab_events) / wall_s,
-      static_cast<double>(virtual_us) / 1e6 / wall_s, stale_seeds, seeds.size(), drop_seeds);
+      seeds, c.wall_s, static_cast<double>(tab_events) / c.wall_s,
+      static_cast<double>(virtual_us) / 1e6 / c.wall_s, f.stale_seeds, seeds, f.drop_seeds);
   std::printf(
       "%d of %zu seeds left a tab showing an HTTP reply's page (an action posted while the socket "
       "connected was answered after the socket's tree; the client applies it, and the socket's "
       "diffs merge into a page the server does not know)\n",
-      diverged_seeds, seeds.size());
+      f.diverged_seeds, seeds);
+  return f;
+}
 
-  nlohmann::json json_results = {{"seeds", seeds.size()},
-                                 {"wall_s", wall_s},
-                                 {"failing_seeds", failing.load()},
-                                 {"stale_seeds", stale_seeds},
-                                 {"diverged_seeds", diverged_seeds},
-                                 {"coverage", coverage}};
-  for (const auto& [name, t] : tally) {
-    json_results["invariants"][name] = {{"checked", t.checked},
-                                        {"failed_seeds", t.failed_seeds},
-                                        {"first_failing_seed", t.first_failing_seed}};
-  }
-  if (std::ofstream out(flags.results); out) {
-    out << json_results.dump(2) << '\n';
-    std::printf("results: %s\n", flags.results.c_str());
-  } else {
-    std::fprintf(stderr, "lvtlab check: cannot write %s\n", flags.results.c_str());
-  }
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    if (!results[i].failures.empty()) {
-      shrink_and_save(results[i], flags);
-      break;
+// The seeds that failed, in order: each with the invariant it is counted under.
+nlohmann::json failing_seeds_json(const Campaign& c,
+                                  const std::optional<std::string>& shrunk_seed_file,
+                                  std::size_t shrunk_index) {
+  nlohmann::json list = nlohmann::json::array();
+  for (std::size_t i = 0; i < c.results.size() && list.size() < failing_seeds_listed_max; ++i) {
+    const sim::RunResult& r = c.results[i];
+    if (r.failures.empty() && !c.replay_differs[i]) continue;
+    nlohmann::json entry = {{"seed", r.config.seed}};
+    if (!r.failures.empty()) {
+      entry["invariant"] = r.failures.front().invariant;
+      entry["detail"] = r.failures.front().detail;
+    } else {
+      entry["invariant"] = "determinism";
+      entry["detail"] = "two runs of the seed gave different trace hashes";
     }
+    if (i == shrunk_index && shrunk_seed_file) entry["failure_file"] = *shrunk_seed_file;
+    list.push_back(std::move(entry));
   }
-  const bool safety_held = failing.load() == 0;
-  std::printf("%s\n", safety_held ? "safety held" : "FAILED: replay a failing seed with --seed S");
-  return safety_held ? 0 : 1;
+  return list;
+}
+
+bool write_results(const std::string& path, const nlohmann::json& results) {
+  std::ofstream out(path);
+  out << results.dump(2) << '\n';
+  if (!out.flush()) {
+    std::fprintf(stderr, "lvtlab check: cannot write %s\n", path.c_str());
+    return false;
+  }
+  std::printf("results: %s\n", path.c_str());
+  return true;
+}
+
+void print_one_seed(const sim::RunResult& r) {
+  std::printf("%s\ntrace hash %016llx, %llu events, %llu tab-events, %.3f s virtual\n",
+              r.config.describe().c_str(), static_cast<unsigned long long>(r.trace_hash),
+              static_cast<unsigned long long>(r.events),
+              static_cast<unsigned long long>(r.tab_events),
+              static_cast<double>(r.virtual_us) / 1e6);
+  print_failures(stdout, r.failures);
+}
+
+// The last line: held, or which seed failed first and how to look at it again.
+void print_verdict(const Campaign& c, std::size_t failed_seeds, std::size_t first_failing,
+                   const std::optional<std::string>& failure_file, const CheckFlags& flags) {
+  if (failed_seeds == 0) {
+    std::printf("safety held\n");
+    return;
+  }
+  const sim::RunResult& r = c.results[first_failing];
+  const bool determinism = r.failures.empty();
+  std::printf("FAILED: %zu of %zu seeds; the first is seed %llu (%s)\n", failed_seeds,
+              c.seeds.size(), static_cast<unsigned long long>(r.config.seed),
+              determinism ? "determinism" : r.failures.front().invariant.c_str());
+  if (failure_file)
+    std::printf("  replay its shrunk scenario: lvtlab replay %s\n", failure_file->c_str());
+  std::printf("  rerun the whole seed: %s\n",
+              rerun_command(r.config.seed, flags, determinism).c_str());
+}
+
+int run_campaign(const CheckFlags& flags) {
+  if (const auto problem = prepare_outputs(flags)) {
+    std::fprintf(stderr, "lvtlab check: %s\n", problem->c_str());
+    return exit_usage;
+  }
+  const Campaign c = run_seeds(flags);
+  const Tally tally = tally_campaign(c, flags.double_run);
+  if (flags.seed) print_one_seed(c.results[0]);
+  print_table(tally, c.seeds.size());
+  const auto coverage = print_coverage(c);
+  const Findings findings = print_findings(c);
+
+  std::size_t failed_seeds = 0, first_failing = c.results.size(), first_shrinkable = first_failing;
+  for (std::size_t i = 0; i < c.results.size(); ++i) {
+    const bool failed = !c.results[i].failures.empty();
+    if (!failed && !c.replay_differs[i]) continue;
+    ++failed_seeds;
+    first_failing = std::min(first_failing, i);
+    if (failed) first_shrinkable = std::min(first_shrinkable, i);
+  }
+  std::optional<std::string> failure_file;
+  bool wrote_everything = true;
+  if (first_shrinkable < c.results.size()) {
+    failure_file = shrink_and_save(c.results[first_shrinkable], flags);
+    wrote_everything = failure_file.has_value();
+  }
+  const nlohmann::json results = {
+      {"seeds", c.seeds.size()},
+      {"wall_s", c.wall_s},
+      {"failed_seeds", failed_seeds},
+      {"stale_seeds", findings.stale_seeds},
+      {"diverged_seeds", findings.diverged_seeds},
+      {"coverage", coverage},
+      {"invariants", tally_to_json(tally)},
+      {"failing_seeds", failing_seeds_json(c, failure_file, first_shrinkable)}};
+  wrote_everything = write_results(flags.results, results) && wrote_everything;
+  print_verdict(c, failed_seeds, first_failing, failure_file, flags);
+  if (!wrote_everything) return exit_usage;
+  return failed_seeds == 0 ? exit_held : exit_failed;
+}
+
+void list_planted_bugs() {
+  for (const auto& info : planted_bugs) {
+    std::printf("%-26s %s\n", std::string(info.name).c_str(), std::string(info.summary).c_str());
+  }
+}
+
+int run_check(const CheckFlags& flags) {
+  if (flags.plant == "list") {
+    list_planted_bugs();
+    return exit_held;
+  }
+  if (!flags.plant.empty()) {
+    const auto bug = planted_bug_named(flags.plant);
+    if (!bug) {
+      std::fprintf(stderr, "lvtlab check: no planted bug named '%s' (see --plant list)\n",
+                   flags.plant.c_str());
+      return exit_usage;
+    }
+    active_planted_bug = *bug;
+    std::printf("planted bug: %s (the run must fail)\n", flags.plant.c_str());
+  }
+  // The last seed, first_seed + seeds - 1, must not wrap round.
+  if (!flags.seed &&
+      flags.seeds - 1 > std::numeric_limits<std::uint64_t>::max() - flags.first_seed) {
+    std::fprintf(stderr, "lvtlab check: --first-seed plus --seeds runs past the largest seed\n");
+    return exit_usage;
+  }
+  return run_campaign(flags);
 }
 
 }  // namespace
 
 std::function<int()> add_check_command(CLI::App& app) {
   auto flags = std::make_shared<CheckFlags>();
+  auto one_seed = std::make_shared<std::uint64_t>(0);
   CLI::App* check = app.add_subcommand(
       "check",
       "Run simulated seeds of browsers, tabs and session groups through the engine and check every "
-      "invariant against the model. Exits non-zero when any invariant failed.");
-  check->add_option("--seeds", flags->seeds, "How many seeds to run")->capture_default_str();
-  check->add_option("--first-seed", flags->first_seed, "The first seed of the run")
-      ->capture_default_str();
-  check->add_option("--seed", flags->seed,
-                    "Run this one seed and print what it chose and what failed");
+      "invariant against the model. A seed that fails is counted under the first invariant it "
+      "broke.");
+  CLI::Option* seeds = check->add_option("--seeds", flags->seeds, "How many seeds to run")
+                           ->check(whole_in<std::uint64_t>(1, seeds_max))
+                           ->capture_default_str();
+  CLI::Option* first_seed =
+      check->add_option("--first-seed", flags->first_seed, "The first seed of the run")
+          ->check(whole<std::uint64_t>())
+          ->capture_default_str();
+  check
+      ->add_option("--seed", *one_seed, "Run this one seed and print what it chose and what failed")
+      ->check(whole<std::uint64_t>())
+      ->excludes(seeds)
+      ->excludes(first_seed);
   check->add_option("--workers", flags->workers, "Seeds run in parallel")
-      ->check(CLI::Range(1u, 256u))
+      ->check(whole_in(1u, 256u))
       ->capture_default_str();
   check->add_flag("--double-run", flags->double_run,
                   "Run every seed twice; fail on any difference");
   check->add_option("--results", flags->results, "Where to write the JSON results")
       ->capture_default_str();
   check->add_option("--steps", flags->steps, "Workload steps per seed (default: each seed chooses)")
-      ->check(CLI::Range(1, 10'000'000));
+      ->check(whole_in(1, 10'000'000));
   check
       ->add_option("--time-budget", flags->time_budget_s,
                    "Seconds to spend shrinking the first failing seed")
-      ->check(CLI::Range(0.0, 3600.0))
+      ->check(number_in(0.0, 3600.0))
       ->capture_default_str();
   check->add_option("--failures-dir", flags->failures_dir, "Where shrunk failures are written")
       ->capture_default_str();
   check->add_option("--plant", flags->plant,
                     "Switch on a deliberately wrong engine behaviour, which the run must catch; "
                     "'list' names them");
-  return [flags] { return run_check(*flags); };
-}
-
-}  // namespace lvt::cli
-
-namespace lvt::cli {
-
-std::function<int()> add_replay_command(CLI::App& app) {
-  auto file = std::make_shared<std::string>();
-  CLI::App* replay = app.add_subcommand(
-      "replay",
-      "Run one scenario from JSON (a shrunk failure, or one written by hand) and say "
-      "which invariants failed. Exits 1 when one did.");
-  replay->add_option("file", *file, "The scenario's JSON file")
-      ->required()
-      ->check(CLI::ExistingFile);
-  return [file] {
-    sim::Scenario scenario;
-    try {
-      std::ifstream in(*file);
-      const nlohmann::json json = nlohmann::json::parse(in);
-      scenario = sim::scenario_from_json(json);
-      if (json.contains("plant")) {
-        const auto bug = planted_bug_named(json["plant"].get<std::string>());
-        if (!bug) throw std::invalid_argument("unknown planted bug " + json["plant"].dump());
-        active_planted_bug = *bug;
-        std::printf("planted bug: %s\n", json["plant"].get<std::string>().c_str());
-      }
-    } catch (const std::exception& error) {
-      std::fprintf(stderr, "lvtlab replay: %s is not a scenario: %s\n", file->c_str(),
-                   error.what());
-      return 2;
-    }
-    const auto started = std::chrono::steady_clock::now();
-    const sim::RunResult result = sim::run_scenario(scenario);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::printf("%s\n%zu steps, %llu events, trace hash %016llx, %.3f s\n",
-                scenario.config.describe().c_str(), scenario.steps.size(),
-                static_cast<unsigned long long>(result.events),
-                static_cast<unsigned long long>(result.trace_hash), seconds);
-    std::printf("what happened:");
-    for (const auto& [name, count] : result.coverage) {
-      std::printf(" %s=%llu", name.c_str(), static_cast<unsigned long long>(count));
-    }
-    std::printf(" (%.1f s virtual)\n", static_cast<double>(result.virtual_us) / 1e6);
-    for (const auto& f : result.failures) {
-      std::printf("FAILED %s after event %llu: %s\n", f.invariant.c_str(),
-                  static_cast<unsigned long long>(f.event), f.detail.c_str());
-    }
-    if (result.stale_tabs > 0) {
-      std::printf("%d tab(s) left stale, as the model predicts for this configuration\n",
-                  result.stale_tabs);
-    }
-    if (result.diverged_tabs > 0) {
-      std::printf(
-          "%d tab(s) show an HTTP reply's page that landed after their socket's tree, as "
-          "the client does: a finding, not a failure\n",
-          result.diverged_tabs);
-    }
-    if (result.failures.empty()) std::printf("every invariant held\n");
-    return result.failures.empty() ? 0 : 1;
+  return [flags, one_seed, check] {
+    if (check->count("--seed") > 0) flags->seed = *one_seed;
+    return run_check(*flags);
   };
 }
 

@@ -1,8 +1,14 @@
 // `lvtlab serve`: the reference server on a real socket.
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <cstdio>
 #include <exception>
 #include <memory>
 #include <string>
+
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -11,6 +17,7 @@
 #include "commands.hpp"
 #include "server.hpp"
 #include "text.hpp"
+#include "validators.hpp"
 
 namespace lvt::cli {
 namespace {
@@ -26,22 +33,73 @@ struct ServeFlags {
 };
 
 // "host:port" or "[v6]:port".
-bool parse_listen(const std::string& listen, std::string& address, std::uint16_t& port) {
+bool parse_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
   const std::size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
-  address = listen.substr(0, colon);
-  if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
-    address = address.substr(1, address.size() - 2);
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
   }
-  try {
-    std::size_t used = 0;
-    const unsigned long value = std::stoul(listen.substr(colon + 1), &used);
-    if (used != listen.size() - colon - 1 || value > 65535) return false;
-    port = static_cast<std::uint16_t>(value);
-  } catch (const std::exception&) {
-    return false;
+  return parse_whole(listen.substr(colon + 1), port);
+}
+
+CLI::Validator listen_syntax() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::string host;
+        std::uint16_t port = 0;
+        if (parse_listen(text, host, port)) return {};
+        return "wants HOST:PORT (e.g. 127.0.0.1:8080, localhost:0, [::1]:8080) with a port from 0 "
+               "to 65535, got '" +
+               text + "'";
+      },
+      "HOST:PORT");
+}
+
+// The numeric address of `host`: itself when it is one, else what the resolver gives, IPv4 first
+// (localhost is both 127.0.0.1 and ::1, and browsers try both). Sets `problem` when it has none.
+std::string resolve_host(const std::string& host, std::string& problem) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int error = getaddrinfo(host.c_str(), nullptr, &hints, &found); error != 0) {
+    problem = "cannot resolve '" + host + "': " + gai_strerror(error);
+    return {};
   }
-  return true;
+  const addrinfo* chosen = found;
+  for (const addrinfo* a = found; a; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      chosen = a;
+      break;
+    }
+  }
+  char numeric[NI_MAXHOST] = "";
+  const int error = getnameinfo(chosen->ai_addr, chosen->ai_addrlen, numeric, sizeof numeric,
+                                nullptr, 0, NI_NUMERICHOST);
+  freeaddrinfo(found);
+  if (error != 0) problem = "cannot resolve '" + host + "': " + gai_strerror(error);
+  return error == 0 ? numeric : "";
+}
+
+// "127.0.0.1:8080" or "[::1]:8080".
+std::string endpoint_text(const std::string& address, unsigned port) {
+  const std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  return host + ":" + std::to_string(port);
+}
+
+// What went wrong opening the listening socket, without Boost's source locations.
+std::string listen_problem(const boost::system::system_error& error, const std::string& where) {
+  const boost::system::error_code code = error.code();
+  if (code == boost::asio::error::address_in_use) return where + " is already in use";
+  if (code == boost::asio::error::access_denied) {
+    return "not allowed to listen on " + where + " (ports below 1024 need privileges)";
+  }
+  if (code == boost::asio::error::address_family_not_supported ||
+      code == boost::system::errc::address_not_available) {
+    return "cannot listen on " + where + ": the address is not one of this machine's";
+  }
+  return "cannot listen on " + where + ": " + code.message();
 }
 
 // Escapes each message into a JSON string literal, so a JSON log line stays one valid object.
@@ -80,32 +138,55 @@ void set_up_logging(const std::string& format, const std::string& level) {
 int run_serve(ServeFlags& flags) {
   set_up_logging(flags.log_format, flags.log_level);
   ServerOptions& options = flags.options;
-  if (!parse_listen(flags.listen, options.address, options.port)) {
-    std::fprintf(stderr, "lvtlab serve: --listen wants HOST:PORT, got '%s'\n",
-                 flags.listen.c_str());
-    return 2;
+  std::string host, problem;
+  parse_listen(flags.listen, host, options.port);  // checked when the flags were parsed
+  options.address = resolve_host(host, problem);
+  if (options.address.empty()) {
+    std::fprintf(stderr, "lvtlab serve: %s\n", problem.c_str());
+    return exit_usage;
   }
   options.engine.group_mode = flags.group_mode == "global" ? GroupMode::global : GroupMode::cookie;
   options.engine.dispatch_policy =
       flags.dispatch_policy == "coalesce" ? DispatchPolicy::coalesce : DispatchPolicy::drop;
   options.engine.websocket_enabled = !flags.no_websocket;
+  std::unique_ptr<Server> server;
   try {
-    Server server(options, system_env());
-    const std::string host = options.address.find(':') != std::string::npos
-                                 ? "[" + options.address + "]"
-                                 : options.address;
-    std::printf(
-        "lvtlab serving on http://%s:%u/ (group mode %s, dispatch policy %s); "
-        "Ctrl-C stops\n",
-        host.c_str(), server.port(), flags.group_mode.c_str(), flags.dispatch_policy.c_str());
-    std::fflush(stdout);
-    server.run(/*handle_signals=*/true);
-    spdlog::info("stopped");
-    return 0;
+    server = std::make_unique<Server>(options, system_env());
+  } catch (const boost::system::system_error& error) {
+    const std::string where = endpoint_text(options.address, options.port);
+    std::fprintf(stderr, "lvtlab serve: %s\n", listen_problem(error, where).c_str());
+    return exit_usage;
+  } catch (const std::exception& error) {  // the client's files, a planted bug
+    std::fprintf(stderr, "lvtlab serve: %s\n", error.what());
+    return exit_usage;
+  }
+  std::printf("lvtlab serving on http://%s/ (group mode %s, dispatch policy %s); Ctrl-C stops\n",
+              endpoint_text(options.address, server->port()).c_str(), flags.group_mode.c_str(),
+              flags.dispatch_policy.c_str());
+  std::fflush(stdout);
+  try {
+    server->run(/*handle_signals=*/true);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "lvtlab serve: %s\n", error.what());
-    return 1;
+    return exit_usage;
   }
+  spdlog::info("stopped");
+  return exit_held;
+}
+
+// 0 (the client's default) or from 1000 ms: the client does not ping more often.
+CLI::Validator heartbeat_check() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        unsigned value = 0;
+        if (text == "0" || (parse_whole(text, value) && value >= 1000 && value <= 3'600'000)) {
+          return {};
+        }
+        return "wants 0 (the client's default) or a whole number of milliseconds from 1000 to "
+               "3600000, got '" +
+               text + "'";
+      },
+      "0 or 1000 to 3600000");
 }
 
 }  // namespace
@@ -117,7 +198,11 @@ std::function<int()> add_serve_command(CLI::App& app) {
       "serve",
       "Serve the Broadcasting (/realtime/broadcasting) and Reconnection (/realtime/reconnection) "
       "pages to the official livetemplate browser client.");
-  serve->add_option("--listen", flags->listen, "Address and port to listen on (port 0: any free)")
+  serve
+      ->add_option("--listen", flags->listen,
+                   "Address (or host name, e.g. localhost) and port to listen on (port 0: any "
+                   "free)")
+      ->check(listen_syntax())
       ->capture_default_str();
   serve
       ->add_option("--group-mode", flags->group_mode,
@@ -132,7 +217,7 @@ std::function<int()> add_serve_command(CLI::App& app) {
       ->check(CLI::IsMember({"drop", "coalesce"}))
       ->capture_default_str();
   serve->add_option("--threads", flags->options.threads, "Threads in the Asio pool")
-      ->check(CLI::Range(1u, 256u))
+      ->check(whole_in(1u, 256u))
       ->capture_default_str();
   serve->add_option("--allowed-origin", flags->options.engine.allowed_origins,
                     "Another Origin allowed to open WebSockets (repeatable); the page's own "
@@ -146,41 +231,41 @@ std::function<int()> add_serve_command(CLI::App& app) {
   serve
       ->add_option("--heartbeat-ms", flags->options.engine.heartbeat_ms,
                    "Client ping interval set on the pages (0: the client's default; else >= 1000)")
-      ->check(CLI::Range(0u, 3'600'000u));
+      ->check(heartbeat_check());
   serve
       ->add_option("--dispatch-queue", flags->options.engine.dispatch_queue_jobs_max,
                    "Broadcasts waiting per recipient (livetemplate: 16)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+      ->check(whole_in(std::size_t{1}, std::size_t{1'000'000}))
       ->capture_default_str();
   serve
       ->add_option("--frame-bytes-max", flags->options.engine.frame_bytes_max,
                    "Largest WebSocket frame accepted; larger ones close with 1009")
-      ->check(CLI::Range(std::size_t{256}, std::size_t{16 << 20}))
+      ->check(whole_in(std::size_t{256}, std::size_t{16 << 20}))
       ->capture_default_str();
   serve
       ->add_option("--log-messages-max", flags->options.engine.log_messages_max,
                    "Messages the shared log holds; a send beyond is refused")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
+      ->check(whole_in(std::size_t{1}, std::size_t{100'000'000}))
       ->capture_default_str();
   serve
       ->add_option("--outbound-frames-max", flags->options.outbound_frames_max,
                    "Frames queued for one client before it is cut off as a slow reader")
-      ->check(CLI::Range(std::size_t{4}, std::size_t{1'000'000}))
+      ->check(whole_in(std::size_t{4}, std::size_t{1'000'000}))
       ->capture_default_str();
   serve
       ->add_option("--outbound-bytes-max", flags->options.outbound_bytes_max,
                    "Bytes queued for one client before it is cut off as a slow reader")
-      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 32))
+      ->check(whole_in(std::size_t{4096}, std::size_t{1} << 32))
       ->capture_default_str();
   serve
       ->add_option("--actions-per-second", flags->options.engine.actions_per_second,
                    "Sustained actions per connection; beyond the burst they are refused")
-      ->check(CLI::Range(0.1, 1e6))
+      ->check(number_in(0.1, 1e6))
       ->capture_default_str();
   serve
       ->add_option("--actions-burst", flags->options.engine.actions_burst,
                    "Actions a connection may send at once")
-      ->check(CLI::Range(1.0, 1e6))
+      ->check(number_in(1.0, 1e6))
       ->capture_default_str();
   serve->add_flag("--no-websocket", flags->no_websocket,
                   "Announce WebSockets as disabled, so clients use the HTTP fallback");

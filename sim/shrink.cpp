@@ -13,17 +13,14 @@ class Shrinker {
   bool out_of_time() const { return std::chrono::steady_clock::now() >= deadline_; }
   int runs() const { return runs_; }
 
-  // Runs `candidate`; true when it still fails the same invariant.
-  bool fails(const Scenario& candidate, Failure* failure = nullptr) {
+  // Runs `candidate`; true when it still fails the same invariant first. Its failures go to
+  // `failures`, when given.
+  bool fails(const Scenario& candidate, std::vector<Failure>* failures = nullptr) {
     ++runs_;
-    const RunResult result = run_scenario(candidate);
-    for (const Failure& f : result.failures) {
-      if (f.invariant == invariant_) {
-        if (failure) *failure = f;
-        return true;
-      }
-    }
-    return false;
+    RunResult result = run_scenario(candidate);
+    if (result.failures.empty() || result.failures.front().invariant != invariant_) return false;
+    if (failures) *failures = std::move(result.failures);
+    return true;
   }
 
  private:
@@ -112,7 +109,11 @@ ShrinkResult shrink(const Scenario& failing, const std::string& invariant,
   }
 
   ShrinkResult result;
-  shrinker.fails(best, &result.failure);
+  std::vector<Failure> failures;
+  if (shrinker.fails(best, &failures)) {
+    result.failure = failures.front();
+    result.consequences.assign(failures.begin() + 1, failures.end());
+  }
   result.scenario = std::move(best);
   result.runs = shrinker.runs();
   result.budget_ran_out = shrinker.out_of_time();
