@@ -51,6 +51,13 @@ test-asan: configure-asan
 bench: build
 	build/default/benchmarks/lvt_benchmarks
 
+# The harness's mutation score: mutants of server/engine against `lvtlab check` and the fast
+# tests, in a worktree of its own (scripts/mutation-sweep --help). By hand or nightly; not in test.
+.PHONY: mutation-sweep
+MUTATION_FLAGS ?=
+mutation-sweep: deps
+	scripts/mutation-sweep --jobs $(JOBS) $(MUTATION_FLAGS)
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
