@@ -60,8 +60,7 @@ void BM_FanOut(benchmark::State& state) {
   EngineConfig config;
   config.actions_per_second = 1e12;
   config.actions_burst = 1e12;
-  config.log_messages_max = 50'000'000;
-  testing::TestEngine t(config);
+  testing::TestEngine t(config, DemoAppsConfig{50'000'000});
   const std::string cookie = testing::cookie_for(1);
   auto sender = t.connect(cookie);
   t.act(*sender, "join", {{"username", "Alice"}});

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "demo_apps.hpp"
 #include "server.hpp"
 #include "text.hpp"
 #include "validators.hpp"
@@ -30,6 +31,7 @@ struct ServeFlags {
   std::string log_level = "info";
   bool no_websocket = false;
   ServerOptions options;
+  DemoAppsConfig apps;
 };
 
 // "host:port" or "[v6]:port".
@@ -149,6 +151,7 @@ int run_serve(ServeFlags& flags) {
   options.engine.dispatch_policy =
       flags.dispatch_policy == "coalesce" ? DispatchPolicy::coalesce : DispatchPolicy::drop;
   options.engine.websocket_enabled = !flags.no_websocket;
+  options.register_pages = [apps = flags.apps](Engine& engine) { add_demo_apps(engine, apps); };
   std::unique_ptr<Server> server;
   try {
     server = std::make_unique<Server>(options, system_env());
@@ -243,7 +246,7 @@ std::function<int()> add_serve_command(CLI::App& app) {
       ->check(whole_in(std::size_t{256}, std::size_t{16 << 20}))
       ->capture_default_str();
   serve
-      ->add_option("--log-messages-max", flags->options.engine.log_messages_max,
+      ->add_option("--log-messages-max", flags->apps.log_messages_max,
                    "Messages the shared log holds; a send beyond is refused")
       ->check(whole_in(std::size_t{1}, std::size_t{100'000'000}))
       ->capture_default_str();

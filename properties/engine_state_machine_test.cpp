@@ -37,7 +37,7 @@ struct Engine {
   }
   // Every connected tab's Username, view and waiting broadcasts are the model's.
   void check_against(const model::Model& m) const {
-    RC_ASSERT(t.engine->message_log().snapshot() == m.log().size());
+    RC_ASSERT(t.apps.log->snapshot() == m.log().size());
     for (const auto& [id, predicted] : m.tabs()) {
       if (!predicted.connected) continue;
       RC_ASSERT(state(id).username == predicted.username);

@@ -147,6 +147,7 @@ void Simulation::start_engine() {
       bytes[i] = static_cast<unsigned char>(engine_random_.next());
   };
   engine_ = std::make_unique<Engine>(engine_config, env);
+  apps_ = add_demo_apps(*engine_);
   server_render_.clear();
   counts_at_start_ = model_.counts();
 }

@@ -59,8 +59,8 @@ void Simulation::check_tab_state(int id, std::string_view invariant) {
     fail(invariant, "tab " + std::to_string(id) + " shows " + std::to_string(state.messages) +
                         " messages, the model says " + std::to_string(predicted.messages));
   }
-  if (engine_->message_log().snapshot() != model_.log().size()) {
-    fail("log-prefix", "the server's log has " + std::to_string(engine_->message_log().snapshot()) +
+  if (apps_.log->snapshot() != model_.log().size()) {
+    fail("log-prefix", "the server's log has " + std::to_string(apps_.log->snapshot()) +
                            " messages, the model's " + std::to_string(model_.log().size()));
   }
 }

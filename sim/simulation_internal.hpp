@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "broadcasting_page.hpp"
+#include "demo_apps.hpp"
 #include "engine.hpp"
 #include "event_queue.hpp"
 #include "json_value.hpp"
@@ -293,6 +294,7 @@ class Simulation {
   Rng engine_random_;
   std::vector<std::string> cookies_;
   std::unique_ptr<Engine> engine_;
+  DemoApps apps_;  // the pages the simulator registered with the engine
   model::Counts counts_at_start_;
   std::vector<SimTab> tabs_;
   std::unordered_map<const Connection*, int> tab_of_;  // tabs (and orphans) by connection

@@ -4,9 +4,7 @@
 #include <cassert>
 
 #include "action_message.hpp"
-#include "broadcasting_page.hpp"
 #include "planted.hpp"
-#include "reconnection_page.hpp"
 #include "text.hpp"
 #include "url.hpp"
 #include "wire.hpp"
@@ -83,14 +81,14 @@ std::size_t Connection::dispatch_jobs_waiting() const {
 }
 
 Engine::Engine(EngineConfig config, EngineEnv env)
-    : config_(std::move(config)),
-      env_(std::move(env)),
-      sessions_(config_.session_groups_max),
-      log_(std::make_shared<MessageLog>(config_.log_messages_max)) {
+    : config_(std::move(config)), env_(std::move(env)), sessions_(config_.session_groups_max) {
   assert(env_.now_us && env_.fill_random && env_.log);
   assert(config_.dispatch_queue_jobs_max > 0 && config_.frame_bytes_max > 0);
-  pages_.push_back(std::make_unique<BroadcastingPage>(log_));
-  pages_.push_back(std::make_unique<ReconnectionPage>());
+}
+
+void Engine::add_page(std::unique_ptr<Page> page) {
+  assert(page && find_page(page->path()) == nullptr);  // one page per path
+  pages_.push_back(std::move(page));
 }
 
 Engine::~Engine() = default;

@@ -23,7 +23,6 @@
 #include <nlohmann/json.hpp>
 
 #include "limits.hpp"
-#include "message_log.hpp"
 #include "metrics.hpp"
 #include "page.hpp"
 #include "session.hpp"
@@ -41,7 +40,6 @@ struct EngineConfig {
   DispatchPolicy dispatch_policy = DispatchPolicy::drop;
   std::size_t dispatch_queue_jobs_max = limits::dispatch_queue_jobs_default;
   std::size_t frame_bytes_max = limits::frame_bytes_default;
-  std::size_t log_messages_max = limits::log_messages_default;
   std::size_t session_groups_max = limits::session_groups_default;
   double actions_per_second = limits::actions_per_second_default;
   double actions_burst = limits::actions_burst_default;
@@ -149,6 +147,9 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // The engine knows no app: whoever builds it registers the pages it serves, before serving.
+  void add_page(std::unique_ptr<Page> page);
+
   HttpResponse handle_http(const HttpRequest& request);
   ConnectResult connect(const ConnectRequest& request);
   Effects receive(Connection& connection, std::string_view frame);
@@ -163,7 +164,6 @@ class Engine {
   const tree::Node& sent_tree(const Connection& connection) const { return connection.sent_; }
   const Page* find_page(std::string_view path) const;
   Metrics& metrics() { return metrics_; }
-  const MessageLog& message_log() const { return *log_; }
   std::size_t group_connections(std::string_view page_path, std::string_view group) const;
 
  private:
@@ -197,7 +197,6 @@ class Engine {
   const EngineEnv env_;
   Metrics metrics_;
   SessionStore sessions_;
-  std::shared_ptr<MessageLog> log_;
   std::vector<std::unique_ptr<Page>> pages_;
 
   mutable std::mutex registry_mutex_;

@@ -185,6 +185,7 @@ struct Server::Impl {
         shared(std::make_shared<net::Shared>(std::move(options), std::move(env))),
         work(io.get_executor()),
         drain(io) {
+    if (shared->options.register_pages) shared->options.register_pages(shared->engine);
     const std::string& dir = shared->options.client_dir;
     shared->files_by_path["/livetemplate-client.js"] = {
         "application/javascript; charset=utf-8",

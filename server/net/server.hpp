@@ -22,6 +22,8 @@ struct ServerOptions {
   std::size_t outbound_bytes_max = limits::outbound_bytes_default;
   unsigned idle_timeout_s = 120;  // an HTTP connection, or a socket that sends nothing at all
   EngineConfig engine;
+  // Registers the pages to serve with the engine, once, before the server listens.
+  std::function<void(Engine&)> register_pages;
 };
 
 class Server {

@@ -17,6 +17,7 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "demo_apps.hpp"
 #include "planted.hpp"
 #include "server.hpp"
 #include "test_engine.hpp"
@@ -134,8 +135,13 @@ void run_client(int index, std::uint16_t port, Tally& tally) {
   }
 }
 
-ServerOptions test_options() {
+// `apps`, when given, receives what the demo pages share once the server registered them.
+ServerOptions test_options(DemoApps* apps = nullptr) {
   ServerOptions options;
+  options.register_pages = [apps](Engine& engine) {
+    const DemoApps added = add_demo_apps(engine);
+    if (apps != nullptr) *apps = added;
+  };
   options.port = 0;
   options.threads = 4;
   options.client_dir = LVT_CLIENT_DIR;
@@ -165,7 +171,8 @@ struct RunningServer {
 };
 
 TEST(Stress, ManyClientsJoinSendDropAndReconnect) {
-  RunningServer running(test_options());
+  DemoApps apps;
+  RunningServer running(test_options(&apps));
   Server& server = running.server;
 
   Tally tally;
@@ -182,7 +189,7 @@ TEST(Stress, ManyClientsJoinSendDropAndReconnect) {
   const int sends = clients * rounds_per_client * sends_per_round;
   EXPECT_EQ(tally.failures.load(), 0);
   EXPECT_EQ(tally.sends_answered.load(), sends);
-  EXPECT_EQ(server.engine().message_log().snapshot(), static_cast<std::size_t>(sends));
+  EXPECT_EQ(apps.log->snapshot(), static_cast<std::size_t>(sends));
   EXPECT_EQ(tally.http_ok.load(), clients * rounds_per_client / 2);
   EXPECT_EQ(metrics.connections.load(), 0);
   EXPECT_EQ(metrics.groups.load(), 0);

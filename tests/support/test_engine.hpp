@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "demo_apps.hpp"
 #include "engine.hpp"
 
 namespace lvt::testing {
@@ -40,9 +41,11 @@ inline std::string cookie_for(int n) {
 struct TestEngine {
   std::shared_ptr<TestClock> clock = std::make_shared<TestClock>();
   std::unique_ptr<Engine> engine;
+  DemoApps apps;  // the demo pages, registered as the server registers them
 
-  explicit TestEngine(EngineConfig config = {}) {
+  explicit TestEngine(EngineConfig config = {}, DemoAppsConfig apps_config = {}) {
     engine = std::make_unique<Engine>(std::move(config), test_env(clock));
+    apps = add_demo_apps(*engine, apps_config);
   }
 
   ConnectResult open(const std::string& cookie,

@@ -72,7 +72,7 @@ TEST(Broadcast, RunsOnlyAfterSuccess) {
             "Message must be at most 2000 characters");
   EXPECT_TRUE(failed.wake.empty());
   EXPECT_EQ(bob->dispatch_jobs_waiting(), 0u);
-  EXPECT_EQ(t.engine->message_log().snapshot(), 0u);
+  EXPECT_EQ(t.apps.log->snapshot(), 0u);
 }
 
 TEST(Broadcast, EmptySendAndSendBeforeJoinChangeNothing) {
@@ -85,7 +85,7 @@ TEST(Broadcast, EmptySendAndSendBeforeJoinChangeNothing) {
             nlohmann::json::object());
   EXPECT_EQ(parse(t.act(*lurker, "join", {{"username", " "}}).frames.at(0))["tree"],
             nlohmann::json::object());
-  EXPECT_EQ(t.engine->message_log().snapshot(), 0u);
+  EXPECT_EQ(t.apps.log->snapshot(), 0u);
 }
 
 TEST(Broadcast, FromHttpReachesEveryWebSocketOfTheGroup) {

@@ -1,0 +1,15 @@
+#include "demo_apps.hpp"
+
+#include "broadcasting_page.hpp"
+#include "reconnection_page.hpp"
+
+namespace lvt {
+
+DemoApps add_demo_apps(Engine& engine, const DemoAppsConfig& config) {
+  DemoApps apps{std::make_shared<MessageLog>(config.log_messages_max)};
+  engine.add_page(std::make_unique<BroadcastingPage>(apps.log));
+  engine.add_page(std::make_unique<ReconnectionPage>());
+  return apps;
+}
+
+}  // namespace lvt
