@@ -15,4 +15,9 @@ struct FormValue {
 };
 FormValue form_value(std::string_view typed);
 
+// `text` as a browser writes it in application/x-www-form-urlencoded (a form's body, or the
+// query of a GET form): space as '+', letters, digits and *-._ as they are, every other byte
+// as %XX.
+std::string form_urlencoded(std::string_view text);
+
 }  // namespace lvt::sim

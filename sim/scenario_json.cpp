@@ -10,9 +10,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* op_names[] = {"open",    "join", "send",      "close",      "reconnect",
-                                    "restart", "http", "increment", "save_notes", "stall",
-                                    "zombie",  "hide", "reload",    "slow"};
+constexpr const char* op_names[] = {
+    "open",   "join",      "send",       "close",     "reconnect", "restart",
+    "http",   "increment", "save_notes", "stall",     "zombie",    "hide",
+    "reload", "slow",      "idle",       "form_post", "json_get",  "foreign_upgrade"};
 // The JSON name of a step's duration, by op.
 const char* duration_key(Step::Op op) {
   switch (op) {
@@ -22,6 +23,8 @@ const char* duration_key(Step::Op op) {
       return "hidden_us";
     case Step::Op::slow:
       return "read_us";
+    case Step::Op::idle:
+      return "idle_us";
     default:
       return nullptr;
   }
@@ -62,6 +65,7 @@ json scenario_to_json(const Scenario& scenario) {
     }
     if (!step.text.empty()) s["text"] = step.text;
     if (!step.name.empty()) s["name"] = step.name;
+    if (step.button_style != 0) s["button_style"] = step.button_style;
     if (const char* key = duration_key(step.op)) s[key] = step.duration_us;
     steps.push_back(std::move(s));
   }
@@ -112,6 +116,10 @@ Scenario scenario_from_json(const json& in) {
     if (step.op == Step::Op::zombie) c.weight_zombie = 1;  // turns the client's heartbeat on
     step.text = s.value("text", std::string());
     step.name = s.value("name", std::string());
+    step.button_style = s.value("button_style", 0);
+    if (step.button_style < 0 || step.button_style > 3) {
+      throw std::invalid_argument("button_style must be 0 to 3");
+    }
     step.think_us = s.value("think_us", std::uint64_t{1000});
     scenario.steps.push_back(std::move(step));
   }
@@ -119,7 +127,8 @@ Scenario scenario_from_json(const json& in) {
   // The steps are explicit: nothing is generated from weights.
   c.weight_open = c.weight_join = c.weight_send = c.weight_close = c.weight_reconnect = 0;
   c.weight_restart = c.weight_http = c.weight_persist = c.weight_stall = 0;
-  c.weight_reload = c.weight_slow = 0;
+  c.weight_reload = c.weight_slow = c.weight_idle = c.weight_form_post = c.weight_json_get = 0;
+  c.weight_foreign_upgrade = 0;
   c.think_us_mean = 0;
   return scenario;
 }

@@ -104,6 +104,12 @@ void Simulation::handle(const Event& event) {
       return on_visibility_reconnect(event);
     case EventKind::reap:
       return on_reap(event);
+    case EventKind::form_post:
+      return on_form_post(event);
+    case EventKind::json_get:
+      return on_json_get(event);
+    case EventKind::foreign_upgrade:
+      return on_foreign_upgrade(event);
   }
 }
 
@@ -222,6 +228,19 @@ void Simulation::on_workload() {
         ++coverage_["slow-reader"];
         tabs_[step.tab].read_us = step.duration_us;
       }
+      break;
+    case Step::Op::idle:  // the heartbeat ticks on; the users do nothing
+      ++coverage_["idle"];
+      schedule(now_us_ + step.duration_us + step.think_us, EventKind::workload);
+      return;
+    case Step::Op::form_post:
+      if (open) form_post(step.tab, step.text, step.name, step.button_style);
+      break;
+    case Step::Op::json_get:
+      if (open) request_at_server(step.tab, EventKind::json_get, step.name);
+      break;
+    case Step::Op::foreign_upgrade:
+      if (open) request_at_server(step.tab, EventKind::foreign_upgrade, "");
       break;
   }
   schedule(now_us_ + step.think_us, EventKind::workload);

@@ -27,7 +27,10 @@ struct SimConfig {
   // Relative weights of the operations; 0 turns one off.
   int weight_open = 2, weight_join = 3, weight_send = 6, weight_close = 1, weight_reconnect = 1,
       weight_restart = 0, weight_http = 0, weight_persist = 0, weight_stall = 0, weight_zombie = 0,
-      weight_hide = 0, weight_reload = 0, weight_slow = 0;
+      weight_hide = 0, weight_reload = 0, weight_slow = 0, weight_idle = 0, weight_form_post = 0,
+      weight_json_get = 0, weight_foreign_upgrade = 0;
+  // An idle pause of the whole workload, longer than the heartbeat: pings on healthy sockets.
+  static constexpr std::uint64_t idle_us_min = 20'000'000, idle_us_max = 50'000'000;
   std::uint64_t stall_us_max = 0;  // a server stall holds every request for up to this long
   // A tab hidden this long or more reconnects when it becomes visible again (the client's rule).
   static constexpr std::uint64_t hidden_reconnect_us = 3'000'000, hidden_us_max = 6'000'000;
@@ -83,18 +86,25 @@ struct Step {
     zombie,
     hide,
     reload,
-    slow
+    slow,
+    idle,             // nothing happens for duration_us
+    form_post,        // a page without JavaScript posts its form (303 back to the page)
+    json_get,         // the client's JSON GET of the page's tree
+    foreign_upgrade,  // a WebSocket upgrade from another site's page (Origin), to be refused
   };
   Op op = Op::open;
-  int tab = 0;                     // every op but open, restart and stall
-  int browser = 0;                 // open
-  std::string text;                // join: the name; send: the text; http: the text
-  std::string name;                // http: the name in the page URL
+  int tab = 0;       // every op but open, restart and stall
+  int browser = 0;   // open
+  std::string text;  // join: the name; send: the text; http: the text
+  std::string name;  // http, form_post, json_get: the name in the page URL
   std::uint64_t think_us = 0;      // pause before the next step
   bool reconnection_page = false;  // open: the Reconnection page instead of Broadcasting
   // stall: how long the server processes nothing; hide: how long the tab stays hidden;
   // slow: how long the tab takes over each frame from now on.
   std::uint64_t duration_us = 0;
+  // form_post: how the browser spells the submit button's name, one of the router's case
+  // styles (0 as the page writes it, 1 PascalCase, 2 snake_case, 3 kebab-case).
+  int button_style = 0;
 };
 
 // A run: what the seed chose and the steps. Shrinking removes steps; replay runs one from JSON.
@@ -110,9 +120,10 @@ Scenario scenario_from_json(const nlohmann::json& json);  // throws std::excepti
 
 // The invariants of design.md this simulator checks, by name.
 inline const std::vector<std::string> invariant_names = {
-    "log-prefix",      "convergence",       "username-per-connection",
-    "group-isolation", "sender-excluded",   "mount-coherent",
-    "wire-correct",    "diff-proportional", "persist-restored"};
+    "log-prefix",         "convergence",       "username-per-connection",
+    "group-isolation",    "sender-excluded",   "mount-coherent",
+    "wire-correct",       "diff-proportional", "persist-restored",
+    "bad-input-contained"};
 
 // What a run counts in RunResult::coverage: operations, faults and client behaviours.
 inline const std::vector<std::string> coverage_names = {
@@ -144,6 +155,15 @@ inline const std::vector<std::string> coverage_names = {
     "orphan-reaped",
     "slow-reader",
     "slow-reader-cut",
+    "idle",
+    "pong",
+    "form-post",
+    "button-style",
+    "json-get",
+    "foreign-origin-refused",
+    "field-at-limit",
+    "field-over-limit",
+    "number-field",
 };
 
 struct Failure {

@@ -46,7 +46,10 @@ enum class EventKind {
   socket_open,           // the server accepts the client's WebSocket
   visible,               // a hidden tab becomes visible again
   visibility_reconnect,  // the client's reconnect, half a second after becoming visible
-  reap                   // the server's idle timeout closes a half-open socket
+  reap,                  // the server's idle timeout closes a half-open socket
+  form_post,             // a page without JavaScript posts its form
+  json_get,              // a JSON GET of the page's tree reaches the server
+  foreign_upgrade        // another site's page asks for a WebSocket
 };
 
 struct Event {
@@ -60,7 +63,7 @@ struct Event {
   // HTTP post with 0 comes from outside the page, and its reply is not applied.
   std::uint64_t page_load = 0;
   std::string payload;
-  std::string name;  // http_post: the name in the page URL
+  std::string name;  // http_post, form_post, json_get: the name in the page URL
   // to_server, http_post: the action the payload carries and its one field's value, as the
   // model takes them (the simulator wrote the payload: no need to parse it back).
   std::string_view action;  // always a literal
@@ -236,6 +239,10 @@ class Simulation {
                      std::string_view value);
   void http_post(int id, std::string_view action, std::string_view field, std::string_view value,
                  const std::string& name);
+  void form_post(int id, const std::string& text, const std::string& name, int button_style);
+  void request_at_server(int id, EventKind kind, const std::string& name);
+  std::string target_with_name(const SimTab& tab, const std::string& name) const;
+  void count_limits(std::string_view field, std::string_view value);
   void start_heartbeat(int id);
   void stop_heartbeat(int id);
   void settle_heartbeat(int id);
@@ -259,6 +266,9 @@ class Simulation {
   }
   void on_to_server(const Event& event);
   void on_http_post(const Event& event);
+  void on_form_post(const Event& event);
+  void on_json_get(const Event& event);
+  void on_foreign_upgrade(const Event& event);
   void wake(const std::vector<std::shared_ptr<Connection>>& connections);
   void on_dispatch(const Event& event);
   void count_slow_reader_cut();

@@ -1,7 +1,8 @@
 // The server's side of the simulation: frames and HTTP requests reach the engine, broadcasts
 // are dispatched, frames wait in bounded outbound queues, and half-open sockets live on as orphans.
+#include <algorithm>
+
 #include "simulation_internal.hpp"
-#include "url.hpp"
 
 namespace lvt::sim::detail {
 
@@ -87,8 +88,7 @@ void Simulation::on_http_post(const Event& event) {
   if (deferred(event)) return;
   ++result_.tab_events;
   const SimTab& tab = tabs_[event.tab];
-  std::string target(path_of(tab));
-  if (!event.name.empty()) target += "?username=" + url::encode_component(event.name);
+  const std::string target = target_with_name(tab, event.name);
   HttpResponse response =
       engine_->handle_http({"POST", target, "sim", cookies_[tab.browser], "application/json",
                             "application/json", event.payload});
@@ -112,6 +112,82 @@ void Simulation::on_http_post(const Event& event) {
     reply.payload = std::move(response.body);
     schedule(std::move(reply));
   }
+}
+
+// The no-JavaScript form: the action runs on a fresh Mount from the URL, as over HTTP, and the
+// answer sends the browser back to the page.
+void Simulation::on_form_post(const Event& event) {
+  if (deferred(event)) return;
+  ++result_.tab_events;
+  const SimTab& tab = tabs_[event.tab];
+  const std::string target = target_with_name(tab, event.name);
+  const HttpResponse response =
+      engine_->handle_http({"POST", target, "sim", cookies_[tab.browser], "text/html",
+                            "application/x-www-form-urlencoded", event.payload});
+  if (event.action == "send") model_.send_http(tab.browser, event.name, event.value);
+  if (event.action == "increment") model_.increment_http(tab.browser);
+  if (event.action == "saveNotes") model_.save_notes_http(tab.browser, event.value);
+  check_queues(-1, tab.browser, response.wake);
+  wake(response.wake);
+  ++checks_["wire-correct"];
+  const auto location = std::find_if(response.headers.begin(), response.headers.end(),
+                                     [](const auto& header) { return header.first == "Location"; });
+  if (response.status != 303 || location == response.headers.end() || location->second != target) {
+    fail("wire-correct",
+         "tab " + std::to_string(event.tab) + "'s form POST got " +
+             std::to_string(response.status) + " instead of 303 back to " + target,
+         event.tab, "303 See Other, Location: " + target,
+         std::to_string(response.status) +
+             (location == response.headers.end() ? "" : ", Location: " + location->second));
+  }
+}
+
+// The client's JSON GET: the page's full tree, as a fresh Mount from the URL renders it.
+void Simulation::on_json_get(const Event& event) {
+  if (deferred(event)) return;
+  ++result_.tab_events;
+  ++coverage_["json-get"];
+  const SimTab& tab = tabs_[event.tab];
+  const HttpResponse response =
+      engine_->handle_http({"GET", target_with_name(tab, event.name), "sim", cookies_[tab.browser],
+                            "application/json", "", ""});
+  const std::string_view invariant =
+      tab.page == model::Page::reconnection ? "persist-restored" : "mount-coherent";
+  const Json* reply = response.status == 200 ? parsed_frame(event.tab, response.body) : nullptr;
+  const Json* tree = reply == nullptr ? nullptr : reply->find("tree");
+  if (tree == nullptr || tree->find("s") == nullptr) {
+    ++checks_[invariant];
+    return fail(invariant,
+                "tab " + std::to_string(event.tab) + "'s JSON GET got " +
+                    std::to_string(response.status) + " without a full tree",
+                event.tab);
+  }
+  TreeApplier page;
+  page.apply(*tree);
+  // Mount joins the name in the URL when it is one a join would take.
+  const std::string_view name = model::trimmed(event.name);
+  const bool joins = !name.empty() && model::utf8_chars(name) <= model::username_chars_max;
+  const model::View view{tab.page, joins ? std::string(name) : std::string(), model_.log().size(),
+                         model_.persisted(tab.browser)};
+  judge_view(event.tab, view, page.html(), "'s JSON GET", invariant);
+}
+
+// Another site's page opening a WebSocket to ours with its users' cookie: refused, or any
+// site could act as them.
+void Simulation::on_foreign_upgrade(const Event& event) {
+  if (deferred(event)) return;
+  const SimTab& tab = tabs_[event.tab];
+  const ConnectResult result = engine_->connect(
+      {std::string(path_of(tab)), "sim", "http://evil.example", cookies_[tab.browser]});
+  ++checks_["bad-input-contained"];
+  if (result.connection) {
+    engine_->disconnect(*result.connection);
+    return fail("bad-input-contained",
+                "an upgrade with Origin http://evil.example was accepted for tab " +
+                    std::to_string(event.tab) + "'s group",
+                event.tab, "refused (403)", "accepted");
+  }
+  ++coverage_["foreign-origin-refused"];
 }
 
 void Simulation::wake(const std::vector<std::shared_ptr<Connection>>& connections) {

@@ -1,6 +1,7 @@
 // What a simulated tab does, as the real client does it: its page load, HEAD probe and socket,
 // its user's actions (over the socket or HTTP), its heartbeat, and the frames it applies.
 #include <cassert>
+#include <cstdlib>
 #include <limits>
 
 #include "form_value.hpp"
@@ -8,6 +9,15 @@
 
 namespace lvt::sim::detail {
 namespace {
+
+// JavaScript's truthiness, with which the client tests a frame's fields.
+bool truthy(const Json& value) {
+  if (value.is_null()) return false;
+  if (value.is_boolean()) return value.boolean();
+  if (value.is_string()) return !value.text().empty();
+  if (value.is_array() || value.is_object()) return true;
+  return std::strtod(value.text().c_str(), nullptr) != 0.0;  // a number as written
+}
 
 // What the client writes on its socket: {"action":ACTION,"data":{FIELD:VALUE}}.
 // The message the client sends for a form submit: the clicked button's name as the action,
@@ -96,7 +106,7 @@ void Simulation::on_socket_open(const Event& event) {
   if (!connecting(event)) return;
   SimTab& tab = tabs_[event.tab];
   ConnectResult opened =
-      engine_->connect({std::string(path_of(tab)), "sim", "", cookies_[tab.browser]});
+      engine_->connect({std::string(path_of(tab)), "sim", "http://sim", cookies_[tab.browser]});
   assert(opened.connection);
   tab.connection = opened.connection;
   tab.socket = SimTab::Socket::open;
@@ -210,6 +220,8 @@ Event Simulation::action_event(EventKind kind, int id, std::string_view action,
   event.generation = tabs_[id].generation;
   event.time_us = tabs_[id].to_server_free_us;
   const FormValue sent = form_value(value);
+  if (!sent.json.starts_with('"')) ++coverage_["number-field"];
+  count_limits(field, sent.server_text);
   event.payload = action_message(action, field, sent);
   event.action = action;
   event.value = sent.server_text;
@@ -218,6 +230,83 @@ Event Simulation::action_event(EventKind kind, int id, std::string_view action,
 
 // The client's HTTP fallback: a JSON POST to the page URL; `name` is the name the URL carries
 // (a tab that joined over its socket has none there).
+namespace {
+// A button name as a browser sends it, spelled in one of the case styles the router accepts.
+std::string button_name(std::string_view action, int style) {
+  std::string out;
+  for (const char c : action) {
+    const bool upper = c >= 'A' && c <= 'Z';
+    const char lower = upper ? static_cast<char>(c - 'A' + 'a') : c;
+    if (upper && (style == 2 || style == 3)) {
+      out += style == 2 ? '_' : '-';
+      out += lower;
+    } else {
+      out += c;
+    }
+  }
+  if (style == 1 && !out.empty() && out[0] >= 'a' && out[0] <= 'z')
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
+}
+}  // namespace
+
+// Field values at and over their limits, counted as the model counts them (characters, after
+// trimming where the page trims).
+void Simulation::count_limits(std::string_view field, std::string_view value) {
+  const bool notes = field == "notes";
+  const std::size_t chars = model::utf8_chars(notes ? value : model::trimmed(value));
+  const std::size_t chars_max = field == "username" ? model::username_chars_max
+                                : notes             ? model::notes_chars_max
+                                                    : model::message_chars_max;
+  if (chars == chars_max) ++coverage_["field-at-limit"];
+  if (chars > chars_max) ++coverage_["field-over-limit"];
+}
+
+std::string Simulation::target_with_name(const SimTab& tab, const std::string& name) const {
+  std::string target(path_of(tab));
+  if (!name.empty()) target += "?username=" + form_urlencoded(name);
+  return target;
+}
+
+// A page without JavaScript: its join form put the name in the URL (a GET form), and its other
+// form posts to that URL; the server answers 303 back to it. Broadcasting sends the text;
+// Reconnection saves it as notes, or (for texts whose length is a multiple of 3) increments.
+void Simulation::form_post(int id, const std::string& text, const std::string& name,
+                           int button_style) {
+  const SimTab& tab = tabs_[id];
+  const bool increment = tab.page == model::Page::reconnection && text.size() % 3 == 0;
+  const std::string_view action = tab.page == model::Page::broadcasting ? "send"
+                                  : increment                           ? "increment"
+                                                                        : "saveNotes";
+  ++coverage_["form-post"];
+  count_limits(action == "send" ? "text" : "notes", text);
+  if (button_style != 0) ++coverage_["button-style"];
+  Event event;
+  event.kind = EventKind::form_post;
+  event.tab = id;
+  event.time_us = now_us_ + latency(id);
+  event.action = action;
+  event.value = text;
+  event.name = name;
+  if (!increment) {
+    event.payload =
+        std::string(action == "send" ? "text" : "notes") + "=" + form_urlencoded(text) + "&";
+  }
+  event.payload += form_urlencoded(button_name(action, button_style)) + "=";
+  schedule(std::move(event));
+}
+
+// A request from the tab's browser that reaches the server after the latency, apart from the
+// page's own socket and forms.
+void Simulation::request_at_server(int id, EventKind kind, const std::string& name) {
+  Event event;
+  event.kind = kind;
+  event.tab = id;
+  event.time_us = now_us_ + latency(id);
+  event.name = name;
+  schedule(std::move(event));
+}
+
 void Simulation::http_post(int id, std::string_view action, std::string_view field,
                            std::string_view value, const std::string& name) {
   ++coverage_[name.empty() ? "http-fallback" : "http"];
@@ -261,8 +350,10 @@ void Simulation::on_ping(const Event& event) {
   SimTab& tab = tabs_[event.tab];
   schedule(now_us_ + SimConfig::heartbeat_us, EventKind::ping, event.tab, tab.heartbeat_epoch);
   if (now_us_ < tab.hidden_until_us || tab.loading) return;
-  if (tab.socket == SimTab::Socket::connecting || tab.pong_awaited) return;
+  if (tab.socket == SimTab::Socket::connecting) return;
+  // A closed socket reconnects even with a ping unanswered (the client tests readyState first).
   if (tab.socket == SimTab::Socket::closed) return reconnect(event.tab, "heartbeat-reconnect");
+  if (tab.pong_awaited) return;
   tab.pong_awaited = true;
   socket_send(event.tab, "__ping__");
   schedule(now_us_ + SimConfig::pong_deadline_us, EventKind::pong_deadline, event.tab,
@@ -303,7 +394,8 @@ void Simulation::on_to_client(const Event& event) {
   const Json* parsed_message = parsed_frame(event.tab, event.payload);
   if (parsed_message == nullptr) return write_frames(event.tab);  // the client drops it
   const Json& message = *parsed_message;
-  if (message.find("pong")) {
+  if (const Json* pong = message.find("pong"); pong && truthy(*pong)) {  // as the client tests it
+    ++coverage_["pong"];
     ++tab.pongs;
     tab.pong_awaited = false;
     settle_heartbeat(event.tab);
@@ -337,6 +429,7 @@ void Simulation::on_to_client(const Event& event) {
 }
 
 // A fan-out sends the same bytes to many tabs: parse them once (bounded memo).
+
 // The frame as the client's JSON.parse reads it, or nullptr (and a failure) when it is not JSON.
 const Json* Simulation::parsed_frame(int id, const std::string& payload) {
   try {

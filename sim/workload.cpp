@@ -84,6 +84,12 @@ SimConfig config_for_seed(std::uint64_t seed) {
   c.weight_reload = weight(1);
   c.weight_slow = swarm.chance(0.3) ? 1 : 0;
   c.latency_long_tail = swarm.chance(0.5);
+  // The rest of the input surface: idle pauses, forms without JavaScript, the JSON GET, and
+  // upgrades from other sites.
+  c.weight_idle = swarm.chance(0.3) ? 1 : 0;
+  c.weight_form_post = weight(1);
+  c.weight_json_get = weight(1);
+  c.weight_foreign_upgrade = swarm.chance(0.3) ? 1 : 0;
   if (c.weight_slow) {  // slow readers against a small outbound queue: some are cut off
     c.read_us_max = swarm.between(50'000, 500'000);
     c.outbound_frames_max = swarm.between(1, 8);
@@ -105,7 +111,10 @@ std::string SimConfig::describe() const {
       << " stall_weight=" << weight_stall << " stall_us_max=" << stall_us_max
       << " zombie_weight=" << weight_zombie << " hide_weight=" << weight_hide
       << " reload_weight=" << weight_reload << " slow_weight=" << weight_slow
-      << " read_us_max=" << read_us_max << " outbound_frames_max=" << outbound_frames_max
+      << " idle_weight=" << weight_idle << " form_post_weight=" << weight_form_post
+      << " json_get_weight=" << weight_json_get
+      << " foreign_upgrade_weight=" << weight_foreign_upgrade << " read_us_max=" << read_us_max
+      << " outbound_frames_max=" << outbound_frames_max
       << " network_frames_max=" << network_frames_max
       << " reconnection_tabs=" << reconnection_tabs_percent << "% latency_us=" << latency_us_min
       << ".." << latency_us_max << (latency_long_tail ? " (long-tailed)" : " (uniform)")
@@ -122,11 +131,13 @@ Scenario scenario_for(const SimConfig& config) {
   const SimConfig& c = scenario.config;
   Rng workload(c.seed, "workload");
   // In the order of Step::Op; increment and save_notes share the persist weight.
-  const int weights[] = {c.weight_open,      c.weight_join,    c.weight_send,   c.weight_close,
-                         c.weight_reconnect, c.weight_restart, c.weight_http,   c.weight_persist,
-                         c.weight_persist,   c.weight_stall,   c.weight_zombie, c.weight_hide,
-                         c.weight_reload,    c.weight_slow};
-  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::slow) + 1);
+  const int weights[] = {c.weight_open,      c.weight_join,      c.weight_send,
+                         c.weight_close,     c.weight_reconnect, c.weight_restart,
+                         c.weight_http,      c.weight_persist,   c.weight_persist,
+                         c.weight_stall,     c.weight_zombie,    c.weight_hide,
+                         c.weight_reload,    c.weight_slow,      c.weight_idle,
+                         c.weight_form_post, c.weight_json_get,  c.weight_foreign_upgrade};
+  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::foreign_upgrade) + 1);
   int total = 0;
   for (int w : weights) total += w;
   int opened = 0;
@@ -149,11 +160,21 @@ Scenario scenario_for(const SimConfig& config) {
           step.op == Step::Op::save_notes) {
         step.text = pick_text(workload);
       }
-      if (step.op == Step::Op::http) step.name = pick_name(workload);
+      if (step.op == Step::Op::http || step.op == Step::Op::form_post ||
+          step.op == Step::Op::json_get) {
+        step.name = pick_name(workload);
+      }
+      if (step.op == Step::Op::form_post) {
+        step.text = pick_text(workload);
+        step.button_style = static_cast<int>(workload.below(4));
+      }
     }
     if (step.op == Step::Op::stall) step.duration_us = workload.between(1, c.stall_us_max);
     if (step.op == Step::Op::hide) step.duration_us = workload.below(SimConfig::hidden_us_max + 1);
     if (step.op == Step::Op::slow) step.duration_us = workload.between(1, c.read_us_max);
+    if (step.op == Step::Op::idle) {
+      step.duration_us = workload.between(SimConfig::idle_us_min, SimConfig::idle_us_max);
+    }
     step.think_us = workload.below(2 * c.think_us_mean + 1);
     scenario.steps.push_back(std::move(step));
   }

@@ -32,6 +32,12 @@ TEST(FormValue, BooleansAndInfinity) {
   EXPECT_EQ(form_value("Infinity").server_text, "");
 }
 
+TEST(FormUrlencoded, EncodesAsABrowserSubmitsAForm) {
+  EXPECT_EQ(form_urlencoded("a b&c=d"), "a+b%26c%3Dd");
+  EXPECT_EQ(form_urlencoded("*-._~!"), "*-._%7E%21");
+  EXPECT_EQ(form_urlencoded("é+\n"), "%C3%A9%2B%0A");
+}
+
 TEST(JsonStringified, EscapesAsJavaScriptDoes) {
   std::string out;
   append_json_stringified(out, "a\"b\\c\n\t\x01\x1f é😀</");

@@ -110,6 +110,18 @@ RunResult run_scenario_file(const std::string& name) {
   return result;
 }
 
+TEST(Scenario, FormsWithoutJavaScriptTheJsonGetOtherSitesAndIdleHeartbeats) {
+  const RunResult result = run_scenario_file("no-javascript-and-other-sites.json");
+  EXPECT_EQ(result.coverage.at("form-post"), 1u);
+  EXPECT_EQ(result.coverage.at("button-style"), 1u);
+  // Ann's two sends reach tab 1; Bob's post, from no connection, reaches both tabs.
+  EXPECT_EQ(result.coverage.at("deliver"), 4u);
+  EXPECT_EQ(result.coverage.at("json-get"), 1u);
+  EXPECT_EQ(result.coverage.at("foreign-origin-refused"), 1u);
+  EXPECT_EQ(result.coverage.at("pong"), 4u);  // two tabs, two ticks each while idle
+  EXPECT_EQ(result.coverage.count("heartbeat-reconnect"), 0u);
+}
+
 TEST(Scenario, ASlowReaderIsCutOffFallsBackToHttpAndItsHeartbeatReconnectsIt) {
   const RunResult result = run_scenario_file("slow-reader-cut-off.json");
   EXPECT_EQ(result.coverage.at("slow-reader-cut"), 1u);
