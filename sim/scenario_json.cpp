@@ -54,6 +54,10 @@ json scenario_to_json(const Scenario& scenario) {
       {"dispatch_delay_us_max", c.dispatch_delay_us_max},
       {"outbound_frames_max", c.outbound_frames_max},
       {"network_frames_max", c.network_frames_max}};
+  if (c.rate_limited()) {
+    config["actions_per_second"] = c.actions_per_second;
+    config["actions_burst"] = c.actions_burst;
+  }
   json steps = json::array();
   for (const Step& step : scenario.steps) {
     json s = {{"op", op_names[static_cast<int>(step.op)]}, {"think_us", step.think_us}};
@@ -96,6 +100,11 @@ Scenario scenario_from_json(const json& in) {
   c.dispatch_delay_us_max = config.value("dispatch_delay_us_max", std::uint64_t{5'000});
   c.outbound_frames_max = config.value("outbound_frames_max", limits::outbound_frames_default);
   c.network_frames_max = config.value("network_frames_max", std::size_t{64});
+  c.actions_per_second = config.value("actions_per_second", 1e9);
+  c.actions_burst = config.value("actions_burst", 1e9);
+  if (!(c.actions_per_second > 0) || !(c.actions_burst >= 1)) {
+    throw std::invalid_argument("actions_per_second must be above 0 and actions_burst at least 1");
+  }
   if (c.browsers < 1 || c.browsers > 1000 || c.tabs_max < 1 || c.tabs_max > 100'000 ||
       c.dispatch_queue_max < 1 || c.latency_us_min > c.latency_us_max ||
       c.outbound_frames_max < 1 || c.network_frames_max < 1 || c.network_frames_max > 1'000'000) {

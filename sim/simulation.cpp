@@ -34,6 +34,7 @@ Simulation::Simulation(const Scenario& scenario)
       steps_(scenario.steps),
       model_({scenario.config.group_mode, scenario.config.dispatch_policy,
               scenario.config.dispatch_queue_max}),
+      rate_limit_(scenario.config.actions_per_second, scenario.config.actions_burst),
       engine_random_(config_.seed, "engine") {
   result_.config = config_;
   Rng cookies(config_.seed, "browsers");
@@ -144,8 +145,8 @@ void Simulation::start_engine() {
                                       ? DispatchPolicy::coalesce
                                       : DispatchPolicy::drop;
   engine_config.dispatch_queue_jobs_max = config_.dispatch_queue_max;
-  engine_config.actions_per_second = 1e9;  // the workload paces itself
-  engine_config.actions_burst = 1e9;
+  engine_config.actions_per_second = config_.actions_per_second;
+  engine_config.actions_burst = config_.actions_burst;
   EngineEnv env;
   env.now_us = [this] { return now_us_; };
   env.fill_random = [this](unsigned char* bytes, std::size_t n) {

@@ -46,6 +46,9 @@ struct SimConfig {
   // The client's heartbeat: a ping every 20 s, and a reconnect when no pong came within 10 s.
   static constexpr std::uint64_t heartbeat_us = 20'000'000, pong_deadline_us = 10'000'000;
   int reconnection_tabs_percent = 0;  // of opened tabs, how many show the Reconnection page
+  // The server's per-connection rate limit (a token bucket); off unless a seed sets one.
+  double actions_per_second = 1e9, actions_burst = 1e9;
+  bool rate_limited() const { return actions_per_second < 1e6; }
   std::uint64_t latency_us_min = 100, latency_us_max = 20'000;
   // Uniform between the bounds, or long-tailed (log-uniform: mostly near the minimum, now and
   // then near the maximum).
@@ -57,7 +60,9 @@ struct SimConfig {
     return 1'000'000 + 6 * latency_us_max + (dispatch_queue_max + 1) * dispatch_delay_us_max +
            stall_us_max + (weight_hide > 0 ? hidden_us_max + visibility_reconnect_delay_us : 0) +
            (outbound_frames_max + network_frames_max) * read_us_max +
-           (weight_zombie > 0 ? heartbeat_us + pong_deadline_us + idle_timeout_us : 0);
+           (weight_zombie > 0 ? heartbeat_us + pong_deadline_us + idle_timeout_us : 0) +
+           // A refused ping is not answered: the client reconnects at its pong deadline.
+           (rate_limited() ? heartbeat_us + pong_deadline_us : 0);
   }
   // Past this many events the run did not quiesce (a broadcast storm): a convergence failure.
   std::uint64_t events_max() const {
@@ -93,10 +98,10 @@ struct Step {
     foreign_upgrade,  // a WebSocket upgrade from another site's page (Origin), to be refused
   };
   Op op = Op::open;
-  int tab = 0;       // every op but open, restart and stall
-  int browser = 0;   // open
-  std::string text;  // join: the name; send: the text; http: the text
-  std::string name;  // http, form_post, json_get: the name in the page URL
+  int tab = 0;                     // every op but open, restart and stall
+  int browser = 0;                 // open
+  std::string text;                // join: the name; send: the text; http: the text
+  std::string name;                // http, form_post, json_get: the name in the page URL
   std::uint64_t think_us = 0;      // pause before the next step
   bool reconnection_page = false;  // open: the Reconnection page instead of Broadcasting
   // stall: how long the server processes nothing; hide: how long the tab stays hidden;
@@ -164,6 +169,8 @@ inline const std::vector<std::string> coverage_names = {
     "field-at-limit",
     "field-over-limit",
     "number-field",
+    "rate-limited",
+    "rate-limited-ping",
 };
 
 struct Failure {

@@ -22,6 +22,7 @@
 #include "json_value.hpp"
 #include "outbound_queue.hpp"
 #include "page_text.hpp"
+#include "rate_limit_model.hpp"
 #include "rng.hpp"
 #include "server_render_hash.hpp"
 #include "simulation.hpp"
@@ -301,6 +302,7 @@ class Simulation {
   const SimConfig config_;
   const std::vector<Step>& steps_;
   model::Model model_;
+  model::RateLimitModel rate_limit_;  // the model's own count of every connection's tokens
   Rng engine_random_;
   std::vector<std::string> cookies_;
   std::unique_ptr<Engine> engine_;

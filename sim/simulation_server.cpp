@@ -69,7 +69,11 @@ void Simulation::on_to_server(const Event& event) {
   ++result_.tab_events;
   tab.last_heard_us = now_us_;
   Effects effects = engine_->receive(*tab.connection, event.payload);
-  const std::string_view action = event.action;
+  std::string_view action = event.action;
+  if (!rate_limit_.take(event.tab, now_us_)) {  // refused: nothing runs
+    ++coverage_[action == "__ping__" ? "rate-limited-ping" : "rate-limited"];
+    action = {};
+  }
   if (action == "join") model_.join(event.tab, event.value);
   if (action == "send") model_.send(event.tab, event.value);
   if (action == "increment") model_.increment(event.tab);

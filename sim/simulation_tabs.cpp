@@ -115,6 +115,7 @@ void Simulation::on_socket_open(const Event& event) {
   start_heartbeat(event.tab);
   settle_heartbeat(event.tab);
   model_.open(event.tab, tab.browser, tab.page);
+  rate_limit_.open(event.tab, now_us_);
   ++result_.tab_events;
   check_tab_state(event.tab,
                   tab.page == model::Page::reconnection ? "persist-restored" : "mount-coherent");

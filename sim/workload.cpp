@@ -90,6 +90,15 @@ SimConfig config_for_seed(std::uint64_t seed) {
   c.weight_form_post = weight(1);
   c.weight_json_get = weight(1);
   c.weight_foreign_upgrade = swarm.chance(0.3) ? 1 : 0;
+  // The rate limit: off, the server's default, or tight enough that a quick user meets it.
+  if (const auto roll = swarm.below(10); roll >= 5) {
+    const bool tight = roll >= 8;
+    // The slowest (one action in 20 s) leaves a tab's heartbeat pings over the rate too.
+    c.actions_per_second = !tight              ? 50.0
+                           : swarm.chance(0.3) ? 0.05
+                                               : static_cast<double>(swarm.between(1, 20));
+    c.actions_burst = tight ? static_cast<double>(swarm.between(1, 10)) : 100.0;
+  }
   if (c.weight_slow) {  // slow readers against a small outbound queue: some are cut off
     c.read_us_max = swarm.between(50'000, 500'000);
     c.outbound_frames_max = swarm.between(1, 8);
@@ -113,8 +122,11 @@ std::string SimConfig::describe() const {
       << " reload_weight=" << weight_reload << " slow_weight=" << weight_slow
       << " idle_weight=" << weight_idle << " form_post_weight=" << weight_form_post
       << " json_get_weight=" << weight_json_get
-      << " foreign_upgrade_weight=" << weight_foreign_upgrade << " read_us_max=" << read_us_max
-      << " outbound_frames_max=" << outbound_frames_max
+      << " foreign_upgrade_weight=" << weight_foreign_upgrade << " rate_limit="
+      << (rate_limited()
+              ? std::to_string(actions_per_second) + "/s burst " + std::to_string(actions_burst)
+              : std::string("off"))
+      << " read_us_max=" << read_us_max << " outbound_frames_max=" << outbound_frames_max
       << " network_frames_max=" << network_frames_max
       << " reconnection_tabs=" << reconnection_tabs_percent << "% latency_us=" << latency_us_min
       << ".." << latency_us_max << (latency_long_tail ? " (long-tailed)" : " (uniform)")

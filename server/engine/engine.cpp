@@ -29,6 +29,8 @@ std::string action_meta(std::string_view action, const std::map<std::string, std
   return out;
 }
 
+constexpr std::string_view rate_limited_message = "Too many actions: wait a moment and send again";
+
 }  // namespace
 
 std::string error_envelope(std::string_view code) {
@@ -267,12 +269,25 @@ Effects Engine::receive(Connection& connection, std::string_view frame) {
     effects.close = {1007, "invalid UTF-8"};
     return effects;
   }
-  if (!take_rate_token(connection)) {
+  // Read before the rate is judged (a frame is bounded, its parse cheap), so that a refused
+  // action can be answered as one.
+  const bool within_rate = take_rate_token(connection);
+  auto parsed = parse_action_message(frame);
+  if (!within_rate) {
     ++metrics_.errors_rate_limited;
-    effects.frames.push_back(error_envelope("rate_limited"));
+    // An action is answered, unsuccessful, so the client's form comes back with the typed text
+    // (it resets only on success) and the user can send it again: slowed down, nothing lost. A
+    // ping, or what is no action, gets the error envelope.
+    const auto* message = std::get_if<ActionMessage>(&parsed);
+    if (message != nullptr && message->action != "__ping__") {
+      effects.frames.push_back(update_frame(
+          connection,
+          action_meta(message->action, {{"action", std::string(rate_limited_message)}}, false)));
+    } else {
+      effects.frames.push_back(error_envelope("rate_limited"));
+    }
     return effects;
   }
-  auto parsed = parse_action_message(frame);
   if (const auto* code = std::get_if<std::string>(&parsed)) {
     (*code == "invalid_json" ? metrics_.errors_invalid_json : metrics_.errors_invalid_message)++;
     log(LogLevel::info, "connection " + std::to_string(connection.id_) + ": " + *code);
@@ -350,6 +365,7 @@ Effects Engine::dispatch(Connection& connection) {
     connection.queue_.pop_front();
   }
   ++metrics_.broadcasts_delivered;
+  if (planted(PlantedBug::broadcast_spends_tokens)) take_rate_token(connection);
   const Page& page = *connection.page_;
   ActionContext context(*job.data, /*running_as_broadcast=*/true);
   const ActionOutcome outcome = page.act(*connection.state_, job.action, context);

@@ -36,6 +36,7 @@ enum class PlantedBug {
   trim_spaces_only,              // trimming removes spaces but not tabs or newlines
   utf8_overlong_ascii,           // a \u escape below 0x80 is written as two (overlong) bytes
   json_depth_inverted,           // the nesting pre-scan stops at the first bracket it sees
+  broadcast_spends_tokens,       // a broadcast run on a peer takes one of the peer's rate tokens
 };
 
 struct PlantedBugInfo {
@@ -44,7 +45,7 @@ struct PlantedBugInfo {
   std::string_view summary;
 };
 
-inline constexpr std::array<PlantedBugInfo, 21> planted_bugs = {{
+inline constexpr std::array<PlantedBugInfo, 22> planted_bugs = {{
     {PlantedBug::sender_receives_own, "sender-receives-own", "the sender gets its own broadcast"},
     {PlantedBug::broadcast_before_append, "broadcast-before-append",
      "peers refresh from the log as it was before the append"},
@@ -78,6 +79,8 @@ inline constexpr std::array<PlantedBugInfo, 21> planted_bugs = {{
      "a \\u escape below 0x80 is written as two bytes"},
     {PlantedBug::json_depth_inverted, "json-depth-inverted",
      "the nesting pre-scan stops at the first bracket"},
+    {PlantedBug::broadcast_spends_tokens, "broadcast-spends-tokens",
+     "a broadcast run on a peer spends the peer's rate tokens"},
 }};
 
 inline std::atomic<PlantedBug> active_planted_bug{PlantedBug::none};

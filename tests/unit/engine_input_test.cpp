@@ -84,12 +84,24 @@ TEST(BadInput, ABurstOverTheRateLimitIsRefusedThenRefills) {
   auto c = t.connect(cookie_for(1));
   int refused = 0;
   for (int i = 0; i < 8; ++i) {
-    const auto frame = parse(t.act(*c, "increment").frames.at(0));
-    refused += frame.value("code", "") == "rate_limited";
+    // A refused action is still answered as one, unsuccessful, so the client's form comes back
+    // with the typed text and nothing changes.
+    const auto frame =
+        parse(t.act(*c, "join", {{"username", "n" + std::to_string(i)}}).frames.at(0));
+    ASSERT_EQ(frame["meta"]["action"], "join");
+    if (!frame["meta"]["success"].get<bool>()) {
+      ++refused;
+      EXPECT_TRUE(frame["meta"]["errors"].contains("action"));
+      EXPECT_EQ(frame["tree"], nlohmann::json::object());
+    }
   }
   EXPECT_EQ(refused, 3);
+  EXPECT_NE(t.engine->render_html(*c).find("n4"), std::string::npos);  // the last one let in
+  // A ping over the rate gets the error envelope: a pong would tell the client all is well.
+  EXPECT_EQ(parse(t.engine->receive(*c, R"({"action":"__ping__"})").frames.at(0)).value("code", ""),
+            "rate_limited");
   t.clock->now_us += 200'000;  // two tokens
-  EXPECT_FALSE(parse(t.act(*c, "join", {{"username", "x"}}).frames.at(0)).contains("code"));
+  EXPECT_TRUE(parse(t.act(*c, "join", {{"username", "x"}}).frames.at(0))["meta"]["success"]);
 }
 
 TEST(BadInput, HtmlInTextIsAlwaysRenderedEscaped) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "broadcast_model.hpp"
+#include "rate_limit_model.hpp"
 
 namespace lvt::model {
 namespace {
@@ -124,6 +125,23 @@ TEST(Model, AnOrphanedSocketStillTakesBroadcastsUntilItCloses) {
   m.close(100);
   EXPECT_FALSE(m.tab(100).connected);
   EXPECT_EQ(m.counts().queued, 2u);
+}
+
+TEST(RateLimitModel, ABurstThenTheRefillRate) {
+  RateLimitModel limit(/*per_second=*/2, /*burst=*/3);
+  limit.open(1, 1'000'000);
+  EXPECT_TRUE(limit.take(1, 1'000'000));
+  EXPECT_TRUE(limit.take(1, 1'000'000));
+  EXPECT_TRUE(limit.take(1, 1'000'000));
+  EXPECT_FALSE(limit.take(1, 1'000'000));  // the burst is spent
+  EXPECT_FALSE(limit.take(1, 1'400'000));  // 0.8 of a token
+  EXPECT_TRUE(limit.take(1, 1'500'000));   // a whole one, half a second at 2 a second
+  EXPECT_FALSE(limit.take(1, 1'500'000));
+  limit.open(1, 2'000'000);  // a new connection starts full
+  EXPECT_TRUE(limit.take(1, 2'000'000));
+  limit.open(2, 0);  // never above the burst, however long it waited
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limit.take(2, 3'600'000'000));
+  EXPECT_FALSE(limit.take(2, 3'600'000'000));
 }
 
 }  // namespace
