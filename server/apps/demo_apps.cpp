@@ -2,6 +2,7 @@
 
 #include "broadcasting_page.hpp"
 #include "reconnection_page.hpp"
+#include "task_list_page.hpp"
 
 namespace lvt {
 
@@ -9,6 +10,7 @@ DemoApps add_demo_apps(Engine& engine, const DemoAppsConfig& config) {
   DemoApps apps{std::make_shared<MessageLog>(config.log_messages_max)};
   engine.add_page(std::make_unique<BroadcastingPage>(apps.log));
   engine.add_page(std::make_unique<ReconnectionPage>());
+  engine.add_page(std::make_unique<TaskListPage>(std::make_shared<TaskStore>()));
   return apps;
 }
 
