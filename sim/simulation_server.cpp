@@ -168,7 +168,7 @@ void Simulation::deliver_to_client(int id, std::string frame) {
     return close_by_server(id);
   }
   std::optional<model::View> view;
-  if (oracle_judges_frame(tab)) view = model::view_of(model_.tab(id));
+  if (oracle_judges_frame(tab)) view = model::view_of(model_.tab(id), model_.config().group_mode);
   ++tab.frames_made;
   tab.outbound.expected.push_back({render, std::move(view)});
   write_frames(id);
