@@ -25,7 +25,7 @@ void fill(MessageLog& log, std::size_t messages) {
 void BM_PeerNewMessage(benchmark::State& state) {
   const auto log_length = static_cast<std::size_t>(state.range(0));
   auto log = std::make_shared<MessageLog>(log_length);
-  BroadcastingPage page(log);  // the page encodes each message as it is appended
+  BroadcastingPage page(log, GroupMode::cookie);  // the page encodes each message as appended
   fill(*log, log_length - 1);
   auto peer = page.make_state();
   static_cast<BroadcastingState&>(*peer).username = "Bob";

@@ -1,6 +1,7 @@
 #include "broadcast_model.hpp"
 
 #include <cassert>
+#include <string>
 
 namespace lvt::model {
 
@@ -19,10 +20,21 @@ std::size_t utf8_chars(std::string_view text) {
   return count;
 }
 
+std::string too_long_error(std::string_view field) {
+  if (field == "username") {
+    return "Username must be at most " + std::to_string(username_chars_max) + " characters";
+  }
+  if (field == "text") {
+    return "Message must be at most " + std::to_string(message_chars_max) + " characters";
+  }
+  assert(field == "notes");
+  return "Notes must be at most " + std::to_string(notes_chars_max) + " characters";
+}
+
 void Model::open(TabId id, BrowserId browser, Page page) {
   Tab& tab = tabs_[id];
   assert(!tab.connected);
-  tab = Tab{browser, page, true, "", log_.size(), 0, persisted(browser)};
+  tab = Tab{browser, page, true, "", log_.size(), 0, persisted(browser), {}};
 }
 
 Persisted Model::persisted(BrowserId browser) const {
@@ -33,15 +45,19 @@ Persisted Model::persisted(BrowserId browser) const {
 void Model::increment(TabId id) {
   Tab& tab = tabs_.at(id);
   if (!tab.connected || tab.page != Page::reconnection) return;
+  tab.errors.clear();
   ++tab.fields.counter;
   persisted_by_group_[group_of(tab.browser)] = tab.fields;
 }
 
 void Model::save_notes(TabId id, std::string_view notes) {
   Tab& tab = tabs_.at(id);
-  if (!tab.connected || tab.page != Page::reconnection || utf8_chars(notes) > notes_chars_max) {
+  if (!tab.connected || tab.page != Page::reconnection) return;
+  if (utf8_chars(notes) > notes_chars_max) {
+    tab.errors = {{"notes", too_long_error("notes")}};
     return;
   }
+  tab.errors.clear();
   tab.fields.notes = notes;  // verbatim
   persisted_by_group_[group_of(tab.browser)] = tab.fields;
 }
@@ -74,19 +90,27 @@ void Model::close(TabId id) {
 
 void Model::join(TabId id, std::string_view name) {
   Tab& tab = tabs_.at(id);
+  if (!tab.connected || tab.page != Page::broadcasting) return;
   const std::string_view clean = trimmed(name);
-  if (tab.connected && tab.page == Page::broadcasting && !clean.empty() &&
-      utf8_chars(clean) <= username_chars_max) {
-    tab.username = clean;
+  if (utf8_chars(clean) > username_chars_max) {
+    tab.errors = {{"username", too_long_error("username")}};
+    return;
   }
+  tab.errors.clear();  // an empty name is a no-op, and a success
+  if (!clean.empty()) tab.username = clean;
 }
 
 bool Model::send(TabId id, std::string_view text) {
   Tab& sender = tabs_.at(id);
-  if (!sender.connected || sender.page != Page::broadcasting ||
-      !append_and_broadcast(sender.username, text, sender.browser, id)) {
+  if (!sender.connected || sender.page != Page::broadcasting) return false;
+  // Refused only when it would be sent: without a name or text it is a no-op, and a success.
+  if (!sender.username.empty() && !trimmed(text).empty() &&
+      utf8_chars(trimmed(text)) > message_chars_max) {
+    sender.errors = {{"text", too_long_error("text")}};
     return false;
   }
+  sender.errors.clear();
+  if (!append_and_broadcast(sender.username, text, sender.browser, id)) return false;
   sender.messages = log_.size();
   return true;
 }

@@ -12,7 +12,12 @@
 //    from the URL: the name the tab joined with over its socket is not there, so its send is
 //    refused, while Reconnection's fields still change for the whole group;
 //  - a half-open socket the client gave up on stays a connection of the group on the server,
-//    taking (and under `drop` losing) broadcasts, until the server's idle timeout closes it.
+//    taking (and under `drop` losing) broadcasts, until the server's idle timeout closes it;
+//  - an action refused for a field (a name, message or notes too long) leaves its error on that
+//    connection's page until the connection's next successful action (a no-op counts: an empty
+//    send succeeds); a peer's broadcast leaves it, and a reconnect starts without it. Refused over
+//    HTTP, the error is in the HTTP reply only: the socket's page, whose connection did not run
+//    the action, shows none.
 #pragma once
 
 #include <cstddef>
@@ -51,6 +56,9 @@ struct Persisted {
   bool operator==(const Persisted&) const = default;
 };
 
+// A refused action's errors, by field ("username", "text", "notes"), as the page shows them.
+using FieldErrors = std::map<std::string, std::string>;
+
 struct Tab {
   BrowserId browser = 0;
   Page page = Page::broadcasting;
@@ -59,6 +67,7 @@ struct Tab {
   std::size_t messages = 0;  // the tab shows log[0, messages)
   std::size_t waiting = 0;   // NewMessage broadcasts queued for it
   Persisted fields;          // reconnection: this tab's copy, restored from its group at Mount
+  FieldErrors errors;        // per connection: the last refused action's, until a success
 };
 
 struct Counts {
@@ -127,5 +136,7 @@ std::size_t utf8_chars(std::string_view text);
 inline constexpr std::size_t username_chars_max = 64;
 inline constexpr std::size_t message_chars_max = 2000;
 inline constexpr std::size_t notes_chars_max = 10000;
+// The error a page shows beside a field whose text is over its limit, restated like the limits.
+std::string too_long_error(std::string_view field);  // "username", "text" or "notes"
 
 }  // namespace lvt::model

@@ -274,26 +274,66 @@ std::vector<std::string> text_blocks(std::string_view html) {
   return BlockReader(html).read();
 }
 
-View view_of(const Tab& tab) {
-  return View{tab.page, tab.username, tab.messages, tab.fields};
+View view_of(const Tab& tab, GroupMode group_mode) {
+  return View{tab.page, tab.username, tab.messages, tab.fields, group_mode, tab.errors};
 }
+
+std::string_view explanation(Page page, GroupMode group_mode) {
+  const bool global = group_mode == GroupMode::global;
+  if (page == Page::reconnection) {
+    return global ? "Counter and Notes are saved for the one group every visitor shares "
+                    "(--group-mode global) and come back after a reload or a reconnect; another "
+                    "open tab shows a change when it reloads."
+                  : "Counter and Notes are saved per session group (this browser's cookie) and "
+                    "come back after a reload or a reconnect; another open tab shows a change "
+                    "when it reloads, and another browser or a private window has its own. "
+                    "Started with --group-mode global, every visitor shares one Counter and "
+                    "Notes.";
+  }
+  return global ? "Each tab keeps its own name; every visitor is in one group (--group-mode "
+                  "global), so a message reaches every open tab at once."
+                : "Each tab keeps its own name; a message reaches the other tabs of this browser "
+                  "at once (one session group per browser cookie). Another browser or a private "
+                  "window is another group: it sees new messages when it reloads. Started with "
+                  "--group-mode global, the server puts every visitor in one group.";
+}
+
+namespace {
+
+// The error block of `field`, if the view has one.
+const std::string* error_of(const View& view, std::string_view field) {
+  const auto found = view.errors.find(std::string(field));
+  return found == view.errors.end() ? nullptr : &found->second;
+}
+
+}  // namespace
 
 std::vector<std::string> expected_blocks(const View& view, const std::vector<Message>& log) {
   assert(view.messages <= log.size());
   std::vector<std::string> blocks;
+  const std::string scope(explanation(view.page, view.group_mode));
   if (view.page == Page::reconnection) {
-    blocks = {"Reconnection", "All demos",       "Counter: " + std::to_string(view.fields.counter),
-              "Increment",    view.fields.notes, "Save notes"};
+    blocks = {"Reconnection", "All demos",
+              scope,          "Counter: " + std::to_string(view.fields.counter),
+              "Increment",    view.fields.notes,
+              "Save notes"};
+    if (const std::string* error = error_of(view, "notes")) blocks.push_back(*error);
     return blocks;
   }
-  blocks = {"Broadcasting", "All demos"};
+  blocks = {"Broadcasting", "All demos", scope};
   const bool joined = !view.username.empty();
   blocks.push_back(joined ? "Posting as " + view.username : "Join");
+  if (const std::string* error = error_of(view, "username"); error && !joined) {
+    blocks.push_back(*error);
+  }
   if (view.messages == 0) blocks.emplace_back("No messages yet.");
   for (std::size_t i = 0; i < view.messages; ++i) {
     blocks.push_back(log[i].user + ": " + log[i].text);
   }
-  if (joined) blocks.emplace_back("Send");
+  if (joined) {
+    blocks.emplace_back("Send");
+    if (const std::string* error = error_of(view, "text")) blocks.push_back(*error);
+  }
   return blocks;
 }
 
@@ -302,24 +342,34 @@ bool shows(const std::vector<std::string>& held, const View& view,
   assert(view.messages <= log.size());
   if (view.page == Page::reconnection) return held == expected_blocks(view, log);
   const bool joined = !view.username.empty();
-  const std::size_t blocks = 3 + std::max<std::size_t>(view.messages, 1) + (joined ? 1 : 0);
-  if (held.size() != blocks || held[0] != "Broadcasting" || held[1] != "All demos") return false;
-  constexpr std::string_view posting_as = "Posting as ";
-  if (joined ? !(held[2].size() == posting_as.size() + view.username.size() &&
-                 held[2].starts_with(posting_as) && held[2].ends_with(view.username))
-             : held[2] != "Join") {
+  const std::string* name_error = joined ? nullptr : error_of(view, "username");
+  const std::string* text_error = joined ? error_of(view, "text") : nullptr;
+  const std::size_t messages_at = 4 + (name_error ? 1 : 0);
+  const std::size_t blocks = messages_at + std::max<std::size_t>(view.messages, 1) +
+                             (joined ? 1 + (text_error ? 1 : 0) : 0);
+  if (held.size() != blocks || held[0] != "Broadcasting" || held[1] != "All demos" ||
+      held[2] != explanation(view.page, view.group_mode)) {
     return false;
   }
-  if (view.messages == 0 && held[3] != "No messages yet.") return false;
+  constexpr std::string_view posting_as = "Posting as ";
+  if (joined ? !(held[3].size() == posting_as.size() + view.username.size() &&
+                 held[3].starts_with(posting_as) && held[3].ends_with(view.username))
+             : held[3] != "Join") {
+    return false;
+  }
+  if (name_error && held[4] != *name_error) return false;
+  if (view.messages == 0 && held[messages_at] != "No messages yet.") return false;
   for (std::size_t i = 0; i < view.messages; ++i) {
-    const std::string& shown = held[3 + i];
+    const std::string& shown = held[messages_at + i];
     const Message& m = log[i];
     if (shown.size() != m.user.size() + 2 + m.text.size() || !shown.starts_with(m.user) ||
         shown.compare(m.user.size(), 2, ": ") != 0 || !shown.ends_with(m.text)) {
       return false;
     }
   }
-  return !joined || held.back() == "Send";
+  if (!joined) return true;
+  if (text_error) return held[blocks - 2] == "Send" && held.back() == *text_error;
+  return held.back() == "Send";
 }
 
 BlockDifference first_difference(const std::vector<std::string>& expected,

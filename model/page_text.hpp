@@ -24,18 +24,26 @@ namespace lvt::model {
 // scripts and styles are skipped.
 std::vector<std::string> text_blocks(std::string_view html);
 
-// What the model predicts a tab shows: its page, its name, how much of the log, and its copy of
-// the group's persisted fields.
+// What the model predicts a tab shows: its page, its name, how much of the log, its copy of
+// the group's persisted fields, its connection's field errors, and the group mode the page
+// explains.
 struct View {
   Page page = Page::broadcasting;
   std::string username;
   std::size_t messages = 0;
   Persisted fields;
+  GroupMode group_mode = GroupMode::cookie;
+  FieldErrors errors;
 };
-View view_of(const Tab& tab);
+View view_of(const Tab& tab, GroupMode group_mode);
+
+// The line under a page's title that says what the page demonstrates and what its group is
+// under `group_mode`, restated here as a person must read it.
+std::string_view explanation(Page page, GroupMode group_mode);
 
 // The blocks a page showing `view` must have, with `log` the shared log (the view shows its
-// first `view.messages`).
+// first `view.messages`). A field error is a block after its form's button, shown only while
+// the field's form is: a refused join's error disappears with the join form once joined.
 std::vector<std::string> expected_blocks(const View& view, const std::vector<Message>& log);
 
 // Whether `held` is exactly expected_blocks(view, log), found without building that list.

@@ -46,6 +46,7 @@ std::size_t Simulation::item_bytes(std::size_t i) {
 
 // The engine's state of one tab against the model's prediction.
 void Simulation::check_tab_state(int id, std::string_view invariant) {
+  check_field_errors(id);
   if (tabs_[id].page == model::Page::reconnection) return check_persisted(id, invariant);
   const BroadcastingState& state = state_of(id);
   const model::Tab& predicted = model_.tab(id);
@@ -129,6 +130,23 @@ void Simulation::check_queue_of(int id, int sender, int sender_browser) {
   }
 }
 
+// A connection's field errors are its own, like its Username: set by its refused action,
+// cleared by its next success, untouched by anyone else.
+void Simulation::check_field_errors(int id) {
+  const std::map<std::string, std::string>& held =
+      engine_->page_state(*tabs_[id].connection).errors;
+  const model::FieldErrors& predicted = model_.tab(id).errors;
+  ++checks_["username-per-connection"];
+  if (held == predicted) return;
+  auto listed = [](const std::map<std::string, std::string>& errors) {
+    std::string out;
+    for (const auto& [field, message] : errors) out += (out.empty() ? "" : ", ") + field;
+    return out.empty() ? std::string("none") : out;
+  };
+  fail("username-per-connection", "tab " + std::to_string(id) + " holds field errors for " +
+                                      listed(held) + ", the model says " + listed(predicted));
+}
+
 // A Reconnection tab holds its group's persisted fields as the model says.
 void Simulation::check_persisted(int id, std::string_view invariant) {
   const auto& state =
@@ -153,7 +171,9 @@ void Simulation::check_page_html(int id, const HttpResponse& page) {
     return fail(invariant,
                 "tab " + std::to_string(id) + "'s page GET got " + std::to_string(page.status), id);
   }
-  const model::View view{tab.page, "", model_.log().size(), model_.persisted(tab.browser)};
+  const model::View view{
+      tab.page, "", model_.log().size(), model_.persisted(tab.browser), model_.config().group_mode,
+      {}};
   judge_view(id, view, page.body, "'s page GET", invariant);
 }
 
@@ -182,7 +202,7 @@ void Simulation::judge_view(int id, const model::View& view, std::string_view ht
     for (named.messages = 0; named.messages <= model_.log().size(); ++named.messages) {
       if (model::shows(held, named, model_.log())) break;
     }
-    const std::size_t name_block = 2;  // after the title and the link home
+    const std::size_t name_block = 3;  // after the title, the link home and the explanation
     if (named.messages <= model_.log().size()) {
       invariant = count_invariant;
       what = "shows " + std::to_string(named.messages) + " messages, the model says " +
@@ -192,11 +212,35 @@ void Simulation::judge_view(int id, const model::View& view, std::string_view ht
       what = "does not show its name as the model predicts ('" + view.username + "')";
     }
   }
+  if (invariant != count_invariant && shows_other_errors(held, view)) {
+    invariant = "username-per-connection";  // the connection's own state, like its name
+    what = view.errors.empty() ? "shows a field error the model does not predict"
+                               : "does not show the field error the model predicts";
+  }
   ++checks_[invariant];
   fail(invariant,
        "tab " + std::to_string(id) + std::string(when == "'s page GET" ? "" : " ") +
            std::string(when) + " " + what,
        id, difference.expected, difference.held);
+}
+
+// Whether `held` is the view's page with other field errors: none where the view has some, or
+// one of the page's where it has none.
+bool Simulation::shows_other_errors(const std::vector<std::string>& held,
+                                    const model::View& view) const {
+  model::View other = view;
+  if (!view.errors.empty()) {
+    other.errors.clear();
+    return model::shows(held, other, model_.log());
+  }
+  const bool reconnection = view.page == model::Page::reconnection;
+  for (const std::string_view field : reconnection
+                                          ? std::vector<std::string_view>{"notes"}
+                                          : std::vector<std::string_view>{"username", "text"}) {
+    other.errors = {{std::string(field), model::too_long_error(field)}};
+    if (model::shows(held, other, model_.log())) return true;
+  }
+  return false;
 }
 
 // The HEAD probe: 200, no body, and the header that sends the client to its WebSocket; any
@@ -280,8 +324,8 @@ void Simulation::check_quiescence() {
       check_by_hash(static_cast<int>(id));
       continue;
     }
-    judge_view(static_cast<int>(id), model::view_of(predicted), tab.held.html(), "at quiescence",
-               "convergence");
+    judge_view(static_cast<int>(id), model::view_of(predicted, model_.config().group_mode),
+               tab.held.html(), "at quiescence", "convergence");
     check_server_converged(static_cast<int>(id));
   }
 }

@@ -289,6 +289,8 @@ class Simulation {
                     const std::vector<std::shared_ptr<Connection>>& woken);
   void check_queue_of(int id, int sender, int sender_browser);
   void check_persisted(int id, std::string_view invariant);
+  void check_field_errors(int id);
+  bool shows_other_errors(const std::vector<std::string>& held, const model::View& view) const;
   void check_page_html(int id, const HttpResponse& page);
   bool oracle_judges_frame(const SimTab& tab) const;
   void judge_view(int id, const model::View& view, std::string_view html, std::string_view when,

@@ -171,8 +171,13 @@ void Simulation::on_json_get(const Event& event) {
   // Mount joins the name in the URL when it is one a join would take.
   const std::string_view name = model::trimmed(event.name);
   const bool joins = !name.empty() && model::utf8_chars(name) <= model::username_chars_max;
-  const model::View view{tab.page, joins ? std::string(name) : std::string(), model_.log().size(),
-                         model_.persisted(tab.browser)};
+  // A fresh Mount shows no error: errors belong to the connection that was refused.
+  const model::View view{tab.page,
+                         joins ? std::string(name) : std::string(),
+                         model_.log().size(),
+                         model_.persisted(tab.browser),
+                         model_.config().group_mode,
+                         {}};
   judge_view(event.tab, view, page.html(), "'s JSON GET", invariant);
 }
 
@@ -248,7 +253,7 @@ void Simulation::deliver_to_client(int id, std::string frame) {
     return close_by_server(id);
   }
   std::optional<model::View> view;
-  if (oracle_judges_frame(tab)) view = model::view_of(model_.tab(id));
+  if (oracle_judges_frame(tab)) view = model::view_of(model_.tab(id), model_.config().group_mode);
   ++tab.frames_made;
   tab.outbound.expected.push_back({render, std::move(view)});
   write_frames(id);

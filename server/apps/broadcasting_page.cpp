@@ -42,11 +42,22 @@ void encode_message(Message& message) {
   message.item_html = tree::item_html(*message_template().statics(), item);
 }
 
-// The page's template: one for every server in the process (it holds no server's data).
-const T& page_template() {
-  static const T page{
+// What the page demonstrates and what its group is, in one line: the group mode decides who
+// a message reaches, and a visitor who does not know it mistakes a group for a bug.
+constexpr std::string_view cookie_scope =
+    "Each tab keeps its own name; a message reaches the other tabs of this browser at once (one "
+    "session group per browser cookie). Another browser or a private window is another group: "
+    "it sees new messages when it reloads. Started with --group-mode global, the server puts "
+    "every visitor in one group.";
+constexpr std::string_view global_scope =
+    "Each tab keeps its own name; every visitor is in one group (--group-mode global), so a "
+    "message reaches every open tab at once.";
+
+T make_page_template(std::string_view scope) {
+  return T{
       html<S>("<main class=\"demo\"><h1>Broadcasting</h1>"
-              "<p><a href=\"/\">All demos</a></p>"),
+              "<p><a href=\"/\">All demos</a></p><p class=\"scope\">" +
+              std::string(scope) + "</p>"),
       when<S>(joined,
               T{html<S>("<p>Posting as <strong>"), value<S>([](const S& s) { return s.username; }),
                 html<S>("</strong></p>")},
@@ -55,7 +66,8 @@ const T& page_template() {
               T{html<S>("<form method=\"GET\" autocomplete=\"off\">"
                         "<input name=\"username\" placeholder=\"Your name\" "
                         "aria-label=\"Your name\">"
-                        "<button name=\"join\">Join</button></form>")}),
+                        "<button name=\"join\">Join</button>"),
+                field_error<S>("username"), html<S>("</form>")}),
       // Everyone sees the log, joined or not: a tab shows it on its first render.
       when<S>([](const S& s) { return s.messages > 0; },
               T{html<S>("<div id=\"messages\">"), each<S>([](const S& s) {
@@ -67,11 +79,19 @@ const T& page_template() {
               T{html<S>("<form method=\"POST\" autocomplete=\"off\">"
                         "<input name=\"text\" placeholder=\"Message\" "
                         "aria-label=\"Message\">"
-                        "<button name=\"send\">Send</button></form>")},
+                        "<button name=\"send\">Send</button>"),
+                field_error<S>("text"), html<S>("</form>")},
               T{html<S>("")}),
       html<S>("</main>"),
   };
-  return page;
+}
+
+// The page's templates, one per group mode, for every server in the process (they hold no
+// server's data).
+const T& page_template(GroupMode group_mode) {
+  static const T cookie = make_page_template(cookie_scope);
+  static const T global = make_page_template(global_scope);
+  return group_mode == GroupMode::global ? global : cookie;
 }
 
 std::string too_long(std::string_view what, std::size_t chars_max) {
@@ -80,8 +100,9 @@ std::string too_long(std::string_view what, std::size_t chars_max) {
 
 }  // namespace
 
-BroadcastingPage::BroadcastingPage(std::shared_ptr<MessageLog> log)
+BroadcastingPage::BroadcastingPage(std::shared_ptr<MessageLog> log, GroupMode group_mode)
     : PageOf("/realtime/broadcasting", "Broadcasting", /*persists=*/false),
+      group_mode_(group_mode),
       log_(std::move(log)),
       messages_source_(std::make_shared<MessageRangeSource>(log_, &render_message)) {
   log_->encode_items_with(&encode_message);
@@ -158,7 +179,7 @@ std::unique_ptr<PageState> BroadcastingPage::make_state() const {
 
 tree::Node BroadcastingPage::render_state(const S& state) const {
   assert(state.log == messages_source_);  // made by this page
-  return page_template().render(state);
+  return page_template(group_mode_).render(state);
 }
 
 }  // namespace lvt

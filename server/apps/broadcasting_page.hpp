@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "engine.hpp"
 #include "message_log.hpp"
 #include "page.hpp"
 
@@ -19,7 +20,8 @@ struct BroadcastingState final : PageState {
 
 class BroadcastingPage final : public PageOf<BroadcastingState> {
  public:
-  explicit BroadcastingPage(std::shared_ptr<MessageLog> log);
+  // `group_mode`: the engine's, which the page explains (who a message reaches).
+  BroadcastingPage(std::shared_ptr<MessageLog> log, GroupMode group_mode);
   const MessageLog& log() const { return *log_; }
   std::unique_ptr<PageState> make_state() const override;
 
@@ -35,6 +37,7 @@ class BroadcastingPage final : public PageOf<BroadcastingState> {
   void join(BroadcastingState& state, ActionContext& context) const;
   void send(BroadcastingState& state, ActionContext& context) const;
 
+  GroupMode group_mode_;
   std::shared_ptr<MessageLog> log_;
   std::shared_ptr<const MessageRangeSource> messages_source_;
 };

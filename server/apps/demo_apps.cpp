@@ -8,8 +8,10 @@ namespace lvt {
 
 DemoApps add_demo_apps(Engine& engine, const DemoAppsConfig& config) {
   DemoApps apps{std::make_shared<MessageLog>(config.log_messages_max)};
-  engine.add_page(std::make_unique<BroadcastingPage>(apps.log));
-  engine.add_page(std::make_unique<ReconnectionPage>());
+  // The pages say what their group means, which the engine's group mode decides.
+  const GroupMode group_mode = engine.config().group_mode;
+  engine.add_page(std::make_unique<BroadcastingPage>(apps.log, group_mode));
+  engine.add_page(std::make_unique<ReconnectionPage>(group_mode));
   engine.add_page(std::make_unique<TaskListPage>(std::make_shared<TaskStore>()));
   return apps;
 }

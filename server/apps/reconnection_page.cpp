@@ -10,11 +10,24 @@ namespace lvt {
 namespace {
 using S = ReconnectionState;
 
-// The page's template: one for every server in the process (it holds no server's data).
-const Template<S>& page_template() {
-  static const Template<S> page{
+// What the page demonstrates and what its group is, in one line: its fields are kept per
+// session group, which the group mode decides.
+constexpr std::string_view cookie_scope =
+    "Counter and Notes are saved per session group (this browser's cookie) and come back after a "
+    "reload or a reconnect; another open tab shows a change when it reloads, and another browser "
+    "or a private window has its own. Started with --group-mode global, every visitor shares "
+    "one Counter and Notes.";
+constexpr std::string_view global_scope =
+    "Counter and Notes are saved for the one group every visitor shares (--group-mode global) "
+    "and come back after a reload or a reconnect; another open tab shows a change when it "
+    "reloads.";
+
+Template<S> make_page_template(std::string_view scope) {
+  return Template<S>{
       html<S>("<main class=\"demo\"><h1>Reconnection</h1>"
-              "<p><a href=\"/\">All demos</a></p>"
+              "<p><a href=\"/\">All demos</a></p><p class=\"scope\">" +
+              std::string(scope) +
+              "</p>"
               "<p>Counter: <strong>"),
       value<S>([](const S& s) { return std::to_string(s.counter); }),
       // The newline after <textarea>: the HTML parser drops one leading newline.
@@ -23,15 +36,24 @@ const Template<S>& page_template() {
               "<form method=\"POST\" lvt-form:preserve>"
               "<textarea name=\"notes\" rows=\"4\" aria-label=\"Notes\">\n"),
       value<S>([](const S& s) { return s.notes; }),
-      html<S>("</textarea><button name=\"saveNotes\">Save notes</button></form></main>"),
+      html<S>("</textarea><button name=\"saveNotes\">Save notes</button>"),
+      field_error<S>("notes"),
+      html<S>("</form></main>"),
   };
-  return page;
+}
+
+// The page's templates, one per group mode, for every server in the process (they hold no
+// server's data).
+const Template<S>& page_template(GroupMode group_mode) {
+  static const Template<S> cookie = make_page_template(cookie_scope);
+  static const Template<S> global = make_page_template(global_scope);
+  return group_mode == GroupMode::global ? global : cookie;
 }
 
 }  // namespace
 
-ReconnectionPage::ReconnectionPage()
-    : PageOf("/realtime/reconnection", "Reconnection", /*persists=*/true) {
+ReconnectionPage::ReconnectionPage(GroupMode group_mode)
+    : PageOf("/realtime/reconnection", "Reconnection", /*persists=*/true), group_mode_(group_mode) {
   on("increment", [](S& s, ActionContext&) {
     if (s.counter < std::numeric_limits<std::int64_t>::max()) ++s.counter;
   });
@@ -62,7 +84,7 @@ void ReconnectionPage::save_state(const S& state, nlohmann::json& persisted) con
 }
 
 tree::Node ReconnectionPage::render_state(const S& state) const {
-  return page_template().render(state);
+  return page_template(group_mode_).render(state);
 }
 
 }  // namespace lvt

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engine.hpp"
 #include "page.hpp"
 
 namespace lvt {
@@ -16,12 +17,16 @@ struct ReconnectionState final : PageState {
 
 class ReconnectionPage final : public PageOf<ReconnectionState> {
  public:
-  ReconnectionPage();
+  // `group_mode`: the engine's, which the page explains (who shares the fields).
+  explicit ReconnectionPage(GroupMode group_mode);
 
  protected:
   void restore_state(ReconnectionState& state, const nlohmann::json& persisted) const override;
   void save_state(const ReconnectionState& state, nlohmann::json& persisted) const override;
   tree::Node render_state(const ReconnectionState& state) const override;
+
+ private:
+  GroupMode group_mode_;
 };
 
 }  // namespace lvt

@@ -31,6 +31,29 @@ std::string action_meta(std::string_view action, const std::map<std::string, std
 
 constexpr std::string_view rate_limited_message = "Too many actions: wait a moment and send again";
 
+// A group in a log line: its first 8 characters tell groups apart without writing out the
+// cookie that is the group's id.
+std::string short_group(std::string_view group) {
+  return std::string(group.substr(0, 8));
+}
+
+// An action's data in a log line: each field's name and length, never its text, so that other
+// users' names and messages stay out of the log.
+std::string describe_fields(const nlohmann::json& data) {
+  std::string out;
+  if (!data.is_object()) return out;
+  for (const auto& [name, value] : data.items()) {
+    out += out.empty() ? " (" : ", ";
+    out += name;
+    out += value.is_string()
+               ? ": " + std::to_string(text::utf8_chars(value.get_ref<const std::string&>())) +
+                     " chars"
+               : std::string(": ") + value.type_name();
+  }
+  if (!out.empty()) out += ')';
+  return out;
+}
+
 }  // namespace
 
 std::string error_envelope(std::string_view code) {
@@ -167,6 +190,10 @@ ConnectResult Engine::connect(const ConnectRequest& request) {
   }
   ++metrics_.connections;
   ++metrics_.connections_opened;
+  if (logs_debug()) {
+    log(LogLevel::debug, "connection " + std::to_string(connection->id_) + " opened on " +
+                             page->path() + " (group " + short_group(group) + ")");
+  }
   result.connection = std::move(connection);
   return result;
 }
@@ -178,16 +205,26 @@ void Engine::disconnect(Connection& connection) {
     connection.closed_ = true;
     connection.queue_.clear();
   }
-  std::lock_guard lock(registry_mutex_);
-  const auto found = registry_.find(connection.registry_key_);
-  assert(found != registry_.end());
-  auto& members = found->second;
-  std::erase_if(members, [&](const auto& member) { return member.get() == &connection; });
-  if (members.empty()) {
-    registry_.erase(found);
-    --metrics_.groups;
+  std::size_t group_left = 0;
+  {
+    std::lock_guard lock(registry_mutex_);
+    const auto found = registry_.find(connection.registry_key_);
+    assert(found != registry_.end());
+    auto& members = found->second;
+    std::erase_if(members, [&](const auto& member) { return member.get() == &connection; });
+    group_left = members.size();
+    if (members.empty()) {
+      registry_.erase(found);
+      --metrics_.groups;
+    }
+    --metrics_.connections;
   }
-  --metrics_.connections;
+  if (logs_debug()) {
+    log(LogLevel::debug, "connection " + std::to_string(connection.id_) + " closed on " +
+                             connection.page_->path() + " (group " +
+                             short_group(connection.group_) + ", " + std::to_string(group_left) +
+                             " connections left in it)");
+  }
 }
 
 std::size_t Engine::group_connections(std::string_view page_path, std::string_view group) const {
@@ -227,32 +264,68 @@ std::string Engine::update_frame(Connection& connection, std::string_view meta_j
 }
 
 void Engine::fan_out(const std::string& registry_key, const Connection* sender,
-                     std::vector<BroadcastRequest>& broadcasts,
+                     std::string_view from, std::vector<BroadcastRequest>& broadcasts,
                      std::vector<std::shared_ptr<Connection>>& wake) {
   if (broadcasts.empty()) return;
-  const Page* page = find_page(registry_key.substr(0, registry_key.find('\n')));
+  const std::size_t path_end = registry_key.find('\n');
+  const Page* page = find_page(std::string_view(registry_key).substr(0, path_end));
   assert(page != nullptr);
-  std::lock_guard lock(registry_mutex_);  // lock order: registry, then each recipient's queue
-  std::vector<const std::vector<std::shared_ptr<Connection>>*> groups;
-  if (planted(PlantedBug::cross_group_leak)) [[unlikely]] {
-    for (const auto& [key, members] : registry_) {
-      if (key.compare(0, page->path().size() + 1, page->path() + '\n') == 0)
-        groups.push_back(&members);
-    }
-  } else if (const auto found = registry_.find(registry_key); found != registry_.end()) {
-    groups.push_back(&found->second);
-  }
-  for (BroadcastRequest& request : broadcasts) {
-    BroadcastJob job{request.action,
-                     std::make_shared<const nlohmann::json>(std::move(request.data)),
-                     page->is_refresh(request.action)};
-    for (const auto* members : groups) {
-      for (const auto& recipient : *members) {
-        // Never the sender.
-        if (recipient.get() == sender && !planted(PlantedBug::sender_receives_own)) continue;
-        if (recipient->offer(job) == Offer::queued_wake) wake.push_back(recipient);
+  // What each broadcast's offers came to, for the debug line.
+  struct Tally {
+    std::string action;
+    std::size_t queued = 0, coalesced = 0, dropped = 0, closed = 0;
+  };
+  std::vector<Tally> tallies;
+  {
+    std::lock_guard lock(registry_mutex_);  // lock order: registry, then each recipient's queue
+    std::vector<const std::vector<std::shared_ptr<Connection>>*> groups;
+    if (planted(PlantedBug::cross_group_leak)) [[unlikely]] {
+      for (const auto& [key, members] : registry_) {
+        if (key.compare(0, page->path().size() + 1, page->path() + '\n') == 0)
+          groups.push_back(&members);
       }
+    } else if (const auto found = registry_.find(registry_key); found != registry_.end()) {
+      groups.push_back(&found->second);
     }
+    for (BroadcastRequest& request : broadcasts) {
+      BroadcastJob job{request.action,
+                       std::make_shared<const nlohmann::json>(std::move(request.data)),
+                       page->is_refresh(request.action)};
+      Tally tally{request.action};
+      for (const auto* members : groups) {
+        for (const auto& recipient : *members) {
+          // Never the sender.
+          if (recipient.get() == sender && !planted(PlantedBug::sender_receives_own)) continue;
+          switch (recipient->offer(job)) {
+            case Offer::queued_wake:
+              wake.push_back(recipient);
+              [[fallthrough]];
+            case Offer::queued:
+              ++tally.queued;
+              break;
+            case Offer::coalesced:
+              ++tally.coalesced;
+              break;
+            case Offer::dropped:
+              ++tally.dropped;
+              break;
+            case Offer::closed:
+              ++tally.closed;
+              break;
+          }
+        }
+      }
+      tallies.push_back(std::move(tally));
+    }
+  }
+  if (!logs_debug()) return;
+  for (const Tally& tally : tallies) {
+    log(LogLevel::debug,
+        "broadcast " + tally.action + " from " + std::string(from) + " on " + page->path() +
+            " (group " + short_group(std::string_view(registry_key).substr(path_end + 1)) +
+            "): " + std::to_string(tally.queued) + " queued, " + std::to_string(tally.dropped) +
+            " dropped, " + std::to_string(tally.coalesced) + " coalesced, " +
+            std::to_string(tally.closed) + " closed");
   }
 }
 
@@ -309,35 +382,49 @@ Effects Engine::receive(Connection& connection, std::string_view frame) {
     return effects;
   }
 
-  ActionRun run = run_action(page, *connection.state_, connection.group_, action, data);
+  const std::string from = "connection " + std::to_string(connection.id_);
+  ActionRun run = run_action(page, *connection.state_, connection.group_, from, action, data);
   // The sender always gets an answer, or its form stays busy.
   effects.frames.push_back(update_frame(connection, run.meta_json));
   // Broadcasts run only after success, after the state is saved and every lock released.
   if (run.outcome == ActionOutcome::ok) {
-    fan_out(connection.registry_key_, &connection, run.broadcasts, effects.wake);
+    fan_out(connection.registry_key_, &connection, from, run.broadcasts, effects.wake);
   }
   return effects;
 }
 
 Engine::ActionRun Engine::run_action(const Page& page, PageState& state, const std::string& group,
-                                     const std::string& action, const nlohmann::json& data) {
+                                     std::string_view from, const std::string& action,
+                                     const nlohmann::json& data) {
   ++metrics_.actions;
   ActionRun run;
   const std::string canonical = canonical_action(action.empty() ? "submit" : action);
   ActionContext context(data, /*running_as_broadcast=*/false);
   run.outcome = page.act(state, canonical, context);
   metrics_.broadcasts_refused += context.broadcasts_refused();
+  std::string outcome = "ok";
   if (run.outcome == ActionOutcome::unknown) {
     ++metrics_.errors_unknown_action;
     log(LogLevel::info, "unknown action: " + action);
     run.meta_json = action_meta(action, {{"action", "unknown action: " + action}}, false);
+    outcome = "unknown action";
   } else if (run.outcome == ActionOutcome::failed) {
     ++metrics_.errors_field;
     run.meta_json = action_meta(action, context.errors(), false);
+    // The page shows them beside their fields until the connection's next success.
+    state.errors = context.errors();
+    outcome = "refused";
+    for (const auto& [field, message] : context.errors()) outcome += ", " + field + ": " + message;
   } else {
     run.meta_json = action_meta(action, {}, true);
+    if (!planted(PlantedBug::field_error_kept)) state.errors.clear();
     save_persisted(page, state, group);
     run.broadcasts = std::move(context.broadcasts());
+  }
+  if (logs_debug()) {
+    log(LogLevel::debug, "action " + action + " from " + std::string(from) + " on " + page.path() +
+                             " (group " + short_group(group) + ")" + describe_fields(data) + ": " +
+                             outcome);
   }
   return run;
 }
@@ -358,11 +445,13 @@ void Engine::save_persisted(const Page& page, const PageState& state, const std:
 Effects Engine::dispatch(Connection& connection) {
   Effects effects;
   BroadcastJob job;
+  std::size_t still_waiting = 0;
   {
     std::lock_guard lock(connection.queue_mutex_);
     if (connection.closed_ || connection.queue_.empty()) return effects;
     job = std::move(connection.queue_.front());
     connection.queue_.pop_front();
+    still_waiting = connection.queue_.size();
   }
   ++metrics_.broadcasts_delivered;
   if (planted(PlantedBug::broadcast_spends_tokens)) take_rate_token(connection);
@@ -370,10 +459,19 @@ Effects Engine::dispatch(Connection& connection) {
   ActionContext context(*job.data, /*running_as_broadcast=*/true);
   const ActionOutcome outcome = page.act(*connection.state_, job.action, context);
   metrics_.broadcasts_refused += context.broadcasts_refused();
+  if (logs_debug()) {
+    log(LogLevel::debug, "dispatch " + job.action + " on connection " +
+                             std::to_string(connection.id_) + " (group " +
+                             short_group(connection.group_) +
+                             "): " + (outcome == ActionOutcome::ok ? "ok" : "nothing sent") + ", " +
+                             std::to_string(still_waiting) + " waiting");
+  }
   if (outcome != ActionOutcome::ok) return effects;  // missing method or error: nothing sent
   save_persisted(page, *connection.state_, connection.group_);
   // Empty unless a plant let the action broadcast: ActionContext refuses at the source.
-  fan_out(connection.registry_key_, &connection, context.broadcasts(), effects.wake);
+  fan_out(connection.registry_key_, &connection,
+          "dispatch on connection " + std::to_string(connection.id_), context.broadcasts(),
+          effects.wake);
   // Every peer update carries the same meta: encode it once.
   static const std::string broadcast_meta =
       nlohmann::json{{"success", true}, {"errors", nullptr}}.dump();

@@ -54,6 +54,9 @@ struct EngineEnv {
   std::function<std::uint64_t()> now_us;
   std::function<void(unsigned char*, std::size_t)> fill_random;
   std::function<void(LogLevel, std::string_view)> log = [](LogLevel, std::string_view) {};
+  // Whether `log` writes lines of this level: the engine builds its debug lines (one per action,
+  // fan-out and dispatch) only when they are written.
+  std::function<bool(LogLevel)> logs = [](LogLevel) { return false; };
 };
 
 using ConnectionId = std::uint64_t;
@@ -163,6 +166,8 @@ class Engine {
   // The tree the connection's last frame brought the client to, for checks.
   const tree::Node& sent_tree(const Connection& connection) const { return connection.sent_; }
   const Page* find_page(std::string_view path) const;
+  // What the engine was built with: pages read the group mode to say what a group means.
+  const EngineConfig& config() const { return config_; }
   Metrics& metrics() { return metrics_; }
   std::size_t group_connections(std::string_view page_path, std::string_view group) const;
 
@@ -170,7 +175,8 @@ class Engine {
   std::string group_for(const std::string& cookie_header, std::string* new_cookie_id);
   bool origin_allowed(const std::string& origin, const std::string& host) const;
   bool take_rate_token(Connection& connection);
-  void fan_out(const std::string& registry_key, const Connection* sender,
+  // `from` names the sender in debug lines: "connection N" or "HTTP".
+  void fan_out(const std::string& registry_key, const Connection* sender, std::string_view from,
                std::vector<BroadcastRequest>& broadcasts,
                std::vector<std::shared_ptr<Connection>>& wake);
   struct ActionRun {
@@ -179,11 +185,13 @@ class Engine {
     std::vector<BroadcastRequest> broadcasts;  // to fan out: only after success
   };
   ActionRun run_action(const Page& page, PageState& state, const std::string& group,
-                       const std::string& action, const nlohmann::json& data);
+                       std::string_view from, const std::string& action,
+                       const nlohmann::json& data);
   void restore_persisted(const Page& page, PageState& state, const std::string& group) const;
   void save_persisted(const Page& page, const PageState& state, const std::string& group);
   std::string update_frame(Connection& connection, std::string_view meta_json);
   void log(LogLevel level, std::string_view message) const { env_.log(level, message); }
+  bool logs_debug() const { return env_.logs(LogLevel::debug); }
 
   // HTTP (engine_http.cpp).
   HttpResponse serve_page(const Page& page, const HttpRequest& request, const std::string& query);

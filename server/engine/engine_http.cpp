@@ -29,8 +29,10 @@ constexpr std::string_view page_style =
     "body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1c2024}"
     "main{max-width:40rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;"
     "box-shadow:0 1px 3px rgba(0,0,0,.12)}"
-    "form{display:flex;gap:.5rem;margin:1rem 0}input,textarea{flex:1;padding:.4rem}"
-    "#messages p{margin:.25rem 0}.empty{color:#667}";
+    "form{display:flex;flex-wrap:wrap;gap:.5rem;margin:1rem 0}"
+    "input,textarea{flex:1;padding:.4rem}"
+    "#messages p{margin:.25rem 0}.empty,.scope{color:#667}"
+    ".error{flex-basis:100%;margin:0;color:#b00020}";
 
 HttpResponse text_response(unsigned status, std::string body, std::string content_type) {
   HttpResponse response;
@@ -165,7 +167,7 @@ HttpResponse Engine::serve_action_json(const Page& page, const HttpRequest& requ
   auto state = page.make_state();
   restore_persisted(page, *state, group);
   page.mount(*state, url::decode_form(query));
-  ActionRun run = run_action(page, *state, group, message.action, message.data);
+  ActionRun run = run_action(page, *state, group, "HTTP", message.action, message.data);
   // The client may hold any tree: the full tree is always safe to apply.
   HttpResponse response = json_response(
       200, "{\"tree\":" + wire::full(page.render(*state)) + ",\"meta\":" + run.meta_json + "}");
@@ -174,7 +176,7 @@ HttpResponse Engine::serve_action_json(const Page& page, const HttpRequest& requ
   }
   // From HTTP there is no sending connection: every WebSocket of the group gets it.
   if (run.outcome == ActionOutcome::ok && !planted(PlantedBug::http_broadcast_lost)) {
-    fan_out(page.path() + '\n' + group, nullptr, run.broadcasts, response.wake);
+    fan_out(page.path() + '\n' + group, nullptr, "HTTP", run.broadcasts, response.wake);
   }
   return response;
 }
@@ -196,14 +198,14 @@ HttpResponse Engine::serve_action_form(const Page& page, const HttpRequest& requ
   auto state = page.make_state();
   restore_persisted(page, *state, group);
   page.mount(*state, url::decode_form(query));
-  ActionRun run = run_action(page, *state, group, action, fields);
+  ActionRun run = run_action(page, *state, group, "a form POST", action, fields);
   HttpResponse response = text_response(303, "", "text/plain");
   response.headers.emplace_back("Location", request.target);
   if (!new_cookie.empty()) {
     response.headers.emplace_back("Set-Cookie", session_cookie_header(new_cookie));
   }
   if (run.outcome == ActionOutcome::ok) {
-    fan_out(page.path() + '\n' + group, nullptr, run.broadcasts, response.wake);
+    fan_out(page.path() + '\n' + group, nullptr, "HTTP", run.broadcasts, response.wake);
   }
   return response;
 }

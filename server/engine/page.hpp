@@ -59,6 +59,11 @@ class ActionContext {
 class PageState {
  public:
   virtual ~PageState() = default;
+  // The field errors of this connection's last refused action (field -> message), which the
+  // page renders beside its fields (livetemplate's .lvt.Errors). The engine sets them when an
+  // action fails and clears them when the connection's next action succeeds; a broadcast
+  // leaves them, as it leaves what the user typed.
+  std::map<std::string, std::string> errors;
 };
 
 enum class ActionOutcome { ok, failed, unknown };

@@ -25,6 +25,7 @@ enum class PlantedBug {
   broadcast_from_broadcast,  // an action run as a broadcast may broadcast again (storms)
   dropped_never_healed,      // a full queue drops everything waiting, not just the newcomer
   persist_not_restored,      // persisted fields are saved but not restored on a new connection
+  field_error_kept,          // a refused field's error stays after the connection's next success
   // The engine's text helpers, each broken in one plausible way (an oracle that borrowed them
   // would break the same way and see nothing).
   html_escape_misses_amp,        // '&' is not escaped: a typed "&lt;" shows as "<"
@@ -45,7 +46,7 @@ struct PlantedBugInfo {
   std::string_view summary;
 };
 
-inline constexpr std::array<PlantedBugInfo, 22> planted_bugs = {{
+inline constexpr std::array<PlantedBugInfo, 23> planted_bugs = {{
     {PlantedBug::sender_receives_own, "sender-receives-own", "the sender gets its own broadcast"},
     {PlantedBug::broadcast_before_append, "broadcast-before-append",
      "peers refresh from the log as it was before the append"},
@@ -64,6 +65,8 @@ inline constexpr std::array<PlantedBugInfo, 22> planted_bugs = {{
      "a full queue drops everything waiting"},
     {PlantedBug::persist_not_restored, "persist-not-restored",
      "persisted fields are not restored on a new connection"},
+    {PlantedBug::field_error_kept, "field-error-kept",
+     "a refused field's error stays after the next success"},
     {PlantedBug::html_escape_misses_amp, "html-escape-misses-amp", "'&' is not HTML-escaped"},
     {PlantedBug::html_escape_misses_brace, "html-escape-misses-brace", "'{' is not HTML-escaped"},
     {PlantedBug::json_string_misses_backslash, "json-string-misses-backslash",

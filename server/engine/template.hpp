@@ -96,6 +96,18 @@ typename Template<State>::Part when(std::function<bool(const State&)> test, Temp
                                         std::make_shared<const Template<State>>(std::move(else_t))};
 }
 
+// The error of the state's field `field` (PageState::errors), as a line beside the field, or
+// nothing when the field has none.
+template <class State>
+typename Template<State>::Part field_error(std::string field) {
+  return when<State>(
+      [field](const State& s) { return s.errors.contains(field); },
+      Template<State>{html<State>("<p class=\"error\" role=\"alert\">"),
+                      value<State>([field](const State& s) { return s.errors.at(field); }),
+                      html<State>("</p>")},
+      Template<State>{html<State>("")});
+}
+
 template <class State>
 typename Template<State>::Part each(std::function<tree::Range(const State&)> get) {
   return typename Template<State>::Each{std::move(get)};

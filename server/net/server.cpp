@@ -279,6 +279,17 @@ EngineEnv system_env() {
         break;
     }
   };
+  env.logs = [](LogLevel level) {
+    switch (level) {
+      case LogLevel::debug:
+        return spdlog::should_log(spdlog::level::debug);
+      case LogLevel::info:
+        return spdlog::should_log(spdlog::level::info);
+      case LogLevel::warn:
+        break;
+    }
+    return spdlog::should_log(spdlog::level::warn);
+  };
   return env;
 }
 

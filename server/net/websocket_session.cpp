@@ -73,8 +73,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     buffer_.consume(buffer_.size());
     Effects effects = shared_->engine.receive(*connection_, frame);
     if (effects.close) {
-      spdlog::info("connection {}: closing with {} ({})", connection_->id(), effects.close->first,
-                   effects.close->second);
+      spdlog::info("connection {} (group {}): closing with {} ({})", connection_->id(),
+                   short_group(), effects.close->first, effects.close->second);
     }
     apply(std::move(effects));
     if (!pump_.closing()) read_next();
@@ -96,8 +96,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     const std::size_t frames = pump_.frames_queued() + 1;
     const std::size_t bytes = pump_.bytes_queued() + frame.size();
     if (act(pump_.enqueue(std::move(frame))) == WritePump::Next::cut) {
-      spdlog::warn("connection {}: slow reader ({} frames, {} bytes queued), disconnecting",
-                   connection_->id(), frames, bytes);
+      spdlog::warn(
+          "connection {} (group {}): slow reader ({} frames, {} bytes queued), disconnecting",
+          connection_->id(), short_group(), frames, bytes);
     }
   }
 
@@ -110,6 +111,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
   void close(websocket::close_code code, std::string reason) {
     if (pump_.closing()) return;
+    spdlog::debug("connection {} (group {}): closing with {} ({})", connection_->id(),
+                  short_group(), static_cast<unsigned>(code), reason);
     close_reason_ = {code, std::move(reason)};
     act(pump_.close());
   }
@@ -143,10 +146,15 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (finished_) return;
     finished_ = true;
     pump_.stop();
-    spdlog::debug("connection {}: {}", connection_->id(), why);
+    spdlog::debug("connection {} (group {}): {}", connection_->id(), short_group(), why);
     shared_->engine.disconnect(*connection_);
     std::lock_guard lock(shared_->sessions_mutex);
     shared_->sessions.erase(connection_->id());
+  }
+
+  // The group in a log line: 8 characters tell groups apart without writing out the cookie.
+  std::string_view short_group() const {
+    return std::string_view(connection_->group()).substr(0, 8);
   }
 
   std::shared_ptr<Shared> shared_;

@@ -98,3 +98,28 @@ test("without JavaScript, joining and sending still work through plain forms", a
   });
   await context.close();
 });
+
+test("a refused long message shows its error beside the field and keeps the typed text", async () => {
+  const context = await shared.browser.newContext();
+  const tab = await h.openLive(context, shared.server.url + page_path);
+  await h.withScreenshots("refused-message", [tab], async () => {
+    // The page says what its group is: why another browser does not see new messages.
+    assert.match(await tab.innerText("main p.scope"), /other tabs of this browser/);
+    assert.match(await tab.innerText("main p.scope"), /--group-mode global/);
+    await h.join(tab, "Erin");
+    const count = (await h.messages(tab)).length;
+    const long = "x".repeat(5_000);
+    await h.send(tab, long);
+    const error = tab.locator("form:has(input[name=text]) p.error[role=alert]");
+    await error.waitFor({ timeout: 5_000 });
+    assert.equal(await error.textContent(), "Message must be at most 2000 characters");
+    await tab.waitForFunction(() => !document.querySelector("form[aria-busy]"));
+    assert.equal(await tab.inputValue("input[name=text]"), long, "the typed text is kept");
+    assert.equal((await h.messages(tab)).length, count, "nothing was sent");
+    // The next success clears it.
+    await h.send(tab, "short enough");
+    await h.waitForMessages(tab, count + 1);
+    await error.waitFor({ state: "detached", timeout: 5_000 });
+  });
+  await context.close();
+});

@@ -116,6 +116,32 @@ TEST(BadInput, HtmlInTextIsAlwaysRenderedEscaped) {
   EXPECT_EQ(reply.frames.at(0).find("<script>"), std::string::npos);
 }
 
+TEST(BadInput, ARefusedFieldShowsItsErrorOnItsOwnPageUntilTheNextSuccess) {
+  Pair p;
+  p.t.act(*p.sender, "join", {{"username", "Ann"}});
+  const nlohmann::json refused =
+      parse(p.t.act(*p.sender, "send", {{"text", std::string(5000, 'x')}}).frames.at(0));
+  EXPECT_EQ(refused["meta"]["errors"]["text"], "Message must be at most 2000 characters");
+  const std::string shown = p.t.engine->render_html(*p.sender);
+  EXPECT_NE(shown.find("<p class=\"error\" role=\"alert\">Message must be at most 2000 "
+                       "characters</p></form>"),
+            std::string::npos)
+      << shown;
+  p.expect_bystander_untouched();  // another tab of the browser shows no error of this one
+  p.t.act(*p.sender, "send", {{"text", "ok"}});
+  EXPECT_EQ(p.t.engine->render_html(*p.sender).find("class=\"error\""), std::string::npos);
+}
+
+TEST(Pages, TheExplanationFollowsTheGroupMode) {
+  EngineConfig global;
+  global.group_mode = GroupMode::global;
+  for (const auto& [config, says] : {std::pair{EngineConfig{}, "other tabs of this browser"},
+                                     std::pair{global, "every visitor is in one group"}}) {
+    TestEngine t(config);
+    EXPECT_NE(t.engine->render_html(*t.connect(cookie_for(1))).find(says), std::string::npos);
+  }
+}
+
 TEST(Heartbeat, PingIsAnsweredWithExactlyPong) {
   TestEngine t;
   auto c = t.connect(cookie_for(1));
