@@ -114,7 +114,8 @@ std::optional<std::string> shrink_and_save(const sim::RunResult& failing, const 
   std::error_code error;
   fs::create_directories(flags.failures_dir, error);
   std::ofstream file(path);
-  file << out.dump(2) << '\n';
+  // What a broken engine sent may not be UTF-8: such bytes are written as U+FFFD.
+  file << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   if (!file.flush()) {
     std::fprintf(stderr, "lvtlab check: cannot write %s\n", path.c_str());
     return std::nullopt;
@@ -280,7 +281,7 @@ nlohmann::json failing_seeds_json(const Campaign& c,
 
 bool write_results(const std::string& path, const nlohmann::json& results) {
   std::ofstream out(path);
-  out << results.dump(2) << '\n';
+  out << results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   if (!out.flush()) {
     std::fprintf(stderr, "lvtlab check: cannot write %s\n", path.c_str());
     return false;

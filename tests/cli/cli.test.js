@@ -191,3 +191,16 @@ test('a failing run names its first seed, the shrunk file, and counts each seed 
     assert.match(replay.stdout, /^then, as consequences:\n  [a-z-]+ after event/m);
   }
 });
+
+test('a failure whose held text is not UTF-8 is still written and replayed, with exit 1', () => {
+  // The engine's overlong UTF-8 (a planted bug) ends up in what the tab held.
+  const failures = path.join(scratch, 'overlong-failures');
+  const run = lvtlab(['check', '--seeds', '40', '--workers', '2', '--plant', 'utf8-overlong-ascii',
+                      '--time-budget', '5', '--results', path.join(scratch, 'overlong.json'),
+                      '--failures-dir', failures]);
+  assert.equal(run.status, 1, run.stderr);
+  const seed = run.stdout.match(/the first is seed (\d+)/)[1];
+  const scenario = JSON.parse(fs.readFileSync(path.join(failures, `seed-${seed}.json`), 'utf8'));
+  assert.equal(scenario.plant, 'utf8-overlong-ascii');
+  assert.equal(lvtlab(['replay', path.join(failures, `seed-${seed}.json`)]).status, 1);
+});
