@@ -65,4 +65,14 @@ void ClientApplier::forget(std::uint64_t connection) {
   call({{"op", "forget"}, {"id", connection}});
 }
 
+ClientApplier& shared_client() {
+  static ClientApplier applier;
+  return applier;
+}
+
+std::uint64_t next_client_id() {
+  static std::uint64_t id = 0;
+  return ++id;
+}
+
 }  // namespace lvt::testing

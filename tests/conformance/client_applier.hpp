@@ -33,4 +33,8 @@ class ClientApplier {
   std::FILE* from_child_ = nullptr;
 };
 
+// The one client process the conformance tests share, and a fresh connection id for it.
+ClientApplier& shared_client();
+std::uint64_t next_client_id();
+
 }  // namespace lvt::testing

@@ -19,19 +19,10 @@
 namespace lvt {
 namespace {
 
-using testing::ClientApplier;
 using testing::gen_text;
+using testing::next_client_id;
+using testing::shared_client;
 using namespace testing;  // the document page and its generators
-
-ClientApplier& client() {
-  static ClientApplier applier;
-  return applier;
-}
-
-std::uint64_t next_client_id() {
-  static std::uint64_t id = 0;
-  return ++id;
-}
 
 RC_GTEST_PROP(WireCorrect, ApplyingDiffAToBRebuildsB, ()) {
   // Unrelated documents (every op at once, mostly reorders) and small edits of one document
@@ -55,7 +46,7 @@ RC_GTEST_PROP(WireCorrect, ApplyingDiffAToBRebuildsB, ()) {
   sim::ServerRenderHasher server_render;
   auto check = [&](const std::string& frame_tree, const tree::Node& expected) {
     const auto frame = nlohmann::json::parse(frame_tree);
-    const auto html = client().apply(id, frame);
+    const auto html = shared_client().apply(id, frame);
     simulated.apply(frame_tree);
     const std::string want = tree::to_html(expected);
     RC_ASSERT(html.html == want);
@@ -71,7 +62,7 @@ RC_GTEST_PROP(WireCorrect, ApplyingDiffAToBRebuildsB, ()) {
     check(wire::diff(held, next), next);
     held = next;
   }
-  client().forget(id);
+  shared_client().forget(id);
 }
 
 // One step a tab can take against the engine.
@@ -124,7 +115,7 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
     const auto message = nlohmann::json::parse(frame);
     if (!message.contains("tree")) return;  // pong or error envelope
     RC_ASSERT(!message["tree"].is_null());  // the client crashes on a null tree
-    const auto html = client().apply(tab.client_id, message["tree"]);
+    const auto html = shared_client().apply(tab.client_id, message["tree"]);
     tab.simulated.apply(message["tree"].dump());
     const std::string want = t.engine->render_html(*tab.connection);
     RC_ASSERT(html.html == want);
@@ -179,7 +170,7 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
         break;
       case Step::reconnect: {
         t.engine->disconnect(c);
-        client().forget(tab.client_id);
+        shared_client().forget(tab.client_id);
         tab = open_tab(tab.group, tab.reconnection_page);
         break;
       }
@@ -189,7 +180,7 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
   for (Tab& tab : tabs) {
     while (tab.connection->dispatch_jobs_waiting() > 0)
       run(tab, t.engine->dispatch(*tab.connection));
-    client().forget(tab.client_id);
+    shared_client().forget(tab.client_id);
   }
 }
 

@@ -21,17 +21,8 @@
 namespace lvt {
 namespace {
 
-using testing::ClientApplier;
-
-ClientApplier& client() {
-  static ClientApplier applier;
-  return applier;
-}
-
-std::uint64_t next_client_id() {
-  static std::uint64_t id = 0;
-  return ++id;
-}
+using testing::next_client_id;
+using testing::shared_client;
 
 const std::string tasks_path = "/realtime/tasks";
 
@@ -81,7 +72,7 @@ class TaskTabs {
  public:
   explicit TaskTabs(EngineConfig config) : t_(std::move(config)) {}
   ~TaskTabs() {
-    for (const Tab& tab : tabs_) client().forget(tab.client_id);
+    for (const Tab& tab : tabs_) shared_client().forget(tab.client_id);
   }
 
   std::size_t size() const { return tabs_.size(); }
@@ -126,7 +117,7 @@ class TaskTabs {
         return run(tab, t_.engine->dispatch(c));
       case TaskStep::reconnect: {
         t_.engine->disconnect(c);
-        client().forget(tab.client_id);
+        shared_client().forget(tab.client_id);
         const int group = tab.group;
         ConnectResult opened = t_.open(testing::cookie_for(group), tasks_path);
         tab = {opened.connection, next_client_id(), {}, group};
@@ -177,7 +168,7 @@ class TaskTabs {
     if (!message.contains("tree")) return;  // pong or error envelope
     ++frames_checked_;
     collect_ops(message["tree"], ops_seen_);
-    const auto html = client().apply(tab.client_id, message["tree"]);
+    const auto html = shared_client().apply(tab.client_id, message["tree"]);
     tab.simulated.apply(message["tree"].dump());
     const std::string want = t_.engine->render_html(*tab.connection);
     const bool agree = !message["tree"].is_null() && html.html == want && html.targeted == want &&
