@@ -254,7 +254,21 @@ Scenario scenario_for(const SimConfig& config) {
       newest_task += model::tasks_per_group_max;
       continue;
     }
+    // Mostly, a task added to the top moves down one at once: a peer that catches up on
+    // both sees it appear between two tasks it holds (the range's insert).
+    const bool move_down = step.op == Step::Op::task && step.task_op == "addTop" &&
+                           !step.text.empty() && workload.below(4) != 0;
+    // Right after the add's answer (its form is busy until then), before a slow dispatch.
+    if (move_down) step.think_us = 2 * c.latency_us_max + 1'000;
+    Step moved = step;
     scenario.steps.push_back(std::move(step));
+    if (move_down) {
+      moved.task_op = "moveDown";
+      moved.task_id = std::to_string(newest_task);
+      moved.text.clear();
+      moved.think_us = workload.below(2 * c.think_us_mean + 1);
+      scenario.steps.push_back(std::move(moved));
+    }
   }
   return scenario;
 }
