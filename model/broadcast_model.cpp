@@ -34,7 +34,7 @@ std::string too_long_error(std::string_view field) {
 void Model::open(TabId id, BrowserId browser, Page page) {
   Tab& tab = tabs_[id];
   assert(!tab.connected);
-  tab = Tab{browser, page, true, "", log_.size(), 0, persisted(browser), {}};
+  tab = Tab{browser, page, true, "", log_.size(), 0, persisted(browser), {}, tasks_of(browser)};
 }
 
 Persisted Model::persisted(BrowserId browser) const {
@@ -127,9 +127,36 @@ bool Model::append_and_broadcast(const std::string& user, std::string_view text,
   const std::string_view clean = trimmed(text);
   if (user.empty() || clean.empty() || utf8_chars(clean) > message_chars_max) return false;
   log_.push_back({log_.size() + 1, user, std::string(clean)});
-  // NewMessage to every other connected tab of the sender's group.
+  broadcast(Page::broadcasting, browser, except);  // NewMessage
+  return true;
+}
+
+bool Model::task(TabId id, const TaskCommand& command) {
+  Tab& tab = tabs_.at(id);
+  if (!tab.connected || tab.page != Page::tasks) return false;
+  const std::string group = std::to_string(group_of(tab.browser));
+  const TaskResult result = task_lists_.apply(group, command);
+  if (result.outcome == TaskOutcome::refused) {
+    tab.errors = {{result.field, result.message}};
+  } else {
+    tab.errors.clear();  // an operation that changes nothing is a success too
+  }
+  tab.tasks = task_lists_.tasks(group);
+  if (result.outcome != TaskOutcome::changed) return false;
+  broadcast(Page::tasks, tab.browser, id);  // TasksChanged
+  return true;
+}
+
+bool Model::task_http(BrowserId browser, const TaskCommand& command) {
+  const TaskResult result = task_lists_.apply(std::to_string(group_of(browser)), command);
+  if (result.outcome != TaskOutcome::changed) return false;
+  broadcast(Page::tasks, browser, /*except=*/-1);
+  return true;
+}
+
+void Model::broadcast(Page page, BrowserId browser, TabId except) {
   for (auto& [other_id, other] : tabs_) {
-    if (other_id == except || !other.connected || other.page != Page::broadcasting ||
+    if (other_id == except || !other.connected || other.page != page ||
         group_of(other.browser) != group_of(browser)) {
       continue;
     }
@@ -142,7 +169,6 @@ bool Model::append_and_broadcast(const std::string& user, std::string_view text,
       ++counts_.queued;
     }
   }
-  return true;
 }
 
 void Model::deliver(TabId id) {
@@ -150,12 +176,17 @@ void Model::deliver(TabId id) {
   if (!tab.connected || tab.waiting == 0) return;
   --tab.waiting;
   ++counts_.delivered;
-  tab.messages = log_.size();  // NewMessage re-reads the whole log
+  if (tab.page == Page::tasks) {
+    tab.tasks = tasks_of(tab.browser);  // TasksChanged re-reads the group's list
+  } else {
+    tab.messages = log_.size();  // NewMessage re-reads the whole log
+  }
 }
 
 void Model::restart() {
   log_.clear();
   persisted_by_group_.clear();
+  task_lists_ = TaskListModel{};
   for (auto& [id, tab] : tabs_) {
     tab.connected = false;
     tab.waiting = 0;

@@ -17,7 +17,11 @@
 //    connection's page until the connection's next successful action (a no-op counts: an empty
 //    send succeeds); a peer's broadcast leaves it, and a reconnect starts without it. Refused over
 //    HTTP, the error is in the HTTP reply only: the socket's page, whose connection did not run
-//    the action, shows none.
+//    the action, shows none;
+//  - a Tasks tab shows its group's task list as of its last render (its Mount, its own
+//    operation, or a TasksChanged it ran); a successful change broadcasts TasksChanged to the
+//    group's other Tasks tabs under the same queue rules as NewMessage, and a refused one shows
+//    its message on the sender's tab only (as its field error) until its next unrefused one.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +30,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "task_list_model.hpp"
 
 namespace lvt::model {
 
@@ -47,7 +53,7 @@ struct Message {
 using TabId = int;
 using BrowserId = int;
 
-enum class Page { broadcasting, reconnection };
+enum class Page { broadcasting, reconnection, tasks };
 
 // The Reconnection page's persisted fields, saved per group after every action and Mount.
 struct Persisted {
@@ -68,6 +74,7 @@ struct Tab {
   std::size_t waiting = 0;   // NewMessage broadcasts queued for it
   Persisted fields;          // reconnection: this tab's copy, restored from its group at Mount
   FieldErrors errors;        // per connection: the last refused action's, until a success
+  std::vector<Task> tasks;   // tasks: the group's list as of the tab's last render
 };
 
 struct Counts {
@@ -98,11 +105,20 @@ class Model {
   void increment_http(BrowserId browser);
   void save_notes_http(BrowserId browser, std::string_view notes);
   Persisted persisted(BrowserId browser) const;
+  // Tasks: the tab's operation on its group's list; the tab re-reads the list whatever the
+  // outcome. Returns whether the list changed (and so TasksChanged was broadcast).
+  bool task(TabId tab, const TaskCommand& command);
+  // The same over HTTP (or a form without JavaScript): a fresh Mount of the group's list, and a
+  // broadcast to every connected Tasks tab of the group.
+  bool task_http(BrowserId browser, const TaskCommand& command);
+  const std::vector<Task>& tasks_of(BrowserId browser) const {
+    return task_lists_.tasks(std::to_string(group_of(browser)));
+  }
   // The tab's socket went half-open: the client will reconnect, the server does not know, so the
   // old connection lives on (and takes broadcasts) under the id `orphan` until the server cuts
   // or reaps it with close(orphan).
   void orphan(TabId tab, TabId orphan);
-  // Everything in memory is gone: the log, sessions, every connection.
+  // Everything in memory is gone: the log, the task lists, sessions, every connection.
   void restart();
 
   const std::vector<Message>& log() const { return log_; }
@@ -121,11 +137,14 @@ class Model {
  private:
   bool append_and_broadcast(const std::string& user, std::string_view text, BrowserId browser,
                             TabId except);
+  // One refresh broadcast to every other connected tab of `page` in the browser's group.
+  void broadcast(Page page, BrowserId browser, TabId except);
 
   ModelConfig config_;
   std::vector<Message> log_;
   std::map<TabId, Tab> tabs_;
   std::map<int, Persisted> persisted_by_group_;
+  TaskListModel task_lists_;  // by group, as text
   Counts counts_;
 };
 

@@ -1,5 +1,7 @@
 #include "page_text.hpp"
 
+#include "task_list_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -275,11 +277,12 @@ std::vector<std::string> text_blocks(std::string_view html) {
 }
 
 View view_of(const Tab& tab, GroupMode group_mode) {
-  return View{tab.page, tab.username, tab.messages, tab.fields, group_mode, tab.errors};
+  return View{tab.page, tab.username, tab.messages, tab.fields, group_mode, tab.errors, tab.tasks};
 }
 
 std::string_view explanation(Page page, GroupMode group_mode) {
   const bool global = group_mode == GroupMode::global;
+  if (page == Page::tasks) return {};
   if (page == Page::reconnection) {
     return global ? "Counter and Notes are saved for the one group every visitor shares "
                     "(--group-mode global) and come back after a reload or a reconnect; another "
@@ -310,6 +313,10 @@ const std::string* error_of(const View& view, std::string_view field) {
 
 std::vector<std::string> expected_blocks(const View& view, const std::vector<Message>& log) {
   assert(view.messages <= log.size());
+  if (view.page == Page::tasks) {
+    // A refusal is the tab's one field error, shown in one place whatever its field.
+    return expected_task_blocks(view.tasks, view.errors.empty() ? "" : view.errors.begin()->second);
+  }
   std::vector<std::string> blocks;
   const std::string scope(explanation(view.page, view.group_mode));
   if (view.page == Page::reconnection) {
@@ -340,7 +347,7 @@ std::vector<std::string> expected_blocks(const View& view, const std::vector<Mes
 bool shows(const std::vector<std::string>& held, const View& view,
            const std::vector<Message>& log) {
   assert(view.messages <= log.size());
-  if (view.page == Page::reconnection) return held == expected_blocks(view, log);
+  if (view.page != Page::broadcasting) return held == expected_blocks(view, log);
   const bool joined = !view.username.empty();
   const std::string* name_error = joined ? nullptr : error_of(view, "username");
   const std::string* text_error = joined ? error_of(view, "text") : nullptr;

@@ -34,11 +34,12 @@ struct View {
   Persisted fields;
   GroupMode group_mode = GroupMode::cookie;
   FieldErrors errors;
+  std::vector<Task> tasks;  // tasks: the list the tab shows
 };
 View view_of(const Tab& tab, GroupMode group_mode);
 
 // The line under a page's title that says what the page demonstrates and what its group is
-// under `group_mode`, restated here as a person must read it.
+// under `group_mode`, restated here as a person must read it; empty for Tasks, which has none.
 std::string_view explanation(Page page, GroupMode group_mode);
 
 // The blocks a page showing `view` must have, with `log` the shared log (the view shows its

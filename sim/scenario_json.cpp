@@ -11,9 +11,9 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* op_names[] = {
-    "open",   "join",      "send",       "close",     "reconnect", "restart",
-    "http",   "increment", "save_notes", "stall",     "zombie",    "hide",
-    "reload", "slow",      "idle",       "form_post", "json_get",  "foreign_upgrade"};
+    "open",      "join",       "send",     "close",           "reconnect", "restart", "http",
+    "increment", "save_notes", "stall",    "zombie",          "hide",      "reload",  "slow",
+    "idle",      "form_post",  "json_get", "foreign_upgrade", "task"};
 // The JSON name of a step's duration, by op.
 const char* duration_key(Step::Op op) {
   switch (op) {
@@ -64,10 +64,17 @@ json scenario_to_json(const Scenario& scenario) {
     if (step.op == Step::Op::open) {
       s["browser"] = step.browser;
       if (step.reconnection_page) s["page"] = "reconnection";
+      if (step.tasks_page) s["page"] = "tasks";
     } else if (step.op != Step::Op::restart) {
       s["tab"] = step.tab;
     }
-    if (!step.text.empty()) s["text"] = step.text;
+    if (step.op == Step::Op::task) {
+      s["task"] = step.task_op;
+      if (!step.task_id.empty()) s["id"] = step.task_id;
+      if (!step.text.empty()) s["title"] = step.text;
+    } else if (!step.text.empty()) {
+      s["text"] = step.text;
+    }
     if (!step.name.empty()) s["name"] = step.name;
     if (step.button_style != 0) s["button_style"] = step.button_style;
     if (const char* key = duration_key(step.op)) s[key] = step.duration_us;
@@ -115,7 +122,12 @@ Scenario scenario_from_json(const json& in) {
     step.op = op_named(s.at("op").get<std::string>());
     step.tab = s.value("tab", 0);
     step.browser = s.value("browser", 0);
-    step.reconnection_page = s.value("page", std::string("broadcasting")) == "reconnection";
+    const std::string page = s.value("page", std::string("broadcasting"));
+    if (page != "broadcasting" && page != "reconnection" && page != "tasks") {
+      throw std::invalid_argument("page must be broadcasting, reconnection or tasks");
+    }
+    step.reconnection_page = page == "reconnection";
+    step.tasks_page = page == "tasks";
     if (const char* key = duration_key(step.op)) step.duration_us = s.value(key, std::uint64_t{0});
     if (step.duration_us > 3'600'000'000ull) throw std::invalid_argument("a step over an hour");
     // What the steps use bounds the virtual time the run may take to quiesce.
@@ -123,7 +135,14 @@ Scenario scenario_from_json(const json& in) {
     if (step.op == Step::Op::slow) c.read_us_max = std::max(c.read_us_max, step.duration_us);
     if (step.op == Step::Op::hide) c.weight_hide = 1;
     if (step.op == Step::Op::zombie) c.weight_zombie = 1;  // turns the client's heartbeat on
-    step.text = s.value("text", std::string());
+    step.text = s.value(step.op == Step::Op::task ? "title" : "text", std::string());
+    if (step.op == Step::Op::task) {
+      step.task_op = s.at("task").get<std::string>();
+      if (task_action_index(step.task_op) < 0) {
+        throw std::invalid_argument("unknown task op '" + step.task_op + "'");
+      }
+      step.task_id = s.value("id", std::string());
+    }
     step.name = s.value("name", std::string());
     step.button_style = s.value("button_style", 0);
     if (step.button_style < 0 || step.button_style > 3) {
@@ -137,7 +156,7 @@ Scenario scenario_from_json(const json& in) {
   c.weight_open = c.weight_join = c.weight_send = c.weight_close = c.weight_reconnect = 0;
   c.weight_restart = c.weight_http = c.weight_persist = c.weight_stall = 0;
   c.weight_reload = c.weight_slow = c.weight_idle = c.weight_form_post = c.weight_json_get = 0;
-  c.weight_foreign_upgrade = 0;
+  c.weight_foreign_upgrade = c.weight_task = 0;
   c.think_us_mean = 0;
   return scenario;
 }

@@ -70,6 +70,7 @@ RunResult Simulation::run() {
 
 RunResult Simulation::finish() {
   result_.virtual_us = now_us_;
+  count_range_ops();
   result_.checks = checks_.counted();
   result_.coverage = coverage_.counted();
   return std::move(result_);
@@ -170,19 +171,21 @@ void Simulation::on_workload() {
   const bool open = step.tab >= 0 && step.tab < static_cast<int>(tabs_.size());
   switch (step.op) {
     case Step::Op::open:
-      open_new_tab(step.browser, step.reconnection_page);
+      open_new_tab(step.browser, step.tasks_page          ? model::Page::tasks
+                                 : step.reconnection_page ? model::Page::reconnection
+                                                          : model::Page::broadcasting);
       break;
     case Step::Op::increment:
       if (open) user_action(step.tab, "increment");
       break;
     case Step::Op::save_notes:
-      if (open) user_action(step.tab, "saveNotes", "notes", step.text);
+      if (open) user_action(step.tab, "saveNotes", {{"notes", step.text}});
       break;
     case Step::Op::join:
-      if (open) user_action(step.tab, "join", "username", step.text);
+      if (open) user_action(step.tab, "join", {{"username", step.text}});
       break;
     case Step::Op::send:
-      if (open) user_action(step.tab, "send", "text", step.text);
+      if (open) user_action(step.tab, "send", {{"text", step.text}});
       break;
     case Step::Op::close:
       if (open && tabs_[step.tab].connected()) {
@@ -207,7 +210,7 @@ void Simulation::on_workload() {
       restart();
       break;
     case Step::Op::http:
-      if (open) http_post(step.tab, "send", "text", step.text, step.name);
+      if (open) http_post(step.tab, "send", {{"text", step.text}}, step.name);
       break;
     case Step::Op::hide:
       if (open) {
@@ -243,15 +246,32 @@ void Simulation::on_workload() {
     case Step::Op::foreign_upgrade:
       if (open) request_at_server(step.tab, EventKind::foreign_upgrade, "");
       break;
+    case Step::Op::task:
+      if (open) task_step(step);
+      break;
   }
   schedule(now_us_ + step.think_us, EventKind::workload);
 }
 
-void Simulation::open_new_tab(int browser, bool reconnection_page) {
+// A Tasks tab's user clicks one of the page's buttons, with the form's fields as they hold
+// them: the task's id (a hidden field) and a title. An op the page has no button for, or a
+// tab of another page, does nothing.
+void Simulation::task_step(const Step& step) {
+  const int index = task_action_index(step.task_op);
+  if (index < 0 || tabs_[step.tab].page != model::Page::tasks) return;
+  std::vector<FormField> fields;
+  if (!step.task_id.empty()) fields.push_back({"id", step.task_id});
+  if (step.task_op == "add" || step.task_op == "addTop" || step.task_op == "edit") {
+    fields.push_back({"title", step.text});
+  }
+  user_action(step.tab, task_actions[index], fields);
+}
+
+void Simulation::open_new_tab(int browser, model::Page page) {
   if (static_cast<int>(tabs_.size()) >= config_.tabs_max) return;
   tabs_.emplace_back();
   tabs_.back().browser = browser % config_.browsers;
-  tabs_.back().page = reconnection_page ? model::Page::reconnection : model::Page::broadcasting;
+  tabs_.back().page = page;
   tabs_.back().network = Rng(config_.seed, "network/tab" + std::to_string(tabs_.size() - 1));
   ++coverage_["open"];
   load_page(static_cast<int>(tabs_.size()) - 1);

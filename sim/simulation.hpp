@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,7 +29,7 @@ struct SimConfig {
   int weight_open = 2, weight_join = 3, weight_send = 6, weight_close = 1, weight_reconnect = 1,
       weight_restart = 0, weight_http = 0, weight_persist = 0, weight_stall = 0, weight_zombie = 0,
       weight_hide = 0, weight_reload = 0, weight_slow = 0, weight_idle = 0, weight_form_post = 0,
-      weight_json_get = 0, weight_foreign_upgrade = 0;
+      weight_json_get = 0, weight_foreign_upgrade = 0, weight_task = 0;
   // An idle pause of the whole workload, longer than the heartbeat: pings on healthy sockets.
   static constexpr std::uint64_t idle_us_min = 20'000'000, idle_us_max = 50'000'000;
   std::uint64_t stall_us_max = 0;  // a server stall holds every request for up to this long
@@ -46,6 +47,7 @@ struct SimConfig {
   // The client's heartbeat: a ping every 20 s, and a reconnect when no pong came within 10 s.
   static constexpr std::uint64_t heartbeat_us = 20'000'000, pong_deadline_us = 10'000'000;
   int reconnection_tabs_percent = 0;  // of opened tabs, how many show the Reconnection page
+  int tasks_tabs_percent = 0;         // of the others, how many show the Tasks page
   // The server's per-connection rate limit (a token bucket); off unless a seed sets one.
   double actions_per_second = 1e9, actions_burst = 1e9;
   bool rate_limited() const { return actions_per_second < 1e6; }
@@ -96,14 +98,19 @@ struct Step {
     form_post,        // a page without JavaScript posts its form (303 back to the page)
     json_get,         // the client's JSON GET of the page's tree
     foreign_upgrade,  // a WebSocket upgrade from another site's page (Origin), to be refused
+    task,             // a Tasks tab's operation: task_op with task_id and the title in text
   };
   Op op = Op::open;
-  int tab = 0;                     // every op but open, restart and stall
-  int browser = 0;                 // open
-  std::string text;                // join: the name; send: the text; http: the text
-  std::string name;                // http, form_post, json_get: the name in the page URL
-  std::uint64_t think_us = 0;      // pause before the next step
+  int tab = 0;                 // every op but open, restart and stall
+  int browser = 0;             // open
+  std::string text;            // join: the name; send: the text; http: the text; task: the title
+  std::string name;            // http, form_post, json_get: the name in the page URL
+  std::uint64_t think_us = 0;  // pause before the next step
   bool reconnection_page = false;  // open: the Reconnection page instead of Broadcasting
+  bool tasks_page = false;         // open: the Tasks page instead of Broadcasting
+  // task: the action (the button's name: add, addTop, edit, toggle, delete, moveUp, moveDown,
+  // clearDone) and the id field's text (empty: no id field).
+  std::string task_op, task_id;
   // stall: how long the server processes nothing; hide: how long the tab stays hidden;
   // slow: how long the tab takes over each frame from now on.
   std::uint64_t duration_us = 0;
@@ -171,7 +178,37 @@ inline const std::vector<std::string> coverage_names = {
     "number-field",
     "rate-limited",
     "rate-limited-ping",
+    "task-add",
+    "task-add-top",
+    "task-edit",
+    "task-toggle",
+    "task-delete",
+    "task-move-up",
+    "task-move-down",
+    "task-clear-done",
+    "task-refused",
+    "range-append",
+    "range-prepend",
+    "range-remove",
+    "range-update",
+    "range-insert",
+    "range-reorder",
 };
+
+// The Tasks page's actions (its buttons' names), in the order of model::TaskOp, and the
+// coverage name of each.
+inline constexpr const char* task_actions[] = {"add",    "addTop", "edit",     "toggle",
+                                               "delete", "moveUp", "moveDown", "clearDone"};
+inline constexpr const char* task_coverage_names[] = {
+    "task-add",    "task-add-top", "task-edit",      "task-toggle",
+    "task-delete", "task-move-up", "task-move-down", "task-clear-done"};
+// The index of `action` in task_actions, or -1.
+inline int task_action_index(std::string_view action) {
+  for (int i = 0; i < 8; ++i) {
+    if (action == task_actions[i]) return i;
+  }
+  return -1;
+}
 
 struct Failure {
   std::string invariant;

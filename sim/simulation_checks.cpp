@@ -48,6 +48,7 @@ std::size_t Simulation::item_bytes(std::size_t i) {
 void Simulation::check_tab_state(int id, std::string_view invariant) {
   check_field_errors(id);
   if (tabs_[id].page == model::Page::reconnection) return check_persisted(id, invariant);
+  if (tabs_[id].page == model::Page::tasks) return check_tasks(id, invariant);
   const BroadcastingState& state = state_of(id);
   const model::Tab& predicted = model_.tab(id);
   ++checks_[invariant];
@@ -161,6 +162,44 @@ void Simulation::check_persisted(int id, std::string_view invariant) {
   }
 }
 
+// A Tasks tab renders the list the model says it last read (at most 100 tasks: cheap).
+void Simulation::check_tasks(int id, std::string_view invariant) {
+  const auto& state = static_cast<const TaskListState&>(engine_->page_state(*tabs_[id].connection));
+  const std::vector<model::Task>& predicted = model_.tab(id).tasks;
+  const std::vector<Task>& held = state.tasks->tasks();
+  ++checks_[invariant];
+  const bool same = std::equal(held.begin(), held.end(), predicted.begin(), predicted.end(),
+                               [](const Task& h, const model::Task& p) {
+                                 return h.id == p.id && h.title == p.title && h.done == p.done;
+                               });
+  if (!same) {
+    fail(invariant,
+         "tab " + std::to_string(id) + " holds " + std::to_string(held.size()) +
+             " tasks, not the model's " + std::to_string(predicted.size()),
+         id);
+  }
+}
+
+// Every keyed range op the tabs applied, by kind.
+void Simulation::count_range_ops() {
+  RangeOpCounts sum;
+  for (const SimTab& tab : tabs_) {
+    const RangeOpCounts& ops = tab.held.range_ops();
+    sum.append += ops.append;
+    sum.prepend += ops.prepend;
+    sum.remove += ops.remove;
+    sum.update += ops.update;
+    sum.insert += ops.insert;
+    sum.reorder += ops.reorder;
+  }
+  coverage_["range-append"] += sum.append;
+  coverage_["range-prepend"] += sum.prepend;
+  coverage_["range-remove"] += sum.remove;
+  coverage_["range-update"] += sum.update;
+  coverage_["range-insert"] += sum.insert;
+  coverage_["range-reorder"] += sum.reorder;
+}
+
 // The page a GET renders shows the whole log (Mount copies it) or the group's fields.
 void Simulation::check_page_html(int id, const HttpResponse& page) {
   const SimTab& tab = tabs_[id];
@@ -171,9 +210,13 @@ void Simulation::check_page_html(int id, const HttpResponse& page) {
     return fail(invariant,
                 "tab " + std::to_string(id) + "'s page GET got " + std::to_string(page.status), id);
   }
-  const model::View view{
-      tab.page, "", model_.log().size(), model_.persisted(tab.browser), model_.config().group_mode,
-      {}};
+  const model::View view{tab.page,
+                         "",
+                         model_.log().size(),
+                         model_.persisted(tab.browser),
+                         model_.config().group_mode,
+                         {},
+                         model_.tasks_of(tab.browser)};
   judge_view(id, view, page.body, "'s page GET", invariant);
 }
 
@@ -189,15 +232,19 @@ bool Simulation::oracle_judges_frame(const SimTab& tab) const {
 void Simulation::judge_view(int id, const model::View& view, std::string_view html,
                             std::string_view when, std::string_view count_invariant) {
   const bool reconnection = view.page == model::Page::reconnection;
-  ++checks_[reconnection ? "persist-restored" : "log-prefix"];
+  const bool tasks = view.page == model::Page::tasks;
+  ++checks_[reconnection ? "persist-restored" : tasks ? count_invariant : "log-prefix"];
   if (view.messages > model_.log().size()) return;  // a frame from before a restart
   const std::vector<std::string> held = model::text_blocks(html);
   if (model::shows(held, view, model_.log())) return;
   const std::vector<std::string> expected = model::expected_blocks(view, model_.log());
   const model::BlockDifference difference = model::first_difference(expected, held);
-  std::string_view invariant = reconnection ? "persist-restored" : "log-prefix";
+  // A Tasks tab showing another list than its last render's missed (or gained) a refresh.
+  std::string_view invariant = reconnection ? "persist-restored"
+                               : tasks      ? count_invariant
+                                            : "log-prefix";
   std::string what = "shows other text than the model predicts";
-  if (!reconnection) {
+  if (!reconnection && !tasks) {
     model::View named = view;
     for (named.messages = 0; named.messages <= model_.log().size(); ++named.messages) {
       if (model::shows(held, named, model_.log())) break;
@@ -232,6 +279,15 @@ bool Simulation::shows_other_errors(const std::vector<std::string>& held,
   if (!view.errors.empty()) {
     other.errors.clear();
     return model::shows(held, other, model_.log());
+  }
+  if (view.page == model::Page::tasks) {  // any refusal's message, where it shows
+    for (const std::string_view message :
+         {model::task_title_empty_message, model::task_title_long_message,
+          model::task_list_full_message, model::task_missing_message}) {
+      other.errors = {{"title", std::string(message)}};
+      if (model::shows(held, other, model_.log())) return true;
+    }
+    return false;
   }
   const bool reconnection = view.page == model::Page::reconnection;
   for (const std::string_view field : reconnection
@@ -278,6 +334,17 @@ bool Simulation::shows_server_render(int id) {
 void Simulation::check_server_converged(int id) {
   const SimTab& tab = tabs_[id];
   check_tab_state(id, "convergence");
+  if (tab.page == model::Page::tasks) {
+    // Every broadcast has run: the tab shows its group's list as it is now.
+    ++checks_["convergence"];
+    if (model_.tab(id).tasks != model_.tasks_of(tab.browser)) {
+      fail("convergence",
+           "tab " + std::to_string(id) + " shows another list than its group's " +
+               "after quiescence",
+           id);
+    }
+    return;
+  }
   if (tab.page == model::Page::reconnection) return;
   if (model_.stale(id)) {
     ++result_.stale_tabs;

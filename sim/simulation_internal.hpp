@@ -26,12 +26,19 @@
 #include "rng.hpp"
 #include "server_render_hash.hpp"
 #include "simulation.hpp"
+#include "task_list_page.hpp"
 #include "tree_applier.hpp"
 
 namespace lvt::sim::detail {
 
 inline constexpr std::string_view page_path = "/realtime/broadcasting";
 inline constexpr std::string_view reconnection_path = "/realtime/reconnection";
+inline constexpr std::string_view tasks_path = "/realtime/tasks";
+
+// A form field as the user filled it in: its name and the text typed.
+struct FormField {
+  std::string_view name, value;
+};
 
 enum class EventKind {
   workload,
@@ -69,6 +76,7 @@ struct Event {
   // model takes them (the simulator wrote the payload: no need to parse it back).
   std::string_view action;  // always a literal
   std::string value;
+  std::string task_id;         // a task action's id field, as the server reads it
   RenderHash expected_render;  // to_client: the server's render when the frame was made
   // to_client, on the frames the oracle judges: what the model predicted the tab shows once it
   // has applied this frame (the model's view when the frame was made).
@@ -211,12 +219,15 @@ class Simulation {
   void trace(const Event& event);
   void start_engine();
   void on_workload();
-  void open_new_tab(int browser, bool reconnection_page);
+  void open_new_tab(int browser, model::Page page);
+  void task_step(const Step& step);
   void restart();
 
   // --- simulation_tabs.cpp: a tab's page, socket, heartbeat and user --------------------------
   std::string_view path_of(const SimTab& tab) const {
-    return tab.page == model::Page::reconnection ? reconnection_path : page_path;
+    return tab.page == model::Page::reconnection ? reconnection_path
+           : tab.page == model::Page::tasks      ? tasks_path
+                                                 : page_path;
   }
   void load_page(int id);
   void on_page_load(const Event& event);
@@ -232,13 +243,11 @@ class Simulation {
   void reconnect(int id, const char* why);
   void on_visible(const Event& event);
   void on_visibility_reconnect(const Event& event);
-  void user_action(int id, std::string_view action, std::string_view field = {},
-                   std::string_view value = {});
-  void socket_send(int id, std::string_view action, std::string_view field = {},
-                   std::string_view value = {});
-  Event action_event(EventKind kind, int id, std::string_view action, std::string_view field,
-                     std::string_view value);
-  void http_post(int id, std::string_view action, std::string_view field, std::string_view value,
+  void user_action(int id, std::string_view action, const std::vector<FormField>& fields = {});
+  void socket_send(int id, std::string_view action, const std::vector<FormField>& fields = {});
+  Event action_event(EventKind kind, int id, std::string_view action,
+                     const std::vector<FormField>& fields);
+  void http_post(int id, std::string_view action, const std::vector<FormField>& fields,
                  const std::string& name);
   void form_post(int id, const std::string& text, const std::string& name, int button_style);
   void request_at_server(int id, EventKind kind, const std::string& name);
@@ -289,6 +298,8 @@ class Simulation {
                     const std::vector<std::shared_ptr<Connection>>& woken);
   void check_queue_of(int id, int sender, int sender_browser);
   void check_persisted(int id, std::string_view invariant);
+  void check_tasks(int id, std::string_view invariant);
+  void count_range_ops();
   void check_field_errors(int id);
   bool shows_other_errors(const std::vector<std::string>& held, const model::View& view) const;
   void check_page_html(int id, const HttpResponse& page);

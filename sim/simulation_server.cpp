@@ -1,10 +1,21 @@
 // The server's side of the simulation: frames and HTTP requests reach the engine, broadcasts
 // are dispatched, frames wait in bounded outbound queues, and half-open sockets live on as orphans.
 #include <algorithm>
+#include <optional>
 
 #include "simulation_internal.hpp"
 
 namespace lvt::sim::detail {
+namespace {
+
+// The task command an action's event stands for, or nothing for another action.
+std::optional<model::TaskCommand> task_command(const Event& event) {
+  const int index = task_action_index(event.action);
+  if (index < 0) return std::nullopt;
+  return model::TaskCommand{static_cast<model::TaskOp>(index), event.task_id, event.value};
+}
+
+}  // namespace
 
 // The tab's socket goes half-open. The server cannot tell: its end becomes an orphan, whose
 // frames fill the dead socket, while the client waits for its heartbeat to notice.
@@ -78,7 +89,13 @@ void Simulation::on_to_server(const Event& event) {
   if (action == "send") model_.send(event.tab, event.value);
   if (action == "increment") model_.increment(event.tab);
   if (action == "saveNotes") model_.save_notes(event.tab, event.value);
+  if (const auto command = task_command(event);
+      command && !action.empty() && tab.page == model::Page::tasks) {
+    model_.task(event.tab, *command);
+    if (!model_.tab(event.tab).errors.empty()) ++coverage_["task-refused"];
+  }
   check_tab_state(event.tab, tab.page == model::Page::reconnection ? "persist-restored"
+                             : tab.page == model::Page::tasks      ? "convergence"
                                                                    : "username-per-connection");
   check_queues(event.tab, tab.browser, effects.wake);
   for (std::string& frame : effects.frames) {
@@ -104,6 +121,8 @@ void Simulation::on_http_post(const Event& event) {
     model_.increment_http(tab.browser);
   } else if (tab.page == model::Page::reconnection && action == "saveNotes") {
     model_.save_notes_http(tab.browser, event.value);
+  } else if (const auto command = task_command(event); command && tab.page == model::Page::tasks) {
+    model_.task_http(tab.browser, *command);
   }
   check_queues(-1, tab.browser, response.wake);
   wake(response.wake);
@@ -131,6 +150,7 @@ void Simulation::on_form_post(const Event& event) {
   if (event.action == "send") model_.send_http(tab.browser, event.name, event.value);
   if (event.action == "increment") model_.increment_http(tab.browser);
   if (event.action == "saveNotes") model_.save_notes_http(tab.browser, event.value);
+  if (event.action == "add") model_.task_http(tab.browser, {model::TaskOp::add, "", event.value});
   check_queues(-1, tab.browser, response.wake);
   wake(response.wake);
   ++checks_["wire-correct"];
@@ -177,7 +197,8 @@ void Simulation::on_json_get(const Event& event) {
                          model_.log().size(),
                          model_.persisted(tab.browser),
                          model_.config().group_mode,
-                         {}};
+                         {},
+                         model_.tasks_of(tab.browser)};
   judge_view(event.tab, view, page.html(), "'s JSON GET", invariant);
 }
 
@@ -220,11 +241,12 @@ void Simulation::on_dispatch(const Event& event) {
   tab.dispatch_scheduled = false;
   const std::size_t waiting = tab.connection->dispatch_jobs_waiting();
   if (waiting == 0) return;
-  const std::size_t shown_before = state_of(event.tab).messages;
+  const bool broadcasting = tab.page == model::Page::broadcasting;
+  const std::size_t shown_before = broadcasting ? state_of(event.tab).messages : 0;
   Effects effects = engine_->dispatch(*tab.connection);
   model_.deliver(event.tab);
   for (const std::string& frame : effects.frames) {
-    check_diff_proportional(frame, shown_before, state_of(event.tab).messages);
+    if (broadcasting) check_diff_proportional(frame, shown_before, state_of(event.tab).messages);
   }
   ++coverage_["deliver"];
   check_tab_state(event.tab, "convergence");

@@ -19,18 +19,18 @@ bool truthy(const Json& value) {
   return std::strtod(value.text().c_str(), nullptr) != 0.0;  // a number as written
 }
 
-// What the client writes on its socket: {"action":ACTION,"data":{FIELD:VALUE}}.
-// The message the client sends for a form submit: the clicked button's name as the action,
-// the form's one field in data.
-std::string action_message(std::string_view action, std::string_view field,
-                           const FormValue& value) {
+// What the client writes on its socket for a form submit: the clicked button's name as the
+// action, the form's fields in data, {"action":ACTION,"data":{FIELD:VALUE,...}}.
+std::string action_message(std::string_view action,
+                           const std::vector<std::pair<std::string_view, FormValue>>& fields) {
   std::string out = "{\"action\":";
   append_json_stringified(out, action);
   out += ",\"data\":{";
-  if (!field.empty()) {
-    append_json_stringified(out, field);
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_stringified(out, fields[i].first);
     out += ':';
-    out += value.json;
+    out += fields[i].second.json;
   }
   out += "}}";
   return out;
@@ -183,8 +183,8 @@ void Simulation::on_visibility_reconnect(const Event& event) {
 // A form submit, once the page is live and its form not busy: the form becomes busy, and the
 // action goes on the socket when it is open, over HTTP while the socket connects or after it
 // closed, nowhere while a reconnect's probe is out.
-void Simulation::user_action(int id, std::string_view action, std::string_view field,
-                             std::string_view value) {
+void Simulation::user_action(int id, std::string_view action,
+                             const std::vector<FormField>& fields) {
   SimTab& tab = tabs_[id];
   if (!tab.page_ready) {
     ++coverage_["loading-skip"];
@@ -199,33 +199,44 @@ void Simulation::user_action(int id, std::string_view action, std::string_view f
     ++coverage_["no-transport-skip"];  // the client logs "No transport available"
     return;
   }
-  if (!tab.believes_open()) return http_post(id, action, field, value, "");
-  ++coverage_[action];
+  if (!tab.believes_open()) return http_post(id, action, fields, "");
+  const int task = task_action_index(action);
+  ++coverage_[task < 0 ? action : task_coverage_names[task]];
   ++tab.replies_awaited;
-  socket_send(id, action, field, value);
+  socket_send(id, action, fields);
 }
 
 // The client writes a frame on its socket; it reaches the server after the latency.
-void Simulation::socket_send(int id, std::string_view action, std::string_view field,
-                             std::string_view value) {
+void Simulation::socket_send(int id, std::string_view action,
+                             const std::vector<FormField>& fields) {
   SimTab& tab = tabs_[id];
   tab.to_server_free_us = std::max(now_us_ + latency(id), tab.to_server_free_us);
-  schedule(action_event(EventKind::to_server, id, action, field, value));
+  schedule(action_event(EventKind::to_server, id, action, fields));
 }
 
+// The action as the client sends it, each field through its parseValue; the model is told what
+// a correct server reads: a task's id field in task_id, any other field in value.
 Event Simulation::action_event(EventKind kind, int id, std::string_view action,
-                               std::string_view field, std::string_view value) {
+                               const std::vector<FormField>& fields) {
   Event event;
   event.kind = kind;
   event.tab = id;
   event.generation = tabs_[id].generation;
   event.time_us = tabs_[id].to_server_free_us;
-  const FormValue sent = form_value(value);
-  if (!sent.json.starts_with('"')) ++coverage_["number-field"];
-  count_limits(field, sent.server_text);
-  event.payload = action_message(action, field, sent);
+  std::vector<std::pair<std::string_view, FormValue>> sent;
+  for (const FormField& field : fields) {
+    FormValue value = form_value(field.value);
+    if (!value.json.starts_with('"') && field.name != "id") ++coverage_["number-field"];
+    if (field.name == "id") {
+      event.task_id = value.server_text;
+    } else {
+      count_limits(field.name, value.server_text);
+      event.value = value.server_text;
+    }
+    sent.emplace_back(field.name, std::move(value));
+  }
+  event.payload = action_message(action, sent);
   event.action = action;
-  event.value = sent.server_text;
   return event;
 }
 
@@ -258,6 +269,7 @@ void Simulation::count_limits(std::string_view field, std::string_view value) {
   const std::size_t chars = model::utf8_chars(notes ? value : model::trimmed(value));
   const std::size_t chars_max = field == "username" ? model::username_chars_max
                                 : notes             ? model::notes_chars_max
+                                : field == "title"  ? model::task_title_chars_max
                                                     : model::message_chars_max;
   if (chars == chars_max) ++coverage_["field-at-limit"];
   if (chars > chars_max) ++coverage_["field-over-limit"];
@@ -271,16 +283,19 @@ std::string Simulation::target_with_name(const SimTab& tab, const std::string& n
 
 // A page without JavaScript: its join form put the name in the URL (a GET form), and its other
 // form posts to that URL; the server answers 303 back to it. Broadcasting sends the text;
-// Reconnection saves it as notes, or (for texts whose length is a multiple of 3) increments.
+// Reconnection saves it as notes, or (for texts whose length is a multiple of 3) increments;
+// Tasks adds it as a task's title.
 void Simulation::form_post(int id, const std::string& text, const std::string& name,
                            int button_style) {
   const SimTab& tab = tabs_[id];
   const bool increment = tab.page == model::Page::reconnection && text.size() % 3 == 0;
   const std::string_view action = tab.page == model::Page::broadcasting ? "send"
+                                  : tab.page == model::Page::tasks      ? "add"
                                   : increment                           ? "increment"
                                                                         : "saveNotes";
+  const std::string_view field = action == "send" ? "text" : action == "add" ? "title" : "notes";
   ++coverage_["form-post"];
-  count_limits(action == "send" ? "text" : "notes", text);
+  count_limits(field, text);
   if (button_style != 0) ++coverage_["button-style"];
   Event event;
   event.kind = EventKind::form_post;
@@ -289,10 +304,7 @@ void Simulation::form_post(int id, const std::string& text, const std::string& n
   event.action = action;
   event.value = text;
   event.name = name;
-  if (!increment) {
-    event.payload =
-        std::string(action == "send" ? "text" : "notes") + "=" + form_urlencoded(text) + "&";
-  }
+  if (!increment) event.payload = std::string(field) + "=" + form_urlencoded(text) + "&";
   event.payload += form_urlencoded(button_name(action, button_style)) + "=";
   schedule(std::move(event));
 }
@@ -308,10 +320,10 @@ void Simulation::request_at_server(int id, EventKind kind, const std::string& na
   schedule(std::move(event));
 }
 
-void Simulation::http_post(int id, std::string_view action, std::string_view field,
-                           std::string_view value, const std::string& name) {
+void Simulation::http_post(int id, std::string_view action, const std::vector<FormField>& fields,
+                           const std::string& name) {
   ++coverage_[name.empty() ? "http-fallback" : "http"];
-  Event event = action_event(EventKind::http_post, id, action, field, value);
+  Event event = action_event(EventKind::http_post, id, action, fields);
   // The page's client posts only while its socket is not open, and applies the reply; a post
   // beside an open socket stands for one made outside the page.
   event.page_load = tabs_[id].believes_open() ? 0 : tabs_[id].page_loads;

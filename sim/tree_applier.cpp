@@ -66,9 +66,18 @@ void insert_list(std::vector<Json>& items, std::size_t at, const Json& added) {
 
 // Merges `update` into `existing` in place: the client builds a new object, with the same result.
 // The update is only read: it is shared with every tab that got the same frame.
-void merge_into(Json& existing, const Json& update);
+void merge_into(Json& existing, const Json& update, RangeOpCounts& counts);
 
-void apply_ops(Json& range, const Json& ops) {
+void count_op(RangeOpCounts& counts, const std::string& kind) {
+  if (kind == "a") ++counts.append;
+  if (kind == "p") ++counts.prepend;
+  if (kind == "r") ++counts.remove;
+  if (kind == "u") ++counts.update;
+  if (kind == "i") ++counts.insert;
+  if (kind == "o") ++counts.reorder;
+}
+
+void apply_ops(Json& range, const Json& ops, RangeOpCounts& counts) {
   std::vector<Json>* items = &range.find("d")->elements();
   std::string id_key;
   if (const Json* meta = range.find("m")) {
@@ -87,6 +96,7 @@ void apply_ops(Json& range, const Json& ops) {
       continue;
     const std::vector<Json>& op = op_value.elements();
     const std::string& kind = op[0].text();
+    count_op(counts, kind);
     // Appends keep the hashes of the items already held; anything else starts over.
     const bool plain_append = kind == "a" && (op.size() < 3 || op[2].is_null() ||
                                               (op[2].is_boolean() && !op[2].boolean()));
@@ -95,7 +105,7 @@ void apply_ops(Json& range, const Json& ops) {
       if (const long at = find(op[1]); at >= 0) items->erase(items->begin() + at);
     } else if (kind == "u") {
       if (const long at = find(op[1]); at >= 0 && op.size() > 2 && !op[2].is_null()) {
-        merge_into((*items)[static_cast<std::size_t>(at)], op[2]);
+        merge_into((*items)[static_cast<std::size_t>(at)], op[2], counts);
       }
     } else if (kind == "a" || kind == "p") {
       if (op.size() > 2 && !op[2].is_null() && !(op[2].is_boolean() && !op[2].boolean())) {
@@ -127,7 +137,7 @@ void apply_ops(Json& range, const Json& ops) {
   }
 }
 
-void merge_into(Json& existing, const Json& update) {
+void merge_into(Json& existing, const Json& update, RangeOpCounts& counts) {
   existing.invalidate();
   if (!update.is_object() || !existing.is_object() || should_full_replace(existing, update)) {
     existing = update;
@@ -136,9 +146,9 @@ void merge_into(Json& existing, const Json& update) {
   for (const auto& [key, value] : update.members()) {
     Json* found = existing.find(key);
     if (found && is_ops(value) && is_range(*found)) {
-      apply_ops(*found, value);
+      apply_ops(*found, value, counts);
     } else if (found && value.is_object() && found->is_object()) {
-      merge_into(*found, value);
+      merge_into(*found, value, counts);
     } else {
       existing.at_key(key) = value;
     }
@@ -308,12 +318,12 @@ void TreeApplier::apply(const Json& update) {
     Json* found = tree_.find(key);
     if (is_ops(value)) {
       if (found && is_range(*found)) {
-        apply_ops(*found, value);
+        apply_ops(*found, value, range_ops_);
       } else {
         tree_.at_key(key) = value;
       }
     } else if (value.is_object()) {
-      merge_into(tree_.at_key(key), value);  // a missing key starts as null
+      merge_into(tree_.at_key(key), value, range_ops_);  // a missing key starts as null
     } else {
       tree_.at_key(key) = value;
     }

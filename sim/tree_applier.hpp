@@ -2,6 +2,7 @@
 // reconstruct), checked against the client's own tree-renderer.js in a differential test.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -9,6 +10,12 @@
 #include "render_hash.hpp"
 
 namespace lvt::sim {
+
+// How many keyed range ops of each kind a TreeApplier applied: a (append), p (prepend),
+// r (remove), u (update), i (insert after), o (reorder).
+struct RangeOpCounts {
+  std::uint64_t append = 0, prepend = 0, remove = 0, update = 0, insert = 0, reorder = 0;
+};
 
 class TreeApplier {
  public:
@@ -18,10 +25,12 @@ class TreeApplier {
   // RenderHash::of(html()) for any page without a <root> wrapper (the engine renders none), in
   // time that follows what changed since the last call: unchanged parts keep their hashes.
   RenderHash html_hash() const;
-  void reset() { tree_ = Json::object(); }
+  void reset() { tree_ = Json::object(); }  // the counts go on
+  const RangeOpCounts& range_ops() const { return range_ops_; }
 
  private:
   Json tree_ = Json::object();
+  RangeOpCounts range_ops_;
 };
 
 }  // namespace lvt::sim

@@ -50,6 +50,40 @@ std::string pick_name(Rng& rng) {
   return names[rng.below(names.size())];
 }
 
+// A Tasks tab's operation: mostly adds and edits with titles as people type them (sometimes
+// empty or over 200 characters), ids from a small range so that some name deleted tasks (or
+// none yet), and now and then a burst of 101 adds against the list's bound of 100. Half the
+// moves name `newest`, a guess at the last task added (ids count up per group): a peer that
+// catches up on an add and its move sees a task appear between two it holds (an insert).
+void pick_task(Rng& rng, Step& step, std::uint64_t& newest) {
+  static constexpr const char* ops[] = {"add",    "addTop", "edit",     "toggle",
+                                        "delete", "moveUp", "moveDown", "clearDone"};
+  static constexpr int weights[] = {5, 2, 2, 3, 2, 2, 2, 1};
+  int roll = static_cast<int>(rng.below(19));
+  int op = 0;
+  while (roll >= weights[op]) roll -= weights[op++];
+  step.task_op = ops[op];
+  if (op >= 2 && op <= 6) step.task_id = std::to_string(rng.between(1, 12));
+  if ((op == 5 || op == 6) && newest > 0 && rng.chance(0.5)) step.task_id = std::to_string(newest);
+  if (op <= 2) {
+    const auto title = rng.below(20);
+    if (op < 2 && title > 1) ++newest;
+    if (title == 0) {
+      step.text = "  ";
+    } else if (title == 1) {
+      step.text = std::string(model::task_title_chars_max + 1, 't');
+    } else if (title == 2) {
+      step.text = std::string(model::task_title_chars_max, 't');
+    } else {
+      step.text = pick_text(rng);
+      // A message's long texts are over a title's limit; keep most titles short.
+      if (model::utf8_chars(step.text) > model::task_title_chars_max && rng.chance(0.7)) {
+        step.text = "task";
+      }
+    }
+  }
+}
+
 }  // namespace
 
 SimConfig config_for_seed(std::uint64_t seed) {
@@ -104,6 +138,11 @@ SimConfig config_for_seed(std::uint64_t seed) {
     c.outbound_frames_max = swarm.between(1, 8);
     c.network_frames_max = swarm.between(1, 2);
   }
+  // The Tasks page, drawn after every older choice so that those stay what they were.
+  if (swarm.chance(0.6)) {
+    c.tasks_tabs_percent = static_cast<int>(swarm.between(20, 80));
+    c.weight_task = static_cast<int>(swarm.between(2, 8));
+  }
   return c;
 }
 
@@ -121,7 +160,8 @@ std::string SimConfig::describe() const {
       << " zombie_weight=" << weight_zombie << " hide_weight=" << weight_hide
       << " reload_weight=" << weight_reload << " slow_weight=" << weight_slow
       << " idle_weight=" << weight_idle << " form_post_weight=" << weight_form_post
-      << " json_get_weight=" << weight_json_get
+      << " json_get_weight=" << weight_json_get << " task_weight=" << weight_task
+      << " tasks_tabs=" << tasks_tabs_percent << "%"
       << " foreign_upgrade_weight=" << weight_foreign_upgrade << " rate_limit="
       << (rate_limited()
               ? std::to_string(actions_per_second) + "/s burst " + std::to_string(actions_burst)
@@ -148,11 +188,14 @@ Scenario scenario_for(const SimConfig& config) {
                          c.weight_http,      c.weight_persist,   c.weight_persist,
                          c.weight_stall,     c.weight_zombie,    c.weight_hide,
                          c.weight_reload,    c.weight_slow,      c.weight_idle,
-                         c.weight_form_post, c.weight_json_get,  c.weight_foreign_upgrade};
-  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::foreign_upgrade) + 1);
+                         c.weight_form_post, c.weight_json_get,  c.weight_foreign_upgrade,
+                         c.weight_task};
+  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::task) + 1);
   int total = 0;
   for (int w : weights) total += w;
   int opened = 0;
+  std::vector<int> tasks_tabs;  // the tabs that will show the Tasks page, as far as known here
+  std::uint64_t newest_task = 0;
   scenario.steps.reserve(static_cast<std::size_t>(std::max(c.steps, 0)));
   for (int i = 0; i < c.steps; ++i) {
     int roll = static_cast<int>(workload.below(static_cast<std::uint64_t>(total)));
@@ -164,6 +207,11 @@ Scenario scenario_for(const SimConfig& config) {
       step.browser = static_cast<int>(workload.below(static_cast<std::uint64_t>(c.browsers)));
       step.reconnection_page =
           workload.below(100) < static_cast<std::uint64_t>(c.reconnection_tabs_percent);
+      // Drawn only when the seed has Tasks tabs, so that other seeds' streams stay as they were.
+      if (c.tasks_tabs_percent > 0 && !step.reconnection_page) {
+        step.tasks_page = workload.below(100) < static_cast<std::uint64_t>(c.tasks_tabs_percent);
+      }
+      if (step.tasks_page && opened < c.tabs_max) tasks_tabs.push_back(opened);
       opened = std::min(opened + 1, c.tabs_max);
     } else {
       step.tab = static_cast<int>(workload.below(static_cast<std::uint64_t>(std::max(opened, 1))));
@@ -180,6 +228,13 @@ Scenario scenario_for(const SimConfig& config) {
         step.text = pick_text(workload);
         step.button_style = static_cast<int>(workload.below(4));
       }
+      if (step.op == Step::Op::task) {
+        // Mostly on a Tasks tab; now and then on any tab, where the page has no such action.
+        if (!tasks_tabs.empty() && workload.below(10) != 0) {
+          step.tab = tasks_tabs[workload.below(tasks_tabs.size())];
+        }
+        pick_task(workload, step, newest_task);
+      }
     }
     if (step.op == Step::Op::stall) step.duration_us = workload.between(1, c.stall_us_max);
     if (step.op == Step::Op::hide) step.duration_us = workload.below(SimConfig::hidden_us_max + 1);
@@ -188,7 +243,32 @@ Scenario scenario_for(const SimConfig& config) {
       step.duration_us = workload.between(SimConfig::idle_us_min, SimConfig::idle_us_max);
     }
     step.think_us = workload.below(2 * c.think_us_mean + 1);
+    // Now and then a user adds 101 tasks in a row, quickly: the list holds at most 100.
+    if (step.op == Step::Op::task && step.task_op == "add" && workload.below(150) == 0) {
+      for (std::size_t n = 0; n <= model::tasks_per_group_max; ++n) {
+        Step add = step;
+        add.text = "t" + std::to_string(n);
+        add.think_us = 2 * c.latency_us_max + 10'000;  // past the answer: the form is not busy
+        scenario.steps.push_back(std::move(add));
+      }
+      newest_task += model::tasks_per_group_max;
+      continue;
+    }
+    // Mostly, a task added to the top moves down one at once: a peer that catches up on
+    // both sees it appear between two tasks it holds (the range's insert).
+    const bool move_down = step.op == Step::Op::task && step.task_op == "addTop" &&
+                           !step.text.empty() && workload.below(4) != 0;
+    // Right after the add's answer (its form is busy until then), before a slow dispatch.
+    if (move_down) step.think_us = 2 * c.latency_us_max + 1'000;
+    Step moved = step;
     scenario.steps.push_back(std::move(step));
+    if (move_down) {
+      moved.task_op = "moveDown";
+      moved.task_id = std::to_string(newest_task);
+      moved.text.clear();
+      moved.think_us = workload.below(2 * c.think_us_mean + 1);
+      scenario.steps.push_back(std::move(moved));
+    }
   }
   return scenario;
 }

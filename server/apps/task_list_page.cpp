@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "planted.hpp"
 #include "template.hpp"
 #include "text.hpp"
 
@@ -130,7 +131,8 @@ Change add_task(TaskStore::List& list, ActionContext& context, bool at_top) {
 Change move_task(TaskStore::List& list, ActionContext& context, int step) {
   const auto index = named_task(list, context);
   if (!index) return Change::refused;
-  const bool at_edge = step < 0 ? *index == 0 : *index + 1 == list.tasks.size();
+  const std::size_t below = planted(PlantedBug::task_move_off_by_one) ? 2 : 1;
+  const bool at_edge = step < 0 ? *index == 0 : *index + below >= list.tasks.size();
   if (at_edge) return Change::unchanged;
   std::swap(list.tasks[*index], list.tasks[step < 0 ? *index - 1 : *index + 1]);
   return Change::changed;
@@ -280,7 +282,9 @@ void TaskListPage::run(
   assert((result == Change::refused) == context.failed());
   state.error = context.failed() ? context.errors().begin()->second : std::string();
   state.tasks = store_->read(state.list);
-  if (result == Change::changed) context.broadcast("TasksChanged");
+  if (result == Change::changed && !planted(PlantedBug::tasks_changed_not_broadcast)) {
+    context.broadcast("TasksChanged");
+  }
 }
 
 tree::Node TaskListPage::render_state(const S& state) const {

@@ -198,6 +198,46 @@ TEST(Scenario, AnHttpSubmitLeavesTheFormBusyUntilItsReply) {
   EXPECT_EQ(result.coverage.at("http-reply"), 2u);
 }
 
+TEST(Scenario, TwoTabsOfABrowserShareATaskListThroughKeyedRangeOps) {
+  const RunResult result = run_scenario_file("tasks-shared-by-two-tabs.json");
+  // Each change reaches the changer's tab and its peer; tab 2 is in another group.
+  EXPECT_EQ(result.coverage.at("range-append"), 2u);   // bread
+  EXPECT_EQ(result.coverage.at("range-prepend"), 2u);  // eggs on top
+  EXPECT_EQ(result.coverage.at("range-update"), 4u);   // the edit and the toggle
+  EXPECT_EQ(result.coverage.at("range-reorder"), 2u);  // the move
+  EXPECT_EQ(result.coverage.at("range-remove"), 4u);   // the delete and the clear
+  EXPECT_EQ(result.coverage.count("range-insert"), 0u);
+  EXPECT_EQ(result.coverage.at("task-add"), 4u);  // milk, bread, the empty title, tab 2's
+  EXPECT_EQ(result.coverage.at("task-refused"), 1u);
+  // Tab 1 runs tab 0's six changes, tab 0 tab 1's two; tab 2 none.
+  EXPECT_EQ(result.coverage.at("deliver"), 8u);
+}
+
+TEST(Scenario, TaskStepsRoundTripThroughJson) {
+  Scenario scenario;
+  Step open;
+  open.tasks_page = true;
+  Step edit;
+  edit.op = Step::Op::task;
+  edit.task_op = "edit";
+  edit.task_id = "7";
+  edit.text = "a title";
+  scenario.steps = {open, edit};
+  const nlohmann::json json = scenario_to_json(scenario);
+  EXPECT_EQ(json["steps"][0]["page"], "tasks");
+  EXPECT_EQ(json["steps"][1]["task"], "edit");
+  EXPECT_EQ(json["steps"][1]["id"], "7");
+  EXPECT_EQ(json["steps"][1]["title"], "a title");
+  const Scenario again = scenario_from_json(json);
+  EXPECT_TRUE(again.steps.at(0).tasks_page);
+  EXPECT_EQ(again.steps.at(1).task_op, "edit");
+  EXPECT_EQ(again.steps.at(1).task_id, "7");
+  EXPECT_EQ(again.steps.at(1).text, "a title");
+  EXPECT_THROW(scenario_from_json(nlohmann::json::parse(
+                   R"({"config":{},"steps":[{"op":"task","tab":0,"task":"fly"}]})")),
+               std::exception);
+}
+
 TEST(Shrink, ATenThousandStepFailureShrinksToAFewSteps) {
   active_planted_bug = PlantedBug::dropped_never_healed;
   SimConfig config = config_for_seed(54);

@@ -127,6 +127,62 @@ TEST(Model, AnOrphanedSocketStillTakesBroadcastsUntilItCloses) {
   EXPECT_EQ(m.counts().queued, 2u);
 }
 
+TaskCommand add(std::string title) {
+  return {TaskOp::add, "", std::move(title)};
+}
+
+TEST(Model, ATaskChangeReachesTheGroupsOtherTasksTabsOnly) {
+  Model m({GroupMode::cookie, DispatchPolicy::drop, 16});
+  m.open(1, 0, Page::tasks);
+  m.open(2, 0, Page::tasks);
+  m.open(3, 0, Page::broadcasting);  // same group, another page
+  m.open(4, 1, Page::tasks);         // another group
+  EXPECT_TRUE(m.task(1, add(" milk ")));
+  ASSERT_EQ(m.tab(1).tasks.size(), 1u);  // the sender shows it at once
+  EXPECT_EQ(m.tab(1).tasks[0].title, "milk");
+  EXPECT_EQ(m.tab(1).waiting, 0u);
+  EXPECT_EQ(m.tab(2).waiting, 1u);
+  EXPECT_TRUE(m.tab(2).tasks.empty());  // until its TasksChanged runs
+  EXPECT_EQ(m.tab(3).waiting, 0u);
+  EXPECT_EQ(m.tab(4).waiting, 0u);
+  m.deliver(2);
+  EXPECT_EQ(m.tab(2).tasks, m.tab(1).tasks);
+  EXPECT_TRUE(m.tasks_of(1).empty());  // browser 1's group has its own list
+  // A new tab shows the group's list; a restart empties every list.
+  m.open(5, 0, Page::tasks);
+  EXPECT_EQ(m.tab(5).tasks.size(), 1u);
+  m.restart();
+  EXPECT_TRUE(m.tasks_of(0).empty());
+  m.open(1, 0, Page::tasks);
+  EXPECT_TRUE(m.tab(1).tasks.empty());
+}
+
+TEST(Model, ARefusedOrUnchangingTaskOpBroadcastsNothingAndARefusalStaysOnTheSender) {
+  Model m({GroupMode::global, DispatchPolicy::coalesce, 16});
+  m.open(1, 0, Page::tasks);
+  m.open(2, 1, Page::tasks);
+  EXPECT_FALSE(m.task(1, add("   ")));
+  EXPECT_EQ(m.tab(1).errors, (FieldErrors{{"title", std::string(task_title_empty_message)}}));
+  EXPECT_TRUE(m.tab(2).errors.empty());
+  EXPECT_EQ(m.tab(2).waiting, 0u);
+  EXPECT_TRUE(m.task(2, add("a")));  // a peer's change leaves tab 1's message
+  m.deliver(1);
+  EXPECT_FALSE(m.tab(1).errors.empty());
+  EXPECT_EQ(m.tab(1).tasks.size(), 1u);
+  EXPECT_FALSE(m.task(1, {TaskOp::move_up, "1", ""}));  // unchanged: a success, no broadcast
+  EXPECT_TRUE(m.tab(1).errors.empty());
+  EXPECT_EQ(m.tab(2).waiting, 0u);
+  EXPECT_FALSE(m.task(1, {TaskOp::toggle, "9", ""}));
+  EXPECT_EQ(m.tab(1).errors, (FieldErrors{{"id", std::string(task_missing_message)}}));
+  // Over HTTP: no connection of the group is excluded.
+  EXPECT_TRUE(m.task_http(0, add("b")));
+  EXPECT_EQ(m.tab(1).waiting, 1u);
+  EXPECT_EQ(m.tab(2).waiting, 1u);
+  EXPECT_TRUE(m.task_http(0, {TaskOp::toggle, "1", ""}));
+  EXPECT_EQ(m.tab(1).waiting, 1u);  // coalesced
+  EXPECT_EQ(m.counts().coalesced, 2u);
+}
+
 TEST(RateLimitModel, ABurstThenTheRefillRate) {
   RateLimitModel limit(/*per_second=*/2, /*burst=*/3);
   limit.open(1, 1'000'000);

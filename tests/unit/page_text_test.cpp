@@ -45,13 +45,13 @@ constexpr GroupMode global = GroupMode::global;
 TEST(PageText, TheBroadcastingPageShowsNameThenMessages) {
   const std::vector<Message> log = {{1, "Ann", "hi"}, {2, "Bob", "a & b"}};
   const std::string scope(explanation(Page::broadcasting, cookie));
-  EXPECT_EQ(expected_blocks({Page::broadcasting, "", 0, {}, cookie, {}}, log),
+  EXPECT_EQ(expected_blocks({Page::broadcasting, "", 0, {}, cookie, {}, {}}, log),
             (Blocks{"Broadcasting", "All demos", scope, "Join", "No messages yet."}));
-  EXPECT_EQ(expected_blocks({Page::broadcasting, "Cy", 2, {}, cookie, {}}, log),
+  EXPECT_EQ(expected_blocks({Page::broadcasting, "Cy", 2, {}, cookie, {}, {}}, log),
             (Blocks{"Broadcasting", "All demos", scope, "Posting as Cy", "Ann: hi", "Bob: a & b",
                     "Send"}));
   EXPECT_EQ(
-      expected_blocks({Page::reconnection, "", 0, {3, " n "}, cookie, {}}, log),
+      expected_blocks({Page::reconnection, "", 0, {3, " n "}, cookie, {}, {}}, log),
       (Blocks{"Reconnection", "All demos", std::string(explanation(Page::reconnection, cookie)),
               "Counter: 3", "Increment", " n ", "Save notes"}));
 }
@@ -72,10 +72,10 @@ TEST(PageText, TheExplanationSaysWhatTheGroupModeMeans) {
   EXPECT_NE(broadcasting, explanation(Page::broadcasting, global));
   EXPECT_NE(explanation(Page::reconnection, cookie), explanation(Page::reconnection, global));
   const std::vector<Message> log;
-  const View in_global{Page::broadcasting, "", 0, {}, global, {}};
+  const View in_global{Page::broadcasting, "", 0, {}, global, {}, {}};
   EXPECT_EQ(expected_blocks(in_global, log)[2], explanation(Page::broadcasting, global));
   EXPECT_FALSE(
-      shows(expected_blocks(in_global, log), {Page::broadcasting, "", 0, {}, cookie, {}}, log));
+      shows(expected_blocks(in_global, log), {Page::broadcasting, "", 0, {}, cookie, {}, {}}, log));
 }
 
 TEST(PageText, AFieldErrorFollowsItsFormWhileTheFormIsShown) {
@@ -87,19 +87,19 @@ TEST(PageText, AFieldErrorFollowsItsFormWhileTheFormIsShown) {
   EXPECT_EQ(too_long_error("notes"), "Notes must be at most 10000 characters");
   const std::string scope(explanation(Page::broadcasting, cookie));
   EXPECT_EQ(
-      expected_blocks({Page::broadcasting, "", 1, {}, cookie, {{"username", name_error}}}, log),
+      expected_blocks({Page::broadcasting, "", 1, {}, cookie, {{"username", name_error}}, {}}, log),
       (Blocks{"Broadcasting", "All demos", scope, "Join", name_error, "Ann: hi"}));
   EXPECT_EQ(
-      expected_blocks({Page::broadcasting, "Cy", 1, {}, cookie, {{"text", text_error}}}, log),
+      expected_blocks({Page::broadcasting, "Cy", 1, {}, cookie, {{"text", text_error}}, {}}, log),
       (Blocks{"Broadcasting", "All demos", scope, "Posting as Cy", "Ann: hi", "Send", text_error}));
   // Joined, the join form is gone and its error with it.
-  EXPECT_EQ(
-      expected_blocks({Page::broadcasting, "Cy", 1, {}, cookie, {{"username", name_error}}}, log),
-      expected_blocks({Page::broadcasting, "Cy", 1, {}, cookie, {}}, log));
-  EXPECT_EQ(
-      expected_blocks({Page::reconnection, "", 0, {2, "n"}, cookie, {{"notes", "Too long"}}}, log)
-          .back(),
-      "Too long");
+  EXPECT_EQ(expected_blocks(
+                {Page::broadcasting, "Cy", 1, {}, cookie, {{"username", name_error}}, {}}, log),
+            expected_blocks({Page::broadcasting, "Cy", 1, {}, cookie, {}, {}}, log));
+  EXPECT_EQ(expected_blocks(
+                {Page::reconnection, "", 0, {2, "n"}, cookie, {{"notes", "Too long"}}, {}}, log)
+                .back(),
+            "Too long");
 }
 
 TEST(PageText, ARefusedActionLeavesItsErrorUntilTheConnectionsNextSuccess) {
@@ -142,18 +142,18 @@ TEST(PageText, ShowsAgreesWithTheExpectedBlocks) {
   const FieldErrors name_error = {{"username", too_long_error("username")}};
   const FieldErrors text_error = {{"text", too_long_error("text")}};
   const std::vector<View> views = {
-      {Page::broadcasting, "", 0, {}, cookie, {}},
-      {Page::broadcasting, "Cy", 0, {}, cookie, {}},
-      {Page::broadcasting, "Cy", 2, {}, cookie, {}},
-      {Page::broadcasting, "", 3, {}, cookie, {}},
-      {Page::broadcasting, "", 3, {}, global, {}},
-      {Page::broadcasting, "", 0, {}, cookie, name_error},
-      {Page::broadcasting, "", 2, {}, cookie, text_error},
-      {Page::broadcasting, "Cy", 2, {}, cookie, text_error},
-      {Page::broadcasting, "Cy", 2, {}, cookie, name_error},
-      {Page::reconnection, "", 0, {1, "x"}, cookie, {}},
-      {Page::reconnection, "", 0, {1, "x"}, global, {}},
-      {Page::reconnection, "", 0, {1, "x"}, cookie, {{"notes", too_long_error("notes")}}}};
+      {Page::broadcasting, "", 0, {}, cookie, {}, {}},
+      {Page::broadcasting, "Cy", 0, {}, cookie, {}, {}},
+      {Page::broadcasting, "Cy", 2, {}, cookie, {}, {}},
+      {Page::broadcasting, "", 3, {}, cookie, {}, {}},
+      {Page::broadcasting, "", 3, {}, global, {}, {}},
+      {Page::broadcasting, "", 0, {}, cookie, name_error, {}},
+      {Page::broadcasting, "", 2, {}, cookie, text_error, {}},
+      {Page::broadcasting, "Cy", 2, {}, cookie, text_error, {}},
+      {Page::broadcasting, "Cy", 2, {}, cookie, name_error, {}},
+      {Page::reconnection, "", 0, {1, "x"}, cookie, {}, {}},
+      {Page::reconnection, "", 0, {1, "x"}, global, {}, {}},
+      {Page::reconnection, "", 0, {1, "x"}, cookie, {{"notes", too_long_error("notes")}}, {}}};
   for (const View& held_view : views) {
     for (const View& view : views) {
       const bool same = expected_blocks(held_view, log) == expected_blocks(view, log);
