@@ -110,7 +110,10 @@ int run_replay(const std::string& file) {
   std::printf(" (%.1f s virtual)\n", static_cast<double>(result.virtual_us) / 1e6);
   print_failures(stdout, result.failures);
   // The engine or the checks may have changed since the file was written.
-  const std::string recorded = loaded.recorded_failure.value("invariant", std::string());
+  // A scenario written by hand records no failure.
+  const std::string recorded = loaded.recorded_failure.is_object()
+                                   ? loaded.recorded_failure.value("invariant", std::string())
+                                   : std::string();
   if (!recorded.empty() &&
       (result.failures.empty() || result.failures.front().invariant != recorded)) {
     std::printf("(when the file was written, it failed %s first)\n", recorded.c_str());

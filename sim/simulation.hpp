@@ -110,7 +110,7 @@ struct Step {
   bool tasks_page = false;         // open: the Tasks page instead of Broadcasting
   // task: the action (the button's name: add, addTop, edit, toggle, delete, moveUp, moveDown,
   // clearDone) and the id field's text (empty: no id field).
-  std::string task_op, task_id;
+  std::string task_op = {}, task_id = {};
   // stall: how long the server processes nothing; hide: how long the tab stays hidden;
   // slow: how long the tab takes over each frame from now on.
   std::uint64_t duration_us = 0;

@@ -35,8 +35,9 @@ std::string pick_text(Rng& rng) {
 }
 
 std::string pick_name(Rng& rng) {
-  static const std::vector<std::string> names = {
-      "Alice", "Bob", "Carol", "Dan", "<i>Eve</i>", "Zoë", "  Fay  ", "", "\tGus\n", "Hal & Ida"};
+  static const std::vector<std::string> names = {"Alice",      "Bob",       "Carol",    "Dan",
+                                                 "<i>Eve</i>", "Zoë",       "  Fay  ",  "",
+                                                 "\tGus\n",    "Hal & Ida", "\vIvy\r\f"};
   const auto roll = rng.below(40);
   auto repeated = [](std::string_view unit, std::size_t times) {
     std::string out;

@@ -61,22 +61,4 @@ nlohmann::json decode_form(std::string_view encoded) {
   return fields;
 }
 
-std::string encode_component(std::string_view raw) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : raw) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '_' || c == '.' || c == '~';
-    if (plain) {
-      out += c;
-    } else {
-      out += '%';
-      out += hex[byte >> 4];
-      out += hex[byte & 0xF];
-    }
-  }
-  return out;
-}
-
 }  // namespace lvt::url

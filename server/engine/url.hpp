@@ -20,6 +20,4 @@ Target split_target(std::string_view target);
 // a repeated name keeps its last value.
 nlohmann::json decode_form(std::string_view encoded);
 
-std::string encode_component(std::string_view raw);
-
 }  // namespace lvt::url

@@ -204,3 +204,10 @@ test('a failure whose held text is not UTF-8 is still written and replayed, with
   assert.equal(scenario.plant, 'utf8-overlong-ascii');
   assert.equal(lvtlab(['replay', path.join(failures, `seed-${seed}.json`)]).status, 1);
 });
+
+test('replay runs a scenario written by hand (no recorded failure) and exits 0 when it holds', () => {
+  const file = path.join(__dirname, '..', '..', 'sim', 'scenarios', 'busy-over-http.json');
+  const run = lvtlab(['replay', file]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /every invariant held/);
+});

@@ -120,6 +120,19 @@ TEST(Http, OnlyTheFixedRoutesAreServed) {
             std::string::npos);
 }
 
+TEST(Http, TheIndexLinksEveryPageInAWellFormedList) {
+  TestEngine t;
+  const std::string index = t.engine->handle_http(get("/")).body;
+  auto count = [&index](std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = index.find(what); at != std::string::npos; at = index.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("<li>"), 3u);  // Broadcasting, Reconnection, Tasks
+  EXPECT_EQ(count("</a></li>"), count("<li>"));
+  EXPECT_EQ(count("<a href=\"/realtime/"), count("<li>"));
+}
+
 TEST(Http, MetricsAreInPrometheusText) {
   TestEngine t;
   auto c = t.connect(cookie_for(1));

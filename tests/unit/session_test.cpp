@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "page.hpp"
 #include "session.hpp"
 #include "test_engine.hpp"
@@ -23,6 +26,30 @@ TEST(SessionId, NewIdsAre32BytesOfBase64UrlAndDiffer) {
   EXPECT_FALSE(is_valid_session_id("short="));
   EXPECT_FALSE(is_valid_session_id(std::string(43, '+') + "="));
   EXPECT_FALSE(is_valid_session_id(std::string(43, 'B') + "="));  // stray low bits
+}
+
+TEST(SessionId, IsTheBase64UrlOfItsRandomBytes) {
+  // The test's own base64url of bytes 0, 7, 14, ...: every 6-bit group of the id must come from
+  // its bytes (a mask or shift off by one still makes an id that looks valid).
+  std::vector<unsigned char> random(32);
+  for (std::size_t i = 0; i < random.size(); ++i) random[i] = static_cast<unsigned char>(i * 7 + 3);
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string want;
+  std::uint32_t bits = 0;
+  int bit_count = 0;
+  for (const unsigned char byte : random) {
+    bits = (bits << 8) | byte;
+    bit_count += 8;
+    while (bit_count >= 6) {
+      bit_count -= 6;
+      want += alphabet[(bits >> bit_count) & 0x3F];
+    }
+  }
+  want += alphabet[(bits << (6 - bit_count)) & 0x3F];
+  want += '=';
+  const std::string id = new_session_id(
+      [&random](unsigned char* bytes, std::size_t n) { std::copy_n(random.begin(), n, bytes); });
+  EXPECT_EQ(id, want);
 }
 
 TEST(SessionStore, EvictsTheOldestGroupPastItsBound) {

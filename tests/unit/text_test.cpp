@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "action_message.hpp"
 #include "text.hpp"
 #include "url.hpp"
 
@@ -88,6 +89,18 @@ TEST(WordAtATime, EveryByteAtEveryOffsetReadsAsByteAtATime) {
       EXPECT_EQ(out, json_string_bytewise(raw));
     }
   }
+}
+
+TEST(ActionMessage, SurrogatePairsAtTheEdgesOfTheRangeDecode) {
+  // U+10000 (the first 4-byte code point) and U+10FFFF (low surrogate 0xDFFF), as a client
+  // that escapes them sends them.
+  const auto read = [](std::string_view json) {
+    const auto parsed = parse_action_message(json);
+    return std::get<ActionMessage>(parsed).data.at("text").get<std::string>();
+  };
+  EXPECT_EQ(read(R"({"action":"send","data":{"text":"\ud800\udc00"}})"), "\xF0\x90\x80\x80");
+  EXPECT_EQ(read(R"({"action":"send","data":{"text":"\udbff\udfff"}})"), "\xF4\x8F\xBF\xBF");
+  EXPECT_EQ(read(R"({"action":"send","data":{"text":"\uffff"}})"), "\xEF\xBF\xBF");
 }
 
 TEST(Trim, RemovesAsciiSpaceAtBothEnds) {
