@@ -12,6 +12,7 @@
 #include <set>
 
 #include "client_applier.hpp"
+#include "range_ops.hpp"
 #include "server_render_hash.hpp"
 #include "task_list_page.hpp"
 #include "test_engine.hpp"
@@ -48,23 +49,6 @@ struct TaskStep {
 };
 
 constexpr std::size_t tabs_max = 5;
-
-// The letters of the range ops in a tree, in order.
-void collect_ops(const nlohmann::json& value, std::set<std::string>& ops) {
-  if (value.is_array()) {
-    const bool op_list =
-        !value.empty() && value[0].is_array() && !value[0].empty() && value[0][0].is_string();
-    for (const auto& element : value) {
-      if (op_list) {
-        ops.insert(element[0].get<std::string>());
-      } else {
-        collect_ops(element, ops);
-      }
-    }
-  } else if (value.is_object()) {
-    for (const auto& [key, child] : value.items()) collect_ops(child, ops);
-  }
-}
 
 // Tabs on the Tasks page, each frame checked against the client as it arrives. `check` is the
 // assertion to use (RC_ASSERT in a property, EXPECT in a test).
@@ -167,7 +151,9 @@ class TaskTabs {
     const auto message = nlohmann::json::parse(frame);
     if (!message.contains("tree")) return;  // pong or error envelope
     ++frames_checked_;
-    collect_ops(message["tree"], ops_seen_);
+    std::vector<std::string> ops;
+    testing::collect_range_ops(message["tree"], ops);
+    ops_seen_.insert(ops.begin(), ops.end());
     const auto html = shared_client().apply(tab.client_id, message["tree"]);
     tab.simulated.apply(message["tree"].dump());
     const std::string want = t_.engine->render_html(*tab.connection);

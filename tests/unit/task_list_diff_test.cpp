@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "range_ops.hpp"
 #include "test_engine.hpp"
 
 namespace lvt {
@@ -15,27 +16,9 @@ using testing::TestEngine;
 
 const std::string tasks_path = "/realtime/tasks";
 
-// The letters of every range op in a frame's tree, in order (a range sent whole adds "full").
-void collect_ops(const nlohmann::json& value, std::vector<std::string>& ops) {
-  if (value.is_array()) {
-    const bool op_list =
-        !value.empty() && value[0].is_array() && !value[0].empty() && value[0][0].is_string();
-    for (const auto& element : value) {
-      if (op_list) {
-        ops.push_back(element[0].get<std::string>());
-      } else {
-        collect_ops(element, ops);
-      }
-    }
-  } else if (value.is_object()) {
-    if (value.contains("d") && value.contains("s")) ops.emplace_back("full");
-    for (const auto& [key, child] : value.items()) collect_ops(child, ops);
-  }
-}
-
 std::vector<std::string> ops_of(const std::string& frame) {
   std::vector<std::string> ops;
-  collect_ops(parse(frame)["tree"], ops);
+  testing::collect_range_ops(parse(frame)["tree"], ops);
   return ops;
 }
 
