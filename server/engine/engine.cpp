@@ -127,7 +127,9 @@ const Page* Engine::find_page(std::string_view path) const {
 
 std::string Engine::group_for(const std::string& cookie_header, std::string* new_cookie_id) {
   if (config_.group_mode == GroupMode::global) return std::string(global_group_id);
-  if (auto id = cookie_value(cookie_header, session_cookie_name); id && is_valid_session_id(*id)) {
+  if (auto id = cookie_value(cookie_header, session_cookie_name);
+      id &&
+      (is_valid_session_id(*id) || (planted(PlantedBug::malformed_cookie_taken) && !id->empty()))) {
     return *id;
   }
   // No cookie, or a malformed one: a new group of its own.
