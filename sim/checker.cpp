@@ -47,6 +47,7 @@ void Checker::action_at_socket(int tab, model::Page page, const ActionTaken& tak
   if (action == "send") model_.send(tab, taken.value);
   if (action == "increment") model_.increment(tab);
   if (action == "saveNotes") model_.save_notes(tab, taken.value);
+  if (action == "__navigate__") model_.navigate(tab, taken.value);
   if (const auto command = task_command(taken);
       command && !action.empty() && page == model::Page::tasks) {
     model_.task(tab, *command);

@@ -340,6 +340,16 @@ event::FormPost Clients::form_post_event(int id, const std::string& text, const 
   return event;
 }
 
+// An in-page navigation: the client asks its socket to run Mount again with the new query, and
+// waits for the answer; without an open socket it has nothing to send it on.
+void Clients::navigate(int id, const std::string& name) {
+  TabClient& tab = tabs_[id];
+  if (!tab.page_ready || !tab.believes_open()) return;
+  ++context_.coverage["navigate"];
+  ++tab.replies_awaited;
+  socket_send(id, "__navigate__", {{"username", name}});
+}
+
 // Requests from the tab's browser apart from the page's own socket and forms.
 void Clients::json_get(int id, const std::string& name) {
   context_.schedule(context_.now_us + context_.latency(tabs_[id].network),

@@ -54,6 +54,7 @@ class Clients {
                  const std::string& name);
   void form_post(int id, const std::string& text, const std::string& name, int button_style);
   void json_get(int id, const std::string& name);
+  void navigate(int id, const std::string& name);
   void foreign_upgrade(int id);
   void cookie_request(int id, int kind, const std::string& text, const std::string& name);
   // The Cookie header the tab's browser sends: its session cookie, from the seed.

@@ -13,7 +13,7 @@ using nlohmann::json;
 constexpr const char* op_names[] = {
     "open",      "join",       "send",     "close",           "reconnect", "restart", "http",
     "increment", "save_notes", "stall",    "zombie",          "hide",      "reload",  "slow",
-    "idle",      "form_post",  "json_get", "foreign_upgrade", "task",      "cookie"};
+    "idle",      "form_post",  "json_get", "foreign_upgrade", "task",      "cookie",  "navigate"};
 // The JSON name of a step's duration, by op.
 const char* duration_key(Step::Op op) {
   switch (op) {
@@ -165,7 +165,7 @@ Scenario scenario_from_json(const json& in) {
   c.weight_open = c.weight_join = c.weight_send = c.weight_close = c.weight_reconnect = 0;
   c.weight_restart = c.weight_http = c.weight_persist = c.weight_stall = 0;
   c.weight_reload = c.weight_slow = c.weight_idle = c.weight_form_post = c.weight_json_get = 0;
-  c.weight_foreign_upgrade = c.weight_task = c.weight_cookie = 0;
+  c.weight_foreign_upgrade = c.weight_task = c.weight_cookie = c.weight_navigate = 0;
   c.think_us_mean = 0;
   return scenario;
 }

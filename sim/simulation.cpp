@@ -218,6 +218,9 @@ void Simulation::step() {
     case Step::Op::task:
       if (open) task_step(step);
       break;
+    case Step::Op::navigate:
+      if (open) clients_.navigate(step.tab, step.name);
+      break;
     case Step::Op::cookie:
       if (open) clients_.cookie_request(step.tab, step.cookie_kind, step.text, step.name);
       break;

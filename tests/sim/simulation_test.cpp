@@ -142,6 +142,14 @@ TEST(Scenario, CookiesTheServerDidNotSetPlaceRequestsInTheRightGroup) {
                std::invalid_argument);
 }
 
+TEST(Scenario, NavigateRunsMountAgainOnAnOpenSocket) {
+  const RunResult result = run_scenario_file("navigate-mounts-again.json");
+  EXPECT_EQ(result.coverage.at("navigate"), 1u);
+  EXPECT_EQ(result.coverage.at("send"), 2u);
+  // Tab 0 caught up by its Mount; tab 1, in another group, missed "hi Bob".
+  EXPECT_EQ(result.stale_tabs, 1);
+}
+
 TEST(Scenario, ASlowReaderIsCutOffFallsBackToHttpAndItsHeartbeatReconnectsIt) {
   const RunResult result = run_scenario_file("slow-reader-cut-off.json");
   EXPECT_EQ(result.coverage.at("slow-reader-cut"), 1u);
