@@ -40,6 +40,7 @@ void Checker::socket_opened(int tab, int browser, model::Page page) {
 void Checker::action_at_socket(int tab, model::Page page, const ActionTaken& taken) {
   std::string_view action = taken.name;
   if (!rate_limit_.take(tab, context_.now_us)) {
+    ++rate_refusals_;
     ++context_.coverage[action == "__ping__" ? "rate-limited-ping" : "rate-limited"];
     action = {};
   }
@@ -351,6 +352,7 @@ void Checker::check_quiescence() {
                       " ms after the workload ended (bound " + std::to_string(bound_us / 1000) +
                       " ms)");
   }
+  check_metrics();
   // Rebuilding a page costs O(log): every tab's when there are few, else an even sample of
   // them; the others are held to the server's render by hash, and the server to the model.
   const std::size_t html_every =

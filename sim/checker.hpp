@@ -31,7 +31,10 @@ class Checker {
   void connect_to(Server& server) { server_ = &server; }
 
   // --- what happened, as the model takes it ----------------------------------------------------
-  void engine_started() { counts_at_start_ = model_.counts(); }
+  void engine_started() {
+    counts_at_start_ = model_.counts();
+    rate_refusals_ = 0;
+  }
   void server_restarted();
   void socket_opened(int tab, int browser, model::Page page);
   void closed(int id) { model_.close(id); }
@@ -60,6 +63,8 @@ class Checker {
                    const TreeApplier& held);
   void frame_not_json(int tab, std::string_view error, std::string_view payload);
   void check_quiescence();
+  // The engine's metrics (what /metrics exports) against what it was sent and the model.
+  void check_metrics();
 
   // --- the engine's state (checker_server_state.cpp) ------------------------------------------
   void check_tab_state(int id, std::string_view invariant);
@@ -89,6 +94,7 @@ class Checker {
   model::Model model_;
   model::RateLimitModel rate_limit_;     // the model's own count of every connection's tokens
   model::Counts counts_at_start_;        // the model's counts when the engine started
+  std::uint64_t rate_refusals_ = 0;      // the model's, since the engine started
   std::vector<std::size_t> item_bytes_;  // see item_bytes()
   // The model's browsers of other cookies' groups: above any browser of a seed, no tab's.
   static constexpr int forged_browser_base = 1'000'000;

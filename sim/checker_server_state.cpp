@@ -1,6 +1,8 @@
 // The checker's judgement of the engine's state against the model, after every step: each
 // connection's state and waiting broadcasts, and the size of peer updates.
 #include <algorithm>
+#include <set>
+#include <utility>
 
 #include "broadcasting_page.hpp"
 #include "checker.hpp"
@@ -179,6 +181,41 @@ void Checker::check_tasks(int id, std::string_view invariant) {
                   "tab " + std::to_string(id) + " holds " + std::to_string(held.size()) +
                       " tasks, not the model's " + std::to_string(predicted.size()),
                   id);
+  }
+}
+
+// What /metrics exports, counted independently: the sockets open (orphans too) and their
+// groups, the requests and frames the server was sent, the refusals the model predicts.
+void Checker::check_metrics() {
+  const Metrics& metrics = server_->engine().metrics();
+  const Server::Requests& sent = server_->requests();
+  std::set<std::pair<model::Page, int>> groups;
+  for (const auto& [id, end] : server_->ends())
+    groups.emplace(end.page, model_.group_of(end.browser));
+  const std::uint64_t delivered = model_.counts().delivered - counts_at_start_.delivered;
+  const struct {
+    const char* name;
+    std::uint64_t held, expected;
+  } counters[] = {
+      {"lvt_connections", static_cast<std::uint64_t>(metrics.connections.load()),
+       server_->ends().size()},
+      {"lvt_groups", static_cast<std::uint64_t>(metrics.groups.load()), groups.size()},
+      {"lvt_connections_opened_total", metrics.connections_opened.load(), sent.upgrades},
+      {"lvt_connections_refused_total", metrics.connections_refused.load(), sent.foreign_upgrades},
+      {"origin_refused errors", metrics.errors_origin_refused.load(), sent.foreign_upgrades},
+      {"lvt_frames_received_total", metrics.frames_received.load(), sent.frames},
+      {"lvt_http_requests_total", metrics.http_requests.load(), sent.http},
+      {"rate_limited errors", metrics.errors_rate_limited.load(), rate_refusals_},
+      {"lvt_broadcasts_delivered_total", metrics.broadcasts_delivered.load(), delivered},
+  };
+  ++context_.checks["metrics-exact"];
+  for (const auto& counter : counters) {
+    if (counter.held == counter.expected) continue;
+    context_.fail("metrics-exact",
+                  std::string("the server's ") + counter.name + " is " +
+                      std::to_string(counter.held) + ", not " + std::to_string(counter.expected),
+                  -1, std::to_string(counter.expected), std::to_string(counter.held));
+    return;
   }
 }
 

@@ -41,7 +41,13 @@ void Server::start_engine() {
   engine_ = std::make_unique<Engine>(engine_config, env);
   apps_ = add_demo_apps(*engine_);
   server_render_.clear();
+  requests_ = {};
   checker_.engine_started();
+}
+
+HttpResponse Server::http(const HttpRequest& request) {
+  ++requests_.http;
+  return engine_->handle_http(request);
 }
 
 const std::string& Server::cookie_of(int tab) const {
@@ -76,6 +82,7 @@ void Server::stall(std::uint64_t duration_us) {
 
 void Server::restart() {
   ++context_.coverage["restart"];
+  checker_.check_metrics();  // of the engine about to go
   context_.socket_closed_by_server = true;
   clients_.server_restarted();
   ends_.clear();
@@ -134,16 +141,15 @@ void Server::disconnect(int tab) {
 // --- a tab's page and socket ---------------------------------------------------------------------
 void Server::on(const event::PageGet& event) {
   if (!clients_.awaits_page(event.tab, event.generation)) return;  // superseded by another load
-  const HttpResponse page =
-      engine_->handle_http({"GET", std::string(path_of(page_of(event.tab))), "sim",
-                            cookie_of(event.tab), "text/html", "", ""});
+  const HttpResponse page = http({"GET", std::string(path_of(page_of(event.tab))), "sim",
+                                  cookie_of(event.tab), "text/html", "", ""});
   checker_.check_page_get(event.tab, page);
   clients_.page_served(event.tab);
 }
 
 void Server::on(const event::Probe& event) {
   if (!clients_.connecting(event.tab, event.generation)) return;
-  const HttpResponse answer = engine_->handle_http(
+  const HttpResponse answer = http(
       {"HEAD", std::string(path_of(page_of(event.tab))), "sim", cookie_of(event.tab), "", "", ""});
   ++context_.coverage["probe"];
   checker_.check_probe(event.tab, answer);
@@ -156,12 +162,14 @@ void Server::on(const event::SocketOpen& event) {
   ConnectResult opened =
       engine_->connect({std::string(path_of(tab.page)), "sim", "http://sim", cookie_of(event.tab)});
   assert(opened.connection);
+  ++requests_.upgrades;
   ServerEnd& end =
       ends_
           .try_emplace(event.tab, opened.connection, tab.browser, event.generation,
                        context_.config.outbound_frames_max, context_.config.network_frames_max)
           .first->second;
   end.last_heard_us = context_.now_us;
+  end.page = tab.page;
   id_of_[end.connection.get()] = event.tab;
   clients_.socket_opened(event.tab);
   checker_.socket_opened(event.tab, tab.browser, tab.page);
@@ -177,6 +185,7 @@ void Server::on(const event::FrameToServer& event) {
   const model::Page page = page_of(event.tab);
   ++context_.tab_events;
   end.last_heard_us = context_.now_us;
+  ++requests_.frames;
   Effects effects = engine_->receive(*end.connection, event.payload);
   checker_.action_at_socket(event.tab, page, event.action);
   checker_.check_tab_state(event.tab, page == model::Page::reconnection ? "persist-restored"
@@ -195,9 +204,9 @@ void Server::on(const event::FrameToServer& event) {
 void Server::on(const event::HttpPost& event) {
   ++context_.tab_events;
   const int browser = clients_.tabs()[event.tab].browser;
-  HttpResponse response = engine_->handle_http({"POST", target_with_name(event.tab, event.name),
-                                                "sim", cookie_of(event.tab), "application/json",
-                                                "application/json", event.payload});
+  HttpResponse response =
+      http({"POST", target_with_name(event.tab, event.name), "sim", cookie_of(event.tab),
+            "application/json", "application/json", event.payload});
   checker_.action_over_http(browser, page_of(event.tab), event.action, event.name);
   checker_.check_queues(-1, browser, response.wake);
   wake(response.wake);
@@ -214,9 +223,8 @@ void Server::on(const event::FormPost& event) {
   ++context_.tab_events;
   const int browser = clients_.tabs()[event.tab].browser;
   const std::string target = target_with_name(event.tab, event.name);
-  const HttpResponse response =
-      engine_->handle_http({"POST", target, "sim", cookie_of(event.tab), "text/html",
-                            "application/x-www-form-urlencoded", event.payload});
+  const HttpResponse response = http({"POST", target, "sim", cookie_of(event.tab), "text/html",
+                                      "application/x-www-form-urlencoded", event.payload});
   checker_.action_over_http(browser, page_of(event.tab), event.action, event.name);
   checker_.check_queues(-1, browser, response.wake);
   wake(response.wake);
@@ -227,9 +235,8 @@ void Server::on(const event::FormPost& event) {
 void Server::on(const event::JsonGet& event) {
   ++context_.tab_events;
   ++context_.coverage["json-get"];
-  const HttpResponse response =
-      engine_->handle_http({"GET", target_with_name(event.tab, event.name), "sim",
-                            cookie_of(event.tab), "application/json", "", ""});
+  const HttpResponse response = http({"GET", target_with_name(event.tab, event.name), "sim",
+                                      cookie_of(event.tab), "application/json", "", ""});
   checker_.check_json_get(event.tab, event.name, response);
 }
 
@@ -238,7 +245,12 @@ void Server::on(const event::JsonGet& event) {
 void Server::on(const event::ForeignUpgrade& event) {
   const ConnectResult result = engine_->connect({std::string(path_of(page_of(event.tab))), "sim",
                                                  "http://evil.example", cookie_of(event.tab)});
-  if (result.connection) engine_->disconnect(*result.connection);
+  if (result.connection) {
+    ++requests_.upgrades;
+    engine_->disconnect(*result.connection);
+  } else {
+    ++requests_.foreign_upgrades;
+  }
   checker_.check_foreign_upgrade(event.tab, result.connection != nullptr);
 }
 
@@ -248,17 +260,16 @@ void Server::on(const event::CookieRequest& event) {
   ++context_.tab_events;
   const model::Page page = page_of(event.tab);
   const std::string target = target_with_name(event.tab, event.name);
-  const HttpResponse answer =
-      engine_->handle_http({"POST", target, "sim", event.cookie, "text/html",
-                            "application/x-www-form-urlencoded", event.payload});
+  const HttpResponse answer = http({"POST", target, "sim", event.cookie, "text/html",
+                                    "application/x-www-form-urlencoded", event.payload});
   const int post_browser = checker_.browser_of_cookie(event.tab, event.kind);
   checker_.action_over_http(post_browser, page, event.action, event.name);
   checker_.check_queues(-1, post_browser, answer.wake);
   wake(answer.wake);
   checker_.check_form_post(event.tab, answer, target);
   checker_.check_set_cookie(event.tab, event.kind, answer);
-  const HttpResponse shown = engine_->handle_http(
-      {"GET", std::string(path_of(page)), "sim", event.cookie, "text/html", "", ""});
+  const HttpResponse shown =
+      http({"GET", std::string(path_of(page)), "sim", event.cookie, "text/html", "", ""});
   checker_.check_set_cookie(event.tab, event.kind, shown);
   checker_.check_page_get(event.tab, shown, checker_.browser_of_cookie(event.tab, event.kind));
 }

@@ -66,12 +66,21 @@ class Server {
     return found == id_of_.end() ? -1 : found->second;
   }
   static bool is_orphan(int id) { return id >= orphan_id_base; }
+  // What the engine was sent since it started, as the server's metrics must count it.
+  struct Requests {
+    std::uint64_t upgrades = 0;          // accepted ones
+    std::uint64_t foreign_upgrades = 0;  // refused for their Origin
+    std::uint64_t frames = 0;
+    std::uint64_t http = 0;
+  };
+  const Requests& requests() const { return requests_; }
   RenderHash render_hash(int tab);  // the server's render of the tab's page now
 
  private:
   static constexpr int orphan_id_base = 1 << 24;  // above any tab id
 
   void start_engine();
+  HttpResponse http(const HttpRequest& request);  // counted, as the engine's metrics count it
   const std::string& cookie_of(int tab) const;
   model::Page page_of(int tab) const;
   std::string target_with_name(int tab, const std::string& name) const;
@@ -96,6 +105,7 @@ class Server {
   std::unordered_map<const Connection*, int> id_of_;  // the same, by connection
   int next_orphan_ = 0;
   std::uint64_t stalled_until_us_ = 0;
+  Requests requests_;
 };
 
 }  // namespace lvt::sim::detail

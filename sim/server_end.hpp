@@ -45,6 +45,7 @@ class ServerEnd {
 
   std::shared_ptr<Connection> connection;
   int browser = 0;
+  model::Page page = model::Page::broadcasting;
   std::uint64_t generation = 0;  // of the tab's connection attempt that opened it
   bool dispatch_scheduled = false;
   std::uint64_t last_heard_us = 0;  // when it last received a frame

@@ -154,10 +154,10 @@ Scenario scenario_from_json(const nlohmann::json& json);  // throws std::excepti
 
 // The invariants of design.md this simulator checks, by name.
 inline const std::vector<std::string> invariant_names = {
-    "log-prefix",         "convergence",       "username-per-connection",
-    "group-isolation",    "sender-excluded",   "mount-coherent",
-    "wire-correct",       "diff-proportional", "persist-restored",
-    "bad-input-contained"};
+    "log-prefix",          "convergence",       "username-per-connection",
+    "group-isolation",     "sender-excluded",   "mount-coherent",
+    "wire-correct",        "diff-proportional", "persist-restored",
+    "bad-input-contained", "metrics-exact"};
 
 // What a run counts in RunResult::coverage: operations, faults and client behaviours.
 inline const std::vector<std::string> coverage_names = {
