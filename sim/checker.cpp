@@ -39,7 +39,15 @@ void Checker::socket_opened(int tab, int browser, model::Page page) {
 // An action over the socket, unless the rate limit refused it (then nothing runs).
 void Checker::action_at_socket(int tab, model::Page page, const ActionTaken& taken) {
   std::string_view action = taken.name;
-  if (!rate_limit_.take(tab, context_.now_us)) {
+  const bool within_rate = rate_limit_.take(tab, context_.now_us);
+  if (action == "__ping__") {
+    if (within_rate) {
+      pings_refused_.erase(tab);
+    } else {
+      pings_refused_.insert(tab);
+    }
+  }
+  if (!within_rate) {
     ++rate_refusals_;
     ++context_.coverage[action == "__ping__" ? "rate-limited-ping" : "rate-limited"];
     action = {};
@@ -198,6 +206,15 @@ void Checker::check_frame(int tab, bool shows_render, const std::optional<model:
         "tab " + std::to_string(tab) + " rebuilt HTML that differs from the server's render", tab);
   }
   if (expected) judge_view(tab, *expected, held.html(), "after a frame", "convergence");
+}
+
+void Checker::check_pong_missing(int tab, bool healthy) {
+  if (!healthy) return;
+  ++context_.checks["wire-correct"];
+  context_.fail("wire-correct",
+                "tab " + std::to_string(tab) + "'s ping on a healthy socket got no pong in " +
+                    std::to_string(SimConfig::pong_deadline_us / 1'000'000) + " s",
+                tab, "{\"pong\":true}", "nothing");
 }
 
 void Checker::frame_not_json(int tab, std::string_view error, std::string_view payload) {

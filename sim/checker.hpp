@@ -9,6 +9,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,10 @@ class Checker {
   void check_frame(int tab, bool shows_render, const std::optional<model::View>& expected,
                    const TreeApplier& held);
   void frame_not_json(int tab, std::string_view error, std::string_view payload);
+  // Whether the tab's last ping was over its rate (and so answered with an error, no pong).
+  bool ping_refused(int tab) const { return pings_refused_.contains(tab); }
+  // A ping's deadline passed without its pong: a failure when the socket was healthy.
+  void check_pong_missing(int tab, bool healthy);
   void check_quiescence();
   // The engine's metrics (what /metrics exports) against what it was sent and the model.
   void check_metrics();
@@ -95,6 +100,7 @@ class Checker {
   model::RateLimitModel rate_limit_;     // the model's own count of every connection's tokens
   model::Counts counts_at_start_;        // the model's counts when the engine started
   std::uint64_t rate_refusals_ = 0;      // the model's, since the engine started
+  std::set<int> pings_refused_;          // tabs whose last ping the rate model refused
   std::vector<std::size_t> item_bytes_;  // see item_bytes()
   // The model's browsers of other cookies' groups: above any browser of a seed, no tab's.
   static constexpr int forged_browser_base = 1'000'000;

@@ -454,6 +454,7 @@ void Clients::on(const event::HeartbeatTick& event) {
   if (tab.socket == TabClient::Socket::closed) return reconnect(event.tab, "heartbeat-reconnect");
   if (tab.pong_awaited) return;
   tab.pong_awaited = true;
+  tab.ping_sent_us = context_.now_us;
   socket_send(event.tab, "__ping__");
   context_.schedule(context_.now_us + SimConfig::pong_deadline_us,
                     event::PongDeadline{event.tab, tab.generation, tab.pongs});
@@ -461,7 +462,14 @@ void Clients::on(const event::HeartbeatTick& event) {
 
 // Reached only without a pong: the client clears the deadline when the pong comes.
 void Clients::on(const event::PongDeadline& event) {
-  tabs_[event.tab].pong_awaited = false;
+  TabClient& tab = tabs_[event.tab];
+  tab.pong_awaited = false;
+  // A ping on a socket open at both ends, read at once, the server neither stalled since nor
+  // refusing it for its rate, has had its pong ten seconds before the deadline.
+  const bool healthy = tab.open() && tab.read_us == 0 &&
+                       server_->stalled_until_us() < tab.ping_sent_us &&
+                       !checker_.ping_refused(event.tab);
+  checker_.check_pong_missing(event.tab, healthy);
   // The client tears its page state down and reconnects. On a half-open socket the server
   // hears nothing of it: the old connection lives on as an orphan.
   reconnect(event.tab, "heartbeat-reconnect");

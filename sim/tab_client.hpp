@@ -50,6 +50,7 @@ struct TabClient {
   std::uint64_t heartbeat_epoch = 0;     // bumped when it starts or stops: older ticks are void
   bool pong_awaited = false;             // a ping went out on this socket; its deadline is pending
   std::uint64_t pongs = 0;               // pongs received on this connection
+  std::uint64_t ping_sent_us = 0;        // when the last ping went out
   std::uint64_t hidden_until_us = 0;     // the tab is hidden until then
   bool hidden_with_socket_open = false;  // the client timed its hiding
 
