@@ -215,7 +215,22 @@ TEST(Navigate, ReRunsMountWithTheGivenData) {
   const auto reply = parse(
       t.engine->receive(*c, R"({"action":"__navigate__","data":{"username":"Nav"}})").frames.at(0));
   EXPECT_EQ(reply["meta"]["action"], "__navigate__");
+  EXPECT_EQ(reply["meta"]["success"], true);
   EXPECT_NE(t.engine->render_html(*c).find("Posting as <strong>Nav</strong>"), std::string::npos);
+}
+
+// Like an action, a navigation saves the connection's persisted fields: the last writer wins.
+TEST(Navigate, SavesThePersistedFieldsOfTheConnection) {
+  TestEngine t;
+  const std::string page = "/realtime/reconnection";
+  auto stale = t.connect(cookie_for(1), page);
+  auto current = t.connect(cookie_for(1), page);
+  t.act(*current, "increment");
+  EXPECT_NE(t.engine->render_html(*t.connect(cookie_for(1), page)).find("<strong>1</strong>"),
+            std::string::npos);
+  t.engine->receive(*stale, R"({"action":"__navigate__","data":{}})");
+  EXPECT_NE(t.engine->render_html(*t.connect(cookie_for(1), page)).find("<strong>0</strong>"),
+            std::string::npos);
 }
 
 }  // namespace
