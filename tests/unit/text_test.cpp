@@ -103,6 +103,18 @@ TEST(ActionMessage, SurrogatePairsAtTheEdgesOfTheRangeDecode) {
   EXPECT_EQ(read(R"({"action":"send","data":{"text":"\uffff"}})"), "\xEF\xBF\xBF");
 }
 
+TEST(ActionMessage, AnEscapeIsFourHexDigitsOfEitherCase) {
+  // A client may write the digits in upper case, and the text after an escape may itself look
+  // like hex: four digits are read, no more.
+  const auto read = [](std::string_view json) {
+    const auto parsed = parse_action_message(json);
+    return std::get<ActionMessage>(parsed).data.at("text").get<std::string>();
+  };
+  EXPECT_EQ(read(R"({"action":"send","data":{"text":"\u00C9\u00e9\u00FF"}})"), "Ééÿ");
+  EXPECT_EQ(read(R"({"action":"send","data":{"text":"\u00e9add\u00ABCD"}})"), "éadd«CD");
+  EXPECT_EQ(read(R"({"action":"send","data":{"text":"\uD83D\uDE00"}})"), "😀");
+}
+
 TEST(Trim, RemovesAsciiSpaceAtBothEnds) {
   EXPECT_EQ(text::trim_space("  hi there \n\t"), "hi there");
   EXPECT_EQ(text::trim_space("   "), "");
