@@ -44,6 +44,22 @@ TEST(TaskListPage, AGroupSharesOneLiveListAndOtherGroupsDoNotSeeIt) {
   EXPECT_NE(t.engine->render_html(*a3).find("milk"), std::string::npos);
 }
 
+// A broadcast run on a tab saves the tab's persisted fields, as an action does: a group the
+// bounded session store evicted meanwhile gets its list back, and its next tab finds it.
+TEST(TaskListPage, ABroadcastRunOnATabSavesItsGroupsListAgain) {
+  EngineConfig config;
+  config.session_groups_max = 2;
+  TestEngine t(config);
+  auto a1 = t.connect(cookie_for(1), tasks_path);
+  auto a2 = t.connect(cookie_for(1), tasks_path);
+  t.act(*a1, "add", {{"title", "milk"}});
+  t.connect(cookie_for(2), tasks_path);
+  t.connect(cookie_for(3), tasks_path);  // the store now holds groups 2 and 3 only
+  ASSERT_EQ(t.drain(*a2).size(), 1u);
+  auto a3 = t.connect(cookie_for(1), tasks_path);
+  EXPECT_EQ(titles(t, *a3), std::vector<std::string>{"milk"});
+}
+
 TEST(TaskListPage, PlainFormsAndJsonOverHttpChangeTheGroupsListAndReachItsSockets) {
   TestEngine t;
   auto tab = t.connect(cookie_for(4), tasks_path);
