@@ -190,6 +190,16 @@ void Checker::check_foreign_upgrade(int tab, bool accepted) {
   ++context_.coverage["foreign-origin-refused"];
 }
 
+void Checker::check_pageless_upgrade(int tab, const ConnectResult& result) {
+  ++context_.checks["bad-input-contained"];
+  if (!result.connection && result.refuse_status == 404) return;
+  context_.fail(
+      "bad-input-contained",
+      "tab " + std::to_string(tab) + "'s upgrade at a path with no page was " +
+          (result.connection ? "accepted" : "refused with " + std::to_string(result.refuse_status)),
+      tab, "refused (404)", result.connection ? "accepted" : std::to_string(result.refuse_status));
+}
+
 std::optional<model::View> Checker::view_if_judged(int tab, std::uint64_t frames_made) const {
   if (frames_made >= 2 && frames_made % oracle_frames_every != 0) return std::nullopt;
   return model::view_of(model_.tab(tab), model_.config().group_mode);

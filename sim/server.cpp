@@ -252,6 +252,16 @@ void Server::on(const event::ForeignUpgrade& event) {
     ++requests_.foreign_upgrades;
   }
   checker_.check_foreign_upgrade(event.tab, result.connection != nullptr);
+  // The same site's page asking for a socket at a path with no live page: refused, 404.
+  const ConnectResult pageless =
+      engine_->connect({"/realtime/nowhere", "sim", "http://sim", cookie_of(event.tab)});
+  if (pageless.connection) {
+    ++requests_.upgrades;
+    engine_->disconnect(*pageless.connection);
+  } else {
+    ++requests_.pageless_upgrades;
+  }
+  checker_.check_pageless_upgrade(event.tab, pageless);
 }
 
 // The tab's browser posts its form, then loads its page, with another Cookie header: the model

@@ -68,8 +68,9 @@ class Server {
   static bool is_orphan(int id) { return id >= orphan_id_base; }
   // What the engine was sent since it started, as the server's metrics must count it.
   struct Requests {
-    std::uint64_t upgrades = 0;          // accepted ones
-    std::uint64_t foreign_upgrades = 0;  // refused for their Origin
+    std::uint64_t upgrades = 0;           // accepted ones
+    std::uint64_t foreign_upgrades = 0;   // refused for their Origin
+    std::uint64_t pageless_upgrades = 0;  // refused: no page at their path
     std::uint64_t frames = 0;
     std::uint64_t http = 0;
   };
