@@ -12,6 +12,10 @@
 
 namespace lvt::model {
 
+// The message an action over the rate is answered with, as the page shows it.
+inline constexpr std::string_view rate_limited_message =
+    "Too many actions: wait a moment and send again";
+
 class RateLimitModel {
  public:
   RateLimitModel(double per_second, double burst) : per_second_(per_second), burst_(burst) {}

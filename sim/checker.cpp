@@ -16,6 +16,19 @@ std::optional<model::TaskCommand> task_command(const ActionTaken& action) {
   return model::TaskCommand{static_cast<model::TaskOp>(index), action.task_id, action.value};
 }
 
+// The actions each page has (its buttons' names); any other is answered "unknown action".
+bool page_has(model::Page page, std::string_view action) {
+  switch (page) {
+    case model::Page::broadcasting:
+      return action == "join" || action == "send";
+    case model::Page::reconnection:
+      return action == "increment" || action == "saveNotes";
+    case model::Page::tasks:
+      return task_action_index(action) >= 0;
+  }
+  return false;
+}
+
 }  // namespace
 
 Checker::Checker(Context& context, Clients& clients)
@@ -37,7 +50,8 @@ void Checker::socket_opened(int tab, int browser, model::Page page) {
 }
 
 // An action over the socket, unless the rate limit refused it (then nothing runs).
-void Checker::action_at_socket(int tab, model::Page page, const ActionTaken& taken) {
+std::optional<PredictedAnswer> Checker::action_at_socket(int tab, model::Page page,
+                                                         const ActionTaken& taken) {
   std::string_view action = taken.name;
   const bool within_rate = rate_limit_.take(tab, context_.now_us);
   if (action == "__ping__") {
@@ -62,12 +76,51 @@ void Checker::action_at_socket(int tab, model::Page page, const ActionTaken& tak
     model_.task(tab, *command);
     if (!model_.tab(tab).errors.empty()) ++context_.coverage["task-refused"];
   }
+  if (taken.name == "__ping__") return std::nullopt;
+  if (!within_rate) {
+    return PredictedAnswer{false, {{"action", std::string(model::rate_limited_message)}}};
+  }
+  if (action == "__navigate__") return PredictedAnswer{};  // no action runs: no errors
+  if (!page_has(page, action)) {
+    ++unknown_actions_;
+    return PredictedAnswer{false, {{"action", "unknown action: " + std::string(action)}}};
+  }
+  const model::FieldErrors& errors = model_.tab(tab).errors;
+  return PredictedAnswer{errors.empty(), errors};
+}
+
+void Checker::check_answer(int tab, const Json* meta, const PredictedAnswer& predicted) {
+  ++context_.checks["wire-correct"];
+  const Json* success = meta == nullptr ? nullptr : meta->find("success");
+  const Json* errors = meta == nullptr ? nullptr : meta->find("errors");
+  std::map<std::string, std::string> held;
+  if (errors != nullptr && errors->is_object()) {
+    for (const auto& [field, message] : errors->members()) held[field] = message.text();
+  }
+  const bool same = success != nullptr && success->is_boolean() &&
+                    success->boolean() == predicted.success && errors != nullptr &&
+                    errors->is_object() && held == predicted.errors;
+  if (same) return;
+  auto described = [](bool ok, const std::map<std::string, std::string>& fields) {
+    std::string out = ok ? "success" : "refused";
+    for (const auto& [field, message] : fields) out += ", " + field + ": " + message;
+    return out;
+  };
+  std::string answered = "no meta";
+  if (meta != nullptr) {
+    answered = success == nullptr || !success->is_boolean() ? "no success"
+                                                            : described(success->boolean(), held);
+  }
+  context_.fail("wire-correct",
+                "tab " + std::to_string(tab) + "'s action was answered other than the model says",
+                tab, described(predicted.success, predicted.errors), answered);
 }
 
 // An action over HTTP (the client's fallback, or a form without JavaScript) runs on a fresh
 // state mounted from the URL: only what reaches the group stays.
 void Checker::action_over_http(int browser, model::Page page, const ActionTaken& action,
                                std::string_view name) {
+  if (!page_has(page, action.name)) ++unknown_actions_;
   if (page == model::Page::broadcasting && action.name == "send") {
     model_.send_http(browser, name, action.value);
   } else if (page == model::Page::reconnection && action.name == "increment") {

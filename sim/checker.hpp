@@ -17,6 +17,7 @@
 #include "broadcast_model.hpp"
 #include "context.hpp"
 #include "engine.hpp"
+#include "json_value.hpp"
 #include "page_text.hpp"
 #include "rate_limit_model.hpp"
 #include "tree_applier.hpp"
@@ -34,14 +35,18 @@ class Checker {
   // --- what happened, as the model takes it ----------------------------------------------------
   void engine_started() {
     counts_at_start_ = model_.counts();
-    rate_refusals_ = 0;
+    rate_refusals_ = unknown_actions_ = 0;
   }
   void server_restarted();
   void socket_opened(int tab, int browser, model::Page page);
   void closed(int id) { model_.close(id); }
   void orphaned(int tab, int orphan) { model_.orphan(tab, orphan); }
   void delivered(int id) { model_.deliver(id); }
-  void action_at_socket(int tab, model::Page page, const ActionTaken& action);
+  // Returns what the action's answer must say; nothing for a ping.
+  std::optional<PredictedAnswer> action_at_socket(int tab, model::Page page,
+                                                  const ActionTaken& action);
+  // The meta of a frame that answers an action against the model's prediction.
+  void check_answer(int tab, const Json* meta, const PredictedAnswer& predicted);
   void action_over_http(int browser, model::Page page, const ActionTaken& action,
                         std::string_view name);
 
@@ -101,6 +106,7 @@ class Checker {
   model::RateLimitModel rate_limit_;     // the model's own count of every connection's tokens
   model::Counts counts_at_start_;        // the model's counts when the engine started
   std::uint64_t rate_refusals_ = 0;      // the model's, since the engine started
+  std::uint64_t unknown_actions_ = 0;    // actions sent to a page without them, since then
   std::set<int> pings_refused_;          // tabs whose last ping the rate model refused
   std::vector<std::size_t> item_bytes_;  // see item_bytes()
   // The model's browsers of other cookies' groups: above any browser of a seed, no tab's.

@@ -207,6 +207,7 @@ void Checker::check_metrics() {
       {"lvt_frames_received_total", metrics.frames_received.load(), sent.frames},
       {"lvt_http_requests_total", metrics.http_requests.load(), sent.http},
       {"rate_limited errors", metrics.errors_rate_limited.load(), rate_refusals_},
+      {"unknown_action errors", metrics.errors_unknown_action.load(), unknown_actions_},
       {"lvt_broadcasts_delivered_total", metrics.broadcasts_delivered.load(), delivered},
   };
   ++context_.checks["metrics-exact"];

@@ -498,9 +498,9 @@ void Clients::deliver(int id, ServerEnd::Written&& written) {
   const std::uint64_t at = std::max(context_.now_us + context_.latency(tab.network),
                                     tab.to_client_free_us + tab.read_us);
   tab.to_client_free_us = at;
-  context_.schedule(
-      at, event::FrameToClient{id, tab.generation, std::move(written.frame),
-                               written.expected.render, std::move(written.expected.view)});
+  context_.schedule(at, event::FrameToClient{
+                            id, tab.generation, std::move(written.frame), written.expected.render,
+                            std::move(written.expected.view), std::move(written.expected.answer)});
 }
 
 void Clients::on(const event::FrameToClient& event) {
@@ -517,6 +517,7 @@ void Clients::on(const event::FrameToClient& event) {
     tab.pong_awaited = false;
     settle_heartbeat(event.tab);
   }
+  if (event.answer) checker_.check_answer(event.tab, message.find("meta"), *event.answer);
   if (const Json* meta = message.find("meta")) {
     const bool answer = meta->find("action") != nullptr;
     if (answer && tab.replies_awaited > 0) --tab.replies_awaited;

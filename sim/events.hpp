@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,12 @@
 namespace lvt::sim::detail {
 
 // An action as the model takes it: the simulator wrote the payload, so it need not parse it back.
+// What the model predicts an action's answer says: its meta's success and errors.
+struct PredictedAnswer {
+  bool success = true;
+  std::map<std::string, std::string> errors = {};
+};
+
 struct ActionTaken {
   std::string_view name = {};  // a literal ("send", "join", "__ping__", ...)
   std::string value = {};      // its one field's value as a correct server reads it
@@ -90,6 +97,7 @@ struct FrameToClient {
   RenderHash expected_render = {};  // the server's render when the frame was made
   // On the frames the oracle judges: what the model predicts the tab shows once it applied it.
   std::optional<model::View> expected_view = {};
+  std::optional<PredictedAnswer> answer = {};  // on the answer to an action
 };
 struct HttpReply {  // the answer to an HTTP action reaches the page that sent it
   int tab = 0;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <optional>
+#include <utility>
 
 #include "checker.hpp"
 #include "clients.hpp"
@@ -187,14 +188,14 @@ void Server::on(const event::FrameToServer& event) {
   end.last_heard_us = context_.now_us;
   ++requests_.frames;
   Effects effects = engine_->receive(*end.connection, event.payload);
-  checker_.action_at_socket(event.tab, page, event.action);
+  std::optional<PredictedAnswer> answer = checker_.action_at_socket(event.tab, page, event.action);
   checker_.check_tab_state(event.tab, page == model::Page::reconnection ? "persist-restored"
                                       : page == model::Page::tasks      ? "convergence"
                                                                    : "username-per-connection");
   checker_.check_queues(event.tab, end.browser, effects.wake);
   for (std::string& frame : effects.frames) {
     if (end_of(event.tab) == nullptr) break;  // cut off as a slow reader
-    send_frame(event.tab, std::move(frame));
+    send_frame(event.tab, std::move(frame), std::exchange(answer, std::nullopt));
   }
   wake(effects.wake);
 }
@@ -328,13 +329,14 @@ void Server::on(const event::Dispatch& event) {
 
 // Into the connection's write path; a client that does not keep up is cut off. An orphan's
 // written frames enter a network nobody reads.
-void Server::send_frame(int id, std::string frame) {
+void Server::send_frame(int id, std::string frame, std::optional<PredictedAnswer> answer) {
   ServerEnd& end = ends_.at(id);
   const bool orphan = is_orphan(id);
   ServerEnd::Expected expected;
   if (!orphan) {
     expected.render = server_render_.of(engine_->sent_tree(*end.connection));
     expected.view = checker_.view_if_judged(id, end.frames_made);
+    expected.answer = std::move(answer);
   }
   std::vector<ServerEnd::Written> written;
   if (!end.send(std::move(frame), std::move(expected), written)) return cut(id);

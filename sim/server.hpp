@@ -90,7 +90,7 @@ class Server {
     return end != nullptr && end->generation == generation;
   }
   Rng& network_of(int id);
-  void send_frame(int id, std::string frame);
+  void send_frame(int id, std::string frame, std::optional<PredictedAnswer> answer = {});
   void cut(int id);
   void close_orphan(int id);
   void wake(const std::vector<std::shared_ptr<Connection>>& connections);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine.hpp"
+#include "events.hpp"
 #include "page_text.hpp"
 #include "render_hash.hpp"
 #include "rng.hpp"
@@ -27,6 +28,7 @@ class ServerEnd {
   struct Expected {
     RenderHash render;
     std::optional<model::View> view;
+    std::optional<PredictedAnswer> answer;  // the frame answers an action
   };
   struct Written {  // a frame handed to the network, on its way to the client
     std::string frame;
