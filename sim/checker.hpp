@@ -46,7 +46,7 @@ class Checker {
   std::optional<PredictedAnswer> action_at_socket(int tab, model::Page page,
                                                   const ActionTaken& action);
   // The meta of a frame that answers an action against the model's prediction.
-  void check_answer(int tab, const Json* meta, const PredictedAnswer& predicted);
+  void check_answer(int tab, const Json& message, const PredictedAnswer& predicted);
   void action_over_http(int browser, model::Page page, const ActionTaken& action,
                         std::string_view name);
 

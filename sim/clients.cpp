@@ -41,6 +41,34 @@ std::string action_message(std::string_view action,
   return out;
 }
 
+// The simulator's own UTF-8 reading, for the frames it spells by hand (its texts are valid).
+std::size_t utf8_sequence_length(unsigned char lead) {
+  return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+}
+
+std::uint32_t utf8_code_point(std::string_view bytes) {
+  if (bytes.size() == 1) return static_cast<unsigned char>(bytes[0]);
+  const unsigned lead_bits = bytes.size() == 2 ? 0x1F : bytes.size() == 3 ? 0x0F : 0x07;
+  std::uint32_t code_point = static_cast<unsigned char>(bytes[0]) & lead_bits;
+  for (std::size_t i = 1; i < bytes.size(); ++i) {
+    code_point = (code_point << 6) | (static_cast<unsigned char>(bytes[i]) & 0x3F);
+  }
+  return code_point;
+}
+
+// \uXXXX, or a surrogate pair past the Basic Multilingual Plane, in upper- or lower-case hex.
+void append_unicode_escape(std::string& out, std::uint32_t code_point, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  auto unit = [&](std::uint32_t value) {
+    out += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out += digits[(value >> shift) & 0xF];
+  };
+  if (code_point < 0x10000) return unit(code_point);
+  code_point -= 0x10000;
+  unit(0xD800 + (code_point >> 10));
+  unit(0xDC00 + (code_point & 0x3FF));
+}
+
 // A button name as a browser sends it, spelled in one of the case styles the router accepts.
 std::string button_name(std::string_view action, int style) {
   std::string out;
@@ -350,6 +378,52 @@ void Clients::navigate(int id, const std::string& name) {
   socket_send(id, "__navigate__", {{"username", name}});
 }
 
+// A frame another client could write (the protocol allows it): the send's text with every other
+// character as a \u escape, in upper- and lower-case hex (so an escape is often followed by
+// letters a-f), `data` before or after `action`; after it, sometimes, an action name at the longest
+// the server takes (unknown to the page) and one byte over (no action: an error envelope).
+void Clients::raw_send(int id, const std::string& text) {
+  TabClient& tab = tabs_[id];
+  if (!tab.page_ready || tab.form_busy || !tab.believes_open()) return;
+  ++context_.coverage["raw-frame"];
+  std::string spelled;
+  bool escape = true;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t length = utf8_sequence_length(static_cast<unsigned char>(text[at]));
+    const std::uint32_t code_point = utf8_code_point(std::string_view(text).substr(at, length));
+    if (escape || code_point < 0x20 || text[at] == '"' || text[at] == '\\') {
+      append_unicode_escape(spelled, code_point, /*upper=*/at % 3 == 0);
+    } else {
+      spelled.append(text, at, length);
+    }
+    escape = !escape;
+    at += length;
+  }
+  tab.form_busy = true;
+  ++tab.replies_awaited;
+  tab.to_server_free_us =
+      std::max(context_.now_us + context_.latency(tab.network), tab.to_server_free_us);
+  event::FrameToServer frame;
+  frame.tab = id;
+  frame.generation = tab.generation;
+  // Members in either order: the server reads the usual one on its fast path.
+  frame.payload = text.size() % 2 == 0
+                      ? "{\"action\":\"send\",\"data\":{\"text\":\"" + spelled + "\"}}"
+                      : "{\"data\":{\"text\":\"" + spelled + "\"},\"action\":\"send\"}";
+  frame.action = {"send", text, {}};
+  context_.schedule(tab.to_server_free_us, std::move(frame));
+  if (text.size() % 4 != 0) return;
+  for (const std::string* name : {&long_action_name, &long_action_name_over}) {
+    event::FrameToServer named;
+    named.tab = id;
+    named.generation = tab.generation;
+    named.payload = "{\"action\":\"" + *name + "\",\"data\":{}}";
+    named.action.name = *name;
+    if (name == &long_action_name) ++tab.replies_awaited;
+    context_.schedule(tab.to_server_free_us, std::move(named));
+  }
+}
+
 // Requests from the tab's browser apart from the page's own socket and forms.
 void Clients::json_get(int id, const std::string& name) {
   context_.schedule(context_.now_us + context_.latency(tabs_[id].network),
@@ -517,7 +591,7 @@ void Clients::on(const event::FrameToClient& event) {
     tab.pong_awaited = false;
     settle_heartbeat(event.tab);
   }
-  if (event.answer) checker_.check_answer(event.tab, message.find("meta"), *event.answer);
+  if (event.answer) checker_.check_answer(event.tab, message, *event.answer);
   if (const Json* meta = message.find("meta")) {
     const bool answer = meta->find("action") != nullptr;
     if (answer && tab.replies_awaited > 0) --tab.replies_awaited;

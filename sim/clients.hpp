@@ -28,6 +28,12 @@ inline constexpr std::string_view broadcasting_path = "/realtime/broadcasting";
 inline constexpr std::string_view reconnection_path = "/realtime/reconnection";
 inline constexpr std::string_view tasks_path = "/realtime/tasks";
 
+// The longest action name a server takes (protocol.md), and two names that stand for one that
+// long and one a byte longer in ActionTaken (whose name is a view of a string that lives on).
+inline constexpr std::size_t action_name_bytes_max = 128;
+inline const std::string long_action_name(action_name_bytes_max, 'a');
+inline const std::string long_action_name_over(action_name_bytes_max + 1, 'a');
+
 inline std::string_view path_of(model::Page page) {
   return page == model::Page::reconnection ? reconnection_path
          : page == model::Page::tasks      ? tasks_path
@@ -55,6 +61,7 @@ class Clients {
   void form_post(int id, const std::string& text, const std::string& name, int button_style);
   void json_get(int id, const std::string& name);
   void navigate(int id, const std::string& name);
+  void raw_send(int id, const std::string& text);
   void foreign_upgrade(int id);
   void cookie_request(int id, int kind, const std::string& text, const std::string& name);
   // The Cookie header the tab's browser sends: its session cookie, from the seed.

@@ -22,6 +22,7 @@ namespace lvt::sim::detail {
 struct PredictedAnswer {
   bool success = true;
   std::map<std::string, std::string> errors = {};
+  bool envelope = false;  // no action was read: an error envelope, no meta
 };
 
 struct ActionTaken {

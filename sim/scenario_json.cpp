@@ -11,9 +11,10 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* op_names[] = {
-    "open",      "join",       "send",     "close",           "reconnect", "restart", "http",
-    "increment", "save_notes", "stall",    "zombie",          "hide",      "reload",  "slow",
-    "idle",      "form_post",  "json_get", "foreign_upgrade", "task",      "cookie",  "navigate"};
+    "open",   "join",      "send",       "close",     "reconnect", "restart",
+    "http",   "increment", "save_notes", "stall",     "zombie",    "hide",
+    "reload", "slow",      "idle",       "form_post", "json_get",  "foreign_upgrade",
+    "task",   "cookie",    "navigate",   "raw_send"};
 // The JSON name of a step's duration, by op.
 const char* duration_key(Step::Op op) {
   switch (op) {
@@ -166,6 +167,7 @@ Scenario scenario_from_json(const json& in) {
   c.weight_restart = c.weight_http = c.weight_persist = c.weight_stall = 0;
   c.weight_reload = c.weight_slow = c.weight_idle = c.weight_form_post = c.weight_json_get = 0;
   c.weight_foreign_upgrade = c.weight_task = c.weight_cookie = c.weight_navigate = 0;
+  c.weight_raw_send = 0;
   c.think_us_mean = 0;
   return scenario;
 }

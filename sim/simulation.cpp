@@ -221,6 +221,9 @@ void Simulation::step() {
     case Step::Op::navigate:
       if (open) clients_.navigate(step.tab, step.name);
       break;
+    case Step::Op::raw_send:
+      if (open) clients_.raw_send(step.tab, step.text);
+      break;
     case Step::Op::cookie:
       if (open) clients_.cookie_request(step.tab, step.cookie_kind, step.text, step.name);
       break;

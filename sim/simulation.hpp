@@ -31,7 +31,7 @@ struct SimConfig {
       weight_restart = 0, weight_http = 0, weight_persist = 0, weight_stall = 0, weight_zombie = 0,
       weight_hide = 0, weight_reload = 0, weight_slow = 0, weight_idle = 0, weight_form_post = 0,
       weight_json_get = 0, weight_foreign_upgrade = 0, weight_task = 0, weight_cookie = 0,
-      weight_navigate = 0;
+      weight_navigate = 0, weight_raw_send = 0;
   // An idle pause of the whole workload, longer than the heartbeat: pings on healthy sockets.
   static constexpr std::uint64_t idle_us_min = 20'000'000, idle_us_max = 50'000'000;
   std::uint64_t stall_us_max = 0;  // a server stall holds every request for up to this long
@@ -103,6 +103,7 @@ struct Step {
     task,             // a Tasks tab's operation: task_op with task_id and the title in text
     cookie,           // the tab's form posted, then its page loaded, with a cookie of cookie_kind
     navigate,         // the client's __navigate__ with the name as the query's username
+    raw_send,         // a send in a frame spelled by hand (escapes, member order), see Clients
   };
   Op op = Op::open;
   int tab = 0;                 // every op but open, restart and stall
@@ -199,6 +200,7 @@ inline const std::vector<std::string> coverage_names = {
     "cookie-malformed",
     "cookie-forged",
     "navigate",
+    "raw-frame",
     "field-at-limit",
     "field-over-limit",
     "number-field",

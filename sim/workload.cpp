@@ -59,8 +59,8 @@ std::string pick_name(Rng& rng) {
 void pick_task(Rng& rng, Step& step, std::uint64_t& newest) {
   static constexpr const char* ops[] = {"add",    "addTop", "edit",     "toggle",
                                         "delete", "moveUp", "moveDown", "clearDone"};
-  static constexpr int weights[] = {5, 2, 2, 3, 2, 2, 2, 1};
-  int roll = static_cast<int>(rng.below(19));
+  static constexpr int weights[] = {5, 4, 2, 3, 2, 2, 2, 1};
+  int roll = static_cast<int>(rng.below(21));
   int op = 0;
   while (roll >= weights[op]) roll -= weights[op++];
   step.task_op = ops[op];
@@ -146,6 +146,7 @@ SimConfig config_for_seed(std::uint64_t seed) {
   }
   c.weight_cookie = swarm.chance(0.3) ? 1 : 0;  // malformed and other sites' cookies
   c.weight_navigate = swarm.chance(0.3) ? 1 : 0;
+  c.weight_raw_send = swarm.chance(0.3) ? 1 : 0;
   return c;
 }
 
@@ -166,7 +167,8 @@ std::string SimConfig::describe() const {
       << " json_get_weight=" << weight_json_get << " task_weight=" << weight_task
       << " tasks_tabs=" << tasks_tabs_percent << "%"
       << " foreign_upgrade_weight=" << weight_foreign_upgrade << " cookie_weight=" << weight_cookie
-      << " navigate_weight=" << weight_navigate << " rate_limit="
+      << " navigate_weight=" << weight_navigate << " raw_send_weight=" << weight_raw_send
+      << " rate_limit="
       << (rate_limited()
               ? std::to_string(actions_per_second) + "/s burst " + std::to_string(actions_burst)
               : std::string("off"))
@@ -193,8 +195,9 @@ Scenario scenario_for(const SimConfig& config) {
                          c.weight_stall,     c.weight_zombie,    c.weight_hide,
                          c.weight_reload,    c.weight_slow,      c.weight_idle,
                          c.weight_form_post, c.weight_json_get,  c.weight_foreign_upgrade,
-                         c.weight_task,      c.weight_cookie,    c.weight_navigate};
-  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::navigate) + 1);
+                         c.weight_task,      c.weight_cookie,    c.weight_navigate,
+                         c.weight_raw_send};
+  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::raw_send) + 1);
   int total = 0;
   for (int w : weights) total += w;
   int opened = 0;
@@ -220,7 +223,7 @@ Scenario scenario_for(const SimConfig& config) {
     } else {
       step.tab = static_cast<int>(workload.below(static_cast<std::uint64_t>(std::max(opened, 1))));
       if (step.op == Step::Op::join) step.text = pick_name(workload);
-      if (step.op == Step::Op::send || step.op == Step::Op::http ||
+      if (step.op == Step::Op::send || step.op == Step::Op::http || step.op == Step::Op::raw_send ||
           step.op == Step::Op::save_notes) {
         step.text = pick_text(workload);
       }

@@ -26,9 +26,11 @@ TEST(Simulation, ASeedReplaysBitForBit) {
   EXPECT_NE(run_seed(config_for_seed(1)).trace_hash, run_seed(config_for_seed(2)).trace_hash);
 }
 
+// The seeds of `lvtlab check --seeds 300`: every coverage item, the rarest (a keyed insert: a peer
+// catching up on a task added to the top and moved down one) included.
 TEST(Simulation, TheCleanEngineHoldsEveryInvariantOnABoundedCampaign) {
   std::map<std::string, std::uint64_t> coverage;
-  for (std::uint64_t seed = 1000; seed < 1300; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
     const RunResult result = run_seed(config_for_seed(seed));
     for (const Failure& failure : result.failures) {
       ADD_FAILURE() << "seed " << seed << ": " << failure.invariant << ": " << failure.detail;
