@@ -48,6 +48,8 @@ struct Shared {
   // Schedules dispatch() on each woken connection's own strand.
   void wake(const std::vector<std::shared_ptr<Connection>>& connections);
   void close_all_websockets();
+  // After the pool stopped: releases what the drain did not close (see Server::run).
+  void release_all_websockets();
 };
 
 // Takes over an upgraded HTTP stream whose upgrade the engine accepted.

@@ -238,6 +238,9 @@ void Server::run(bool handle_signals) {
   }
   impl_->io.run();
   for (auto& thread : pool) thread.join();
+  // No handler runs any more: a WebSocket whose closing handshake did not finish in the drain
+  // is released here, so the engine's books are closed when run() returns.
+  impl_->shared->release_all_websockets();
 }
 
 void Server::stop() {

@@ -20,7 +20,12 @@ struct ServerOptions {
   std::string client_dir;  // the installed @livetemplate/client package
   std::size_t outbound_frames_max = limits::outbound_frames_default;
   std::size_t outbound_bytes_max = limits::outbound_bytes_default;
+  // A connection cut as a slow reader has this long to take its close frame.
+  unsigned cut_close_grace_ms = limits::cut_close_grace_ms;
   unsigned idle_timeout_s = 120;  // an HTTP connection, or a socket that sends nothing at all
+  // A WebSocket that receives nothing, not even the pong to the server's ping, for this long is
+  // closed (a half-open socket's life); the simulator assumes the default.
+  unsigned websocket_idle_timeout_s = limits::websocket_idle_timeout_s;
   EngineConfig engine;
   // Registers the pages to serve with the engine, once, before the server listens.
   std::function<void(Engine&)> register_pages;
