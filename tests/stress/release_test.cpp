@@ -1,6 +1,6 @@
 // Every connection is released on every path its life can end by: a clean close, a cut for not
-// reading, a broken or dropped socket, a timeout (a half-open WebSocket), and the server's
-// shutdown. After each, the engine's registry, the lvt_connections
+// reading, a broken or dropped socket, a timeout (a half-open WebSocket, a request that never
+// finishes), and the server's shutdown. After each, the engine's registry, the lvt_connections
 // metric and the process's descriptors are back where they started (finding 2 of issue 14:
 // a cut connection stayed registered, kept taking broadcasts, and lvt_connections stayed up).
 #include <gtest/gtest.h>
@@ -141,6 +141,27 @@ TEST(Release, AHalfOpenSocketIsReapedAtItsIdleTimeout) {
     EXPECT_TRUE(
         eventually([&] { return running.connections_metric() == 0; }, std::chrono::seconds(5)));
   }
+  expect_released(running, before);
+}
+
+TEST(Release, ARequestThatNeverFinishesIsDroppedAtItsHeaderDeadline) {
+  ServerOptions options = server_options();
+  options.http_header_timeout_ms = 300;
+  RunningServer running(options);
+  const int before = settled_descriptors();
+  {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(server_at(running.port()));
+    asio::write(socket, asio::buffer(std::string("GET / HTTP/1.1\r\nHo")));
+    std::string rest;
+    beast::error_code error;
+    const auto start = std::chrono::steady_clock::now();
+    asio::read(socket, asio::dynamic_buffer(rest), error);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+    EXPECT_TRUE(rest.empty()) << rest;
+  }
+  EXPECT_TRUE(eventually([&] { return running.metrics().errors_http_timeout.load() == 1u; }));
   expect_released(running, before);
 }
 
