@@ -171,6 +171,25 @@ void Model::broadcast(Page page, BrowserId browser, TabId except) {
   }
 }
 
+void Model::navigate(TabId id, std::string_view name) {
+  Tab& tab = tabs_.at(id);
+  if (!tab.connected) return;
+  switch (tab.page) {
+    case Page::broadcasting: {
+      tab.messages = log_.size();
+      const std::string_view joined = trimmed(name);
+      if (!joined.empty() && utf8_chars(joined) <= username_chars_max) tab.username = joined;
+      break;
+    }
+    case Page::reconnection:
+      persisted_by_group_[group_of(tab.browser)] = tab.fields;
+      break;
+    case Page::tasks:
+      tab.tasks = tasks_of(tab.browser);
+      break;
+  }
+}
+
 void Model::deliver(TabId id) {
   Tab& tab = tabs_.at(id);
   if (!tab.connected || tab.waiting == 0) return;

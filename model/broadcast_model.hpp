@@ -105,6 +105,10 @@ class Model {
   void increment_http(BrowserId browser);
   void save_notes_http(BrowserId browser, std::string_view notes);
   Persisted persisted(BrowserId browser) const;
+  // `__navigate__` on an open connection: Mount runs again with the query's data (a name there
+  // joins, as in the URL; Broadcasting copies the log again, Tasks reads its group's list) and
+  // the tab's persisted fields are saved for its group. No action runs: its errors stay.
+  void navigate(TabId tab, std::string_view name);
   // Tasks: the tab's operation on its group's list; the tab re-reads the list whatever the
   // outcome. Returns whether the list changed (and so TasksChanged was broadcast).
   bool task(TabId tab, const TaskCommand& command);

@@ -30,14 +30,18 @@ class EventQueue {
     std::push_heap(keys_.begin(), keys_.end(), Later{});
   }
 
-  // The earliest event (the first pushed among equal times).
-  Event pop() {
+  struct Popped {
+    std::uint64_t time_us;
+    Event event;
+  };
+  // The earliest event (the first pushed among equal times), with its time.
+  Popped pop() {
     assert(!empty());
     std::pop_heap(keys_.begin(), keys_.end(), Later{});
-    const std::uint32_t slot = keys_.back().slot;
+    const Key key = keys_.back();
     keys_.pop_back();
-    free_slots_.push_back(slot);
-    return std::move(slab_[slot]);
+    free_slots_.push_back(key.slot);
+    return {key.time_us, std::move(slab_[key.slot])};
   }
 
  private:

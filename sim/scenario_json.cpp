@@ -13,7 +13,7 @@ using nlohmann::json;
 constexpr const char* op_names[] = {
     "open",      "join",       "send",     "close",           "reconnect", "restart", "http",
     "increment", "save_notes", "stall",    "zombie",          "hide",      "reload",  "slow",
-    "idle",      "form_post",  "json_get", "foreign_upgrade", "task"};
+    "idle",      "form_post",  "json_get", "foreign_upgrade", "task",      "cookie",  "navigate"};
 // The JSON name of a step's duration, by op.
 const char* duration_key(Step::Op op) {
   switch (op) {
@@ -77,6 +77,7 @@ json scenario_to_json(const Scenario& scenario) {
     }
     if (!step.name.empty()) s["name"] = step.name;
     if (step.button_style != 0) s["button_style"] = step.button_style;
+    if (step.op == Step::Op::cookie) s["cookie"] = cookie_kinds[step.cookie_kind].name;
     if (const char* key = duration_key(step.op)) s[key] = step.duration_us;
     steps.push_back(std::move(s));
   }
@@ -148,6 +149,14 @@ Scenario scenario_from_json(const json& in) {
     if (step.button_style < 0 || step.button_style > 3) {
       throw std::invalid_argument("button_style must be 0 to 3");
     }
+    if (step.op == Step::Op::cookie) {
+      const std::string kind = s.value("cookie", std::string(cookie_kinds[0].name));
+      step.cookie_kind = -1;
+      for (int k = 0; k < cookie_kinds_count; ++k) {
+        if (kind == cookie_kinds[k].name) step.cookie_kind = k;
+      }
+      if (step.cookie_kind < 0) throw std::invalid_argument("unknown cookie kind '" + kind + "'");
+    }
     step.think_us = s.value("think_us", std::uint64_t{1000});
     scenario.steps.push_back(std::move(step));
   }
@@ -156,7 +165,7 @@ Scenario scenario_from_json(const json& in) {
   c.weight_open = c.weight_join = c.weight_send = c.weight_close = c.weight_reconnect = 0;
   c.weight_restart = c.weight_http = c.weight_persist = c.weight_stall = 0;
   c.weight_reload = c.weight_slow = c.weight_idle = c.weight_form_post = c.weight_json_get = 0;
-  c.weight_foreign_upgrade = c.weight_task = 0;
+  c.weight_foreign_upgrade = c.weight_task = c.weight_cookie = c.weight_navigate = 0;
   c.think_us_mean = 0;
   return scenario;
 }

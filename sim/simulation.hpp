@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <string>
 #include <string_view>
@@ -29,7 +30,8 @@ struct SimConfig {
   int weight_open = 2, weight_join = 3, weight_send = 6, weight_close = 1, weight_reconnect = 1,
       weight_restart = 0, weight_http = 0, weight_persist = 0, weight_stall = 0, weight_zombie = 0,
       weight_hide = 0, weight_reload = 0, weight_slow = 0, weight_idle = 0, weight_form_post = 0,
-      weight_json_get = 0, weight_foreign_upgrade = 0, weight_task = 0;
+      weight_json_get = 0, weight_foreign_upgrade = 0, weight_task = 0, weight_cookie = 0,
+      weight_navigate = 0;
   // An idle pause of the whole workload, longer than the heartbeat: pings on healthy sockets.
   static constexpr std::uint64_t idle_us_min = 20'000'000, idle_us_max = 50'000'000;
   std::uint64_t stall_us_max = 0;  // a server stall holds every request for up to this long
@@ -99,6 +101,8 @@ struct Step {
     json_get,         // the client's JSON GET of the page's tree
     foreign_upgrade,  // a WebSocket upgrade from another site's page (Origin), to be refused
     task,             // a Tasks tab's operation: task_op with task_id and the title in text
+    cookie,           // the tab's form posted, then its page loaded, with a cookie of cookie_kind
+    navigate,         // the client's __navigate__ with the name as the query's username
   };
   Op op = Op::open;
   int tab = 0;                 // every op but open, restart and stall
@@ -117,7 +121,25 @@ struct Step {
   // form_post: how the browser spells the submit button's name, one of the router's case
   // styles (0 as the page writes it, 1 PascalCase, 2 snake_case, 3 kebab-case).
   int button_style = 0;
+  // cookie: which cookie header the browser sends (see cookie_kinds).
+  int cookie_kind = 0;
 };
+
+// The cookie headers a cookie step sends, and what each means for the session group: the
+// browser's own (ours among other sites' cookies, or beside look-alike names), a new group the
+// server must set a cookie for (none, or ours malformed), or a group of an id never issued
+// (a forged but well-formed id: a group of its own, as any id the client sends).
+enum class CookieMeaning { own, new_group, forged };
+struct CookieKind {
+  const char* name;
+  CookieMeaning meaning;
+};
+inline constexpr CookieKind cookie_kinds[] = {
+    {"among-other-cookies", CookieMeaning::own}, {"beside-look-alikes", CookieMeaning::own},
+    {"none", CookieMeaning::new_group},          {"too-short", CookieMeaning::new_group},
+    {"bad-character", CookieMeaning::new_group}, {"truncated", CookieMeaning::new_group},
+    {"no-value", CookieMeaning::new_group},      {"forged", CookieMeaning::forged}};
+inline constexpr int cookie_kinds_count = static_cast<int>(std::size(cookie_kinds));
 
 // A run: what the seed chose and the steps. Shrinking removes steps; replay runs one from JSON.
 struct Scenario {
@@ -132,10 +154,10 @@ Scenario scenario_from_json(const nlohmann::json& json);  // throws std::excepti
 
 // The invariants of design.md this simulator checks, by name.
 inline const std::vector<std::string> invariant_names = {
-    "log-prefix",         "convergence",       "username-per-connection",
-    "group-isolation",    "sender-excluded",   "mount-coherent",
-    "wire-correct",       "diff-proportional", "persist-restored",
-    "bad-input-contained"};
+    "log-prefix",          "convergence",       "username-per-connection",
+    "group-isolation",     "sender-excluded",   "mount-coherent",
+    "wire-correct",        "diff-proportional", "persist-restored",
+    "bad-input-contained", "metrics-exact"};
 
 // What a run counts in RunResult::coverage: operations, faults and client behaviours.
 inline const std::vector<std::string> coverage_names = {
@@ -173,6 +195,10 @@ inline const std::vector<std::string> coverage_names = {
     "button-style",
     "json-get",
     "foreign-origin-refused",
+    "cookie-own",
+    "cookie-malformed",
+    "cookie-forged",
+    "navigate",
     "field-at-limit",
     "field-over-limit",
     "number-field",

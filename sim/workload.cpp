@@ -144,6 +144,8 @@ SimConfig config_for_seed(std::uint64_t seed) {
     c.tasks_tabs_percent = static_cast<int>(swarm.between(20, 80));
     c.weight_task = static_cast<int>(swarm.between(2, 8));
   }
+  c.weight_cookie = swarm.chance(0.3) ? 1 : 0;  // malformed and other sites' cookies
+  c.weight_navigate = swarm.chance(0.3) ? 1 : 0;
   return c;
 }
 
@@ -163,7 +165,8 @@ std::string SimConfig::describe() const {
       << " idle_weight=" << weight_idle << " form_post_weight=" << weight_form_post
       << " json_get_weight=" << weight_json_get << " task_weight=" << weight_task
       << " tasks_tabs=" << tasks_tabs_percent << "%"
-      << " foreign_upgrade_weight=" << weight_foreign_upgrade << " rate_limit="
+      << " foreign_upgrade_weight=" << weight_foreign_upgrade << " cookie_weight=" << weight_cookie
+      << " navigate_weight=" << weight_navigate << " rate_limit="
       << (rate_limited()
               ? std::to_string(actions_per_second) + "/s burst " + std::to_string(actions_burst)
               : std::string("off"))
@@ -190,8 +193,8 @@ Scenario scenario_for(const SimConfig& config) {
                          c.weight_stall,     c.weight_zombie,    c.weight_hide,
                          c.weight_reload,    c.weight_slow,      c.weight_idle,
                          c.weight_form_post, c.weight_json_get,  c.weight_foreign_upgrade,
-                         c.weight_task};
-  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::task) + 1);
+                         c.weight_task,      c.weight_cookie,    c.weight_navigate};
+  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::navigate) + 1);
   int total = 0;
   for (int w : weights) total += w;
   int opened = 0;
@@ -221,8 +224,20 @@ Scenario scenario_for(const SimConfig& config) {
           step.op == Step::Op::save_notes) {
         step.text = pick_text(workload);
       }
+      // Now and then notes at or just over their own, larger limit, in ASCII or 2-byte letters.
+      if (step.op == Step::Op::save_notes && workload.below(20) == 0) {
+        const std::size_t chars = model::notes_chars_max + workload.below(2);
+        const bool wide = workload.chance(0.5);
+        step.text.clear();
+        for (std::size_t i = 0; i < chars; ++i) step.text += wide ? "é" : "n";
+      }
       if (step.op == Step::Op::http || step.op == Step::Op::form_post ||
-          step.op == Step::Op::json_get) {
+          step.op == Step::Op::json_get || step.op == Step::Op::navigate) {
+        step.name = pick_name(workload);
+      }
+      if (step.op == Step::Op::cookie) {
+        step.text = pick_text(workload);
+        step.cookie_kind = static_cast<int>(workload.below(cookie_kinds_count));
         step.name = pick_name(workload);
       }
       if (step.op == Step::Op::form_post) {

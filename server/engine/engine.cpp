@@ -128,7 +128,9 @@ const Page* Engine::find_page(std::string_view path) const {
 
 std::string Engine::group_for(const std::string& cookie_header, std::string* new_cookie_id) {
   if (config_.group_mode == GroupMode::global) return std::string(global_group_id);
-  if (auto id = cookie_value(cookie_header, session_cookie_name); id && is_valid_session_id(*id)) {
+  if (auto id = cookie_value(cookie_header, session_cookie_name);
+      id &&
+      (is_valid_session_id(*id) || (planted(PlantedBug::malformed_cookie_taken) && !id->empty()))) {
     return *id;
   }
   // No cookie, or a malformed one: a new group of its own.
@@ -199,9 +201,7 @@ ConnectResult Engine::connect(const ConnectRequest& request) {
   }
   // Connect order: restore persisted fields, Mount, save, send the full tree.
   connection->state_ = page->make_state();
-  restore_persisted(*page, *connection->state_, group);
-  page->mount(*connection->state_, params);
-  save_persisted(*page, *connection->state_, group);
+  mount_for_group(*page, *connection->state_, group, params);
   connection->sent_ = page->render(*connection->state_);
   connection->rate_refilled_us_ = env_.now_us();
 
@@ -466,6 +466,14 @@ void Engine::restore_persisted(const Page& page, PageState& state, const std::st
   if (page.persists() && !planted(PlantedBug::persist_not_restored)) {
     page.restore(state, sessions_.load(group));
   }
+}
+
+void Engine::mount_for_group(const Page& page, PageState& state, const std::string& group,
+                             const nlohmann::json& params) {
+  std::lock_guard lock(mount_mutex_);
+  restore_persisted(page, state, group);
+  page.mount(state, params);
+  save_persisted(page, state, group);
 }
 
 void Engine::save_persisted(const Page& page, const PageState& state, const std::string& group) {

@@ -202,6 +202,10 @@ class Engine {
                        std::string_view from, const std::string& action,
                        const nlohmann::json& data);
   void restore_persisted(const Page& page, PageState& state, const std::string& group) const;
+  // Restore, Mount, save, as one step: two first Mounts of a group at once must not each make
+  // what the group persists (say a new task list), the later save orphaning the other's.
+  void mount_for_group(const Page& page, PageState& state, const std::string& group,
+                       const nlohmann::json& params);
   void save_persisted(const Page& page, const PageState& state, const std::string& group);
   std::string update_frame(Connection& connection, std::string_view meta_json);
   void log(LogLevel level, std::string_view message) const { env_.log(level, message); }
@@ -222,6 +226,7 @@ class Engine {
   std::vector<std::unique_ptr<Page>> pages_;
 
   mutable std::mutex registry_mutex_;
+  std::mutex mount_mutex_;  // see mount_for_group
   std::unordered_map<std::string, std::vector<std::shared_ptr<Connection>>> registry_;
   ConnectionId next_connection_id_ = 1;  // guarded by registry_mutex_
 };

@@ -148,9 +148,7 @@ HttpResponse Engine::serve_page(const Page& page, const HttpRequest& request,
   std::string new_cookie;
   const std::string group = group_for(request.cookie, &new_cookie);
   auto state = page.make_state();
-  restore_persisted(page, *state, group);
-  page.mount(*state, url::decode_form(query));
-  save_persisted(page, *state, group);
+  mount_for_group(page, *state, group, url::decode_form(query));
   const tree::Node tree = page.render(*state);
 
   HttpResponse response;
@@ -179,8 +177,7 @@ HttpResponse Engine::serve_action_json(const Page& page, const HttpRequest& requ
   const std::string group = group_for(request.cookie, &new_cookie);
   // Mount runs before every HTTP action, on a fresh state with the persisted fields restored.
   auto state = page.make_state();
-  restore_persisted(page, *state, group);
-  page.mount(*state, url::decode_form(query));
+  mount_for_group(page, *state, group, url::decode_form(query));
   ActionRun run = run_action(page, *state, group, "HTTP", message.action, message.data);
   // The client may hold any tree: the full tree is always safe to apply.
   HttpResponse response = json_response(
@@ -210,8 +207,7 @@ HttpResponse Engine::serve_action_form(const Page& page, const HttpRequest& requ
   std::string new_cookie;
   const std::string group = group_for(request.cookie, &new_cookie);
   auto state = page.make_state();
-  restore_persisted(page, *state, group);
-  page.mount(*state, url::decode_form(query));
+  mount_for_group(page, *state, group, url::decode_form(query));
   ActionRun run = run_action(page, *state, group, "a form POST", action, fields);
   HttpResponse response = text_response(303, "", "text/plain");
   response.headers.emplace_back("Location", request.target);

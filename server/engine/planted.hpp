@@ -41,6 +41,9 @@ enum class PlantedBug {
   // The Tasks page.
   tasks_changed_not_broadcast,  // a change to the task list broadcasts no TasksChanged
   task_move_off_by_one,         // the task just above the last cannot move down
+  // Cookies.
+  cookie_name_suffix,      // a cookie whose name ends in ours ("xlivetemplate-id") is taken
+  malformed_cookie_taken,  // a malformed session id is taken as the group, not replaced
 };
 
 struct PlantedBugInfo {
@@ -49,7 +52,7 @@ struct PlantedBugInfo {
   std::string_view summary;
 };
 
-inline constexpr std::array<PlantedBugInfo, 25> planted_bugs = {{
+inline constexpr std::array<PlantedBugInfo, 27> planted_bugs = {{
     {PlantedBug::sender_receives_own, "sender-receives-own", "the sender gets its own broadcast"},
     {PlantedBug::broadcast_before_append, "broadcast-before-append",
      "peers refresh from the log as it was before the append"},
@@ -91,6 +94,10 @@ inline constexpr std::array<PlantedBugInfo, 25> planted_bugs = {{
      "a change to the task list broadcasts nothing"},
     {PlantedBug::task_move_off_by_one, "task-move-off-by-one",
      "the task just above the last cannot move down"},
+    {PlantedBug::cookie_name_suffix, "cookie-name-suffix",
+     "a cookie whose name ends in ours is read as ours"},
+    {PlantedBug::malformed_cookie_taken, "malformed-cookie-taken",
+     "a malformed session id becomes a group instead of a new cookie"},
 }};
 
 inline std::atomic<PlantedBug> active_planted_bug{PlantedBug::none};

@@ -3,6 +3,7 @@
 #include <cassert>
 #include <vector>
 
+#include "planted.hpp"
 #include "text.hpp"
 
 namespace lvt {
@@ -14,7 +15,9 @@ std::optional<std::string> cookie_value(std::string_view header, std::string_vie
     header = end == std::string_view::npos ? std::string_view{} : header.substr(end + 1);
     const std::size_t eq = pair.find('=');
     if (eq == std::string_view::npos) continue;
-    if (text::trim_space(pair.substr(0, eq)) == name) {
+    const std::string_view pair_name = text::trim_space(pair.substr(0, eq));
+    if (pair_name == name ||
+        (planted(PlantedBug::cookie_name_suffix) && pair_name.ends_with(name))) {
       return std::string(text::trim_space(pair.substr(eq + 1)));
     }
   }

@@ -122,6 +122,34 @@ TEST(Scenario, FormsWithoutJavaScriptTheJsonGetOtherSitesAndIdleHeartbeats) {
   EXPECT_EQ(result.coverage.count("heartbeat-reconnect"), 0u);
 }
 
+TEST(Scenario, CookiesTheServerDidNotSetPlaceRequestsInTheRightGroup) {
+  const RunResult result = run_scenario_file("cookies-of-every-kind.json");
+  EXPECT_EQ(result.coverage.at("cookie-own"), 2u);
+  EXPECT_EQ(result.coverage.at("cookie-malformed"), 6u);
+  EXPECT_EQ(result.coverage.at("cookie-forged"), 1u);
+  // Each cookie step's two answers are checked for their Set-Cookie.
+  EXPECT_EQ(result.checks.at("bad-input-contained"), 18u);
+  // The send from a new group reached no tab: tab 2 learns of it only on its next Mount.
+  EXPECT_EQ(result.stale_tabs, 1);
+  // The steps round-trip through JSON with their cookie kinds.
+  std::ifstream in(LVT_SCENARIOS_DIR "/cookies-of-every-kind.json");
+  const Scenario scenario = scenario_from_json(nlohmann::json::parse(in));
+  EXPECT_EQ(scenario_to_json(scenario_from_json(scenario_to_json(scenario))),
+            scenario_to_json(scenario));
+  EXPECT_EQ(scenario.steps.back().cookie_kind, 3);
+  EXPECT_THROW(scenario_from_json(nlohmann::json::parse(
+                   R"({"config":{},"steps":[{"op":"cookie","tab":0,"cookie":"stale"}]})")),
+               std::invalid_argument);
+}
+
+TEST(Scenario, NavigateRunsMountAgainOnAnOpenSocket) {
+  const RunResult result = run_scenario_file("navigate-mounts-again.json");
+  EXPECT_EQ(result.coverage.at("navigate"), 1u);
+  EXPECT_EQ(result.coverage.at("send"), 2u);
+  // Tab 0 caught up by its Mount; tab 1, in another group, missed "hi Bob".
+  EXPECT_EQ(result.stale_tabs, 1);
+}
+
 TEST(Scenario, ASlowReaderIsCutOffFallsBackToHttpAndItsHeartbeatReconnectsIt) {
   const RunResult result = run_scenario_file("slow-reader-cut-off.json");
   EXPECT_EQ(result.coverage.at("slow-reader-cut"), 1u);

@@ -1,9 +1,12 @@
 // An engine on a virtual clock with deterministic randomness, and helpers to drive it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -38,13 +41,36 @@ inline std::string cookie_for(int n) {
   return std::string(session_cookie_name) + "=" + id + "A=";
 }
 
+// The lines an engine logged, every level written (debug lines included, as under
+// `lvtlab serve --log-level debug`).
+struct LogCapture {
+  std::vector<std::pair<LogLevel, std::string>> lines;
+
+  bool has(LogLevel level, std::string_view line) const {
+    return std::find(lines.begin(), lines.end(), std::pair(level, std::string(line))) !=
+           lines.end();
+  }
+};
+
+inline EngineEnv logging_env(EngineEnv env, std::shared_ptr<LogCapture> capture) {
+  env.log = [capture](LogLevel level, std::string_view line) {
+    capture->lines.emplace_back(level, std::string(line));
+  };
+  env.logs = [](LogLevel) { return true; };
+  return env;
+}
+
 struct TestEngine {
   std::shared_ptr<TestClock> clock = std::make_shared<TestClock>();
   std::unique_ptr<Engine> engine;
   DemoApps apps;  // the demo pages, registered as the server registers them
 
-  explicit TestEngine(EngineConfig config = {}, DemoAppsConfig apps_config = {}) {
-    engine = std::make_unique<Engine>(std::move(config), test_env(clock));
+  // With `log`, the engine writes every level into it; without, it logs nothing.
+  explicit TestEngine(EngineConfig config = {}, DemoAppsConfig apps_config = {},
+                      std::shared_ptr<LogCapture> log = nullptr) {
+    EngineEnv env = test_env(clock);
+    if (log) env = logging_env(std::move(env), std::move(log));
+    engine = std::make_unique<Engine>(std::move(config), std::move(env));
     apps = add_demo_apps(*engine, apps_config);
   }
 

@@ -1,6 +1,7 @@
 // The broadcast rules of livetemplate's BroadcastAction, and the Broadcasting page on top.
 #include <gtest/gtest.h>
 
+#include "planted.hpp"
 #include "test_engine.hpp"
 #include "url.hpp"
 
@@ -215,7 +216,39 @@ TEST(Navigate, ReRunsMountWithTheGivenData) {
   const auto reply = parse(
       t.engine->receive(*c, R"({"action":"__navigate__","data":{"username":"Nav"}})").frames.at(0));
   EXPECT_EQ(reply["meta"]["action"], "__navigate__");
+  EXPECT_EQ(reply["meta"]["success"], true);
   EXPECT_NE(t.engine->render_html(*c).find("Posting as <strong>Nav</strong>"), std::string::npos);
+}
+
+// Like an action, a navigation saves the connection's persisted fields: the last writer wins.
+TEST(Navigate, SavesThePersistedFieldsOfTheConnection) {
+  TestEngine t;
+  const std::string page = "/realtime/reconnection";
+  auto stale = t.connect(cookie_for(1), page);
+  auto current = t.connect(cookie_for(1), page);
+  t.act(*current, "increment");
+  EXPECT_NE(t.engine->render_html(*t.connect(cookie_for(1), page)).find("<strong>1</strong>"),
+            std::string::npos);
+  t.engine->receive(*stale, R"({"action":"__navigate__","data":{}})");
+  EXPECT_NE(t.engine->render_html(*t.connect(cookie_for(1), page)).find("<strong>0</strong>"),
+            std::string::npos);
+}
+
+// `lvtlab check --plant cross-group-leak` must show a leak, not some other fault: the plant
+// sends a broadcast to every group of the page (the sender's own included) and to no other page.
+TEST(PlantedBug, CrossGroupLeakReachesEveryGroupOfThePageOnly) {
+  TestEngine t;
+  auto alice = joined(t, cookie_for(1), "Alice");
+  auto peer = t.connect(cookie_for(1));
+  auto stranger = t.connect(cookie_for(2));
+  auto elsewhere = t.connect(cookie_for(1), "/realtime/reconnection");
+  active_planted_bug = PlantedBug::cross_group_leak;
+  t.act(*alice, "send", {{"text", "hi"}});
+  active_planted_bug = PlantedBug::none;
+  EXPECT_EQ(peer->dispatch_jobs_waiting(), 1u);
+  EXPECT_EQ(stranger->dispatch_jobs_waiting(), 1u);
+  EXPECT_EQ(elsewhere->dispatch_jobs_waiting(), 0u);
+  EXPECT_EQ(alice->dispatch_jobs_waiting(), 0u);
 }
 
 }  // namespace

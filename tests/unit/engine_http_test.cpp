@@ -154,6 +154,10 @@ TEST(Origin, UpgradesFromAnotherOriginAreRefused) {
   EXPECT_TRUE(attempt("http://127.0.0.1:8080").connection);
   EXPECT_TRUE(attempt("http://trusted.example").connection);
   EXPECT_EQ(t.engine->connect({"/elsewhere", "h", "", ""}).refuse_status, 404u);
+  // Both refusals are counted, the origin's also as an error of its kind.
+  EXPECT_EQ(t.engine->metrics().connections_refused.load(), 2u);
+  EXPECT_EQ(t.engine->metrics().errors_origin_refused.load(), 1u);
+  EXPECT_EQ(t.engine->metrics().connections_opened.load(), 2u);
 }
 
 }  // namespace

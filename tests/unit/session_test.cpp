@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "page.hpp"
@@ -50,6 +52,28 @@ TEST(SessionId, IsTheBase64UrlOfItsRandomBytes) {
   const std::string id = new_session_id(
       [&random](unsigned char* bytes, std::size_t n) { std::copy_n(random.begin(), n, bytes); });
   EXPECT_EQ(id, want);
+}
+
+// A cookie names a group only when it is an id the server could have made: each of the 43
+// digits base64url, at every position (the first and the last included), then '='.
+TEST(SessionId, EveryDigitMustBeBase64Url) {
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const std::string valid = std::string(42, 'A') + "A=";
+  ASSERT_TRUE(is_valid_session_id(valid));
+  for (std::size_t at = 0; at < 42; ++at) {
+    for (const char digit : alphabet) {
+      std::string id = valid;
+      id[at] = digit;
+      EXPECT_TRUE(is_valid_session_id(id)) << id;
+    }
+  }
+  for (const std::size_t at : {0u, 1u, 21u, 41u, 42u}) {
+    for (const char stranger : std::string_view("+/=.!~ @[`{\x7f")) {
+      std::string id = valid;
+      id[at] = stranger;
+      EXPECT_FALSE(is_valid_session_id(id)) << id;
+    }
+  }
 }
 
 TEST(SessionStore, EvictsTheOldestGroupPastItsBound) {

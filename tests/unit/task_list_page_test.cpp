@@ -2,6 +2,7 @@
 // connection of the group (WebSocket, JSON and plain-form HTTP), and its store's bounds.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -41,6 +42,22 @@ TEST(TaskListPage, AGroupSharesOneLiveListAndOtherGroupsDoNotSeeIt) {
   auto a3 = t.connect(cookie_for(1), tasks_path);
   EXPECT_EQ(titles(t, *a3), std::vector<std::string>{"milk"});
   EXPECT_NE(t.engine->render_html(*a3).find("milk"), std::string::npos);
+}
+
+// A broadcast run on a tab saves the tab's persisted fields, as an action does: a group the
+// bounded session store evicted meanwhile gets its list back, and its next tab finds it.
+TEST(TaskListPage, ABroadcastRunOnATabSavesItsGroupsListAgain) {
+  EngineConfig config;
+  config.session_groups_max = 2;
+  TestEngine t(config);
+  auto a1 = t.connect(cookie_for(1), tasks_path);
+  auto a2 = t.connect(cookie_for(1), tasks_path);
+  t.act(*a1, "add", {{"title", "milk"}});
+  t.connect(cookie_for(2), tasks_path);
+  t.connect(cookie_for(3), tasks_path);  // the store now holds groups 2 and 3 only
+  ASSERT_EQ(t.drain(*a2).size(), 1u);
+  auto a3 = t.connect(cookie_for(1), tasks_path);
+  EXPECT_EQ(titles(t, *a3), std::vector<std::string>{"milk"});
 }
 
 TEST(TaskListPage, PlainFormsAndJsonOverHttpChangeTheGroupsListAndReachItsSockets) {
@@ -110,6 +127,30 @@ TEST(TaskStore, KeepsAtMostItsBoundAndForgetsTheOldestList) {
   });
   EXPECT_EQ(refused, TaskStore::Change::refused);
   EXPECT_EQ(store.read(second)->tasks().size(), 1u);
+}
+
+// A group's first tabs, opened at the same moment on the server's threads, find one list: the
+// first Mount makes it and every other waits for it, rather than each making its own.
+TEST(TaskListPage, AGroupsFirstMountsAtOnceMakeOneList) {
+  TestEngine t;
+  constexpr int groups_count = 300, tabs_per_group = 4;
+  for (int group = 0; group < groups_count; ++group) {
+    std::vector<std::shared_ptr<Connection>> tabs(tabs_per_group);
+    std::atomic<int> ready = 0;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < tabs_per_group; ++i) {
+      threads.emplace_back([&, i] {
+        ++ready;
+        while (ready.load() < tabs_per_group) std::this_thread::yield();  // start together
+        tabs[i] = t.connect(cookie_for(group), tasks_path);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    const auto list_of = [&t](const Connection& c) {
+      return static_cast<const TaskListState&>(t.engine->page_state(c)).list;
+    };
+    for (const auto& tab : tabs) ASSERT_EQ(list_of(*tab), list_of(*tabs[0])) << "group " << group;
+  }
 }
 
 TEST(TaskStore, ConcurrentChangesToOneListAreNeverLost) {

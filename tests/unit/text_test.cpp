@@ -103,18 +103,35 @@ TEST(ActionMessage, SurrogatePairsAtTheEdgesOfTheRangeDecode) {
   EXPECT_EQ(read(R"({"action":"send","data":{"text":"\uffff"}})"), "\xEF\xBF\xBF");
 }
 
+TEST(ActionMessage, AnEscapeIsFourHexDigitsOfEitherCase) {
+  // A client may write the digits in upper case, and the text after an escape may itself look
+  // like hex: four digits are read, no more.
+  const auto read = [](std::string_view json) {
+    const auto parsed = parse_action_message(json);
+    return std::get<ActionMessage>(parsed).data.at("text").get<std::string>();
+  };
+  EXPECT_EQ(read(R"({"action":"send","data":{"text":"\u00C9\u00e9\u00FF"}})"), "Ééÿ");
+  EXPECT_EQ(read(R"({"action":"send","data":{"text":"\u00e9add\u00ABCD"}})"), "éadd«CD");
+  EXPECT_EQ(read(R"({"action":"send","data":{"text":"\uD83D\uDE00"}})"), "😀");
+}
+
 TEST(Trim, RemovesAsciiSpaceAtBothEnds) {
   EXPECT_EQ(text::trim_space("  hi there \n\t"), "hi there");
   EXPECT_EQ(text::trim_space("   "), "");
 }
 
 TEST(Form, DecodesPairsAndSkipsMalformed) {
-  const auto fields = url::decode_form("text=hello+w%C3%B6rld&send=&bad=%ZZ&=x&dup=1&dup=2");
+  const auto fields = url::decode_form(
+      "text=hello+w%C3%B6rld&send=&bad=%ZZ&=x&dup=1&dup=2&high=%Z4&low=%4Z&cut=%4");
   EXPECT_EQ(fields.at("text"), "hello wörld");
   EXPECT_EQ(fields.at("send"), "");
   EXPECT_EQ(fields.at("dup"), "2");
-  EXPECT_FALSE(fields.contains("bad"));
+  for (const char* malformed : {"bad", "high", "low", "cut"}) {
+    EXPECT_FALSE(fields.contains(malformed)) << malformed;
+  }
   EXPECT_EQ(fields.size(), 3u);
+  // An escape cut short by the end of the text is malformed, whatever bytes follow the view.
+  EXPECT_TRUE(url::decode_form(std::string_view("a=%41").substr(0, 4)).empty());
   const auto target = url::split_target("/p?a=1");
   EXPECT_EQ(target.path, "/p");
   EXPECT_EQ(target.query, "a=1");

@@ -48,6 +48,22 @@ TEST(WireFull, RangeCarriesItemsStaticsAndIdKey) {
               "s":["<li data-key=\"","\">","</li>"],"m":{"idKey":"0"}}})"));
 }
 
+// Statics built by hand, whose encoding make_statics has not filled, go out the same.
+TEST(WireFull, StaticsWithoutTheirEncodingAreEncodedTheSame) {
+  const auto by_hand = [](tree::Statics statics) {
+    return std::make_shared<const tree::Statics>(std::move(statics));
+  };
+  for (const tree::Statics& statics :
+       {tree::Statics{"<p>none</p>"}, tree::Statics{"<b>", "</b><i>", "</i>"}}) {
+    const std::vector<tree::Value> slots(statics.size() - 1, std::string("x\"y"));
+    EXPECT_EQ(wire::full(Node{by_hand(statics), slots}),
+              wire::full(Node{tree::make_statics(statics), slots}));
+  }
+  EXPECT_EQ(json::parse(wire::full(
+                Node{by_hand({"<b>", "</b><i>", "</i>"}), {std::string("a"), std::string("b")}})),
+            json::parse(R"({"s":["<b>","</b><i>","</i>"],"0":"a","1":"b"})"));
+}
+
 TEST(WireDiff, NothingChangedIsAnEmptyObject) {
   const Node tree = page_with(Node{yes_statics, {std::string("a"), std::string("b")}});
   std::string out;
@@ -107,6 +123,26 @@ TEST(RangeOps, Reorder) {
   EXPECT_EQ(diff_json(list({item("a", "A"), item("b", "B"), item("c", "C")}),
                       list({item("c", "C"), item("a", "A"), item("b", "B")})),
             json::parse(R"({"0":[["o",["c","a","b"]]]})"));
+}
+
+// Keys that repeat cannot address an item: the range goes out whole, before or after.
+TEST(RangeOps, DuplicateKeysSendTheWholeRange) {
+  const Node unique = list({item("a", "A"), item("b", "B")});
+  const Node repeated = list({item("a", "A"), item("a", "B")});
+  EXPECT_EQ(diff_json(unique, repeated), (json{{"0", json::parse(wire::full(repeated))["0"]}}));
+  EXPECT_EQ(diff_json(repeated, unique), (json{{"0", json::parse(wire::full(unique))["0"]}}));
+}
+
+// The client keeps a range's item statics and key slot from its last whole copy: when either
+// changes, the range goes out whole, even with the same items.
+TEST(RangeOps, OtherItemStaticsOrAnotherKeySlotSendTheWholeRange) {
+  const auto other_statics = tree::make_statics({"<p id=\"", "\">", "</p>"});
+  const std::vector<Item> items = {item("a", "b"), item("b", "a")};
+  const Node before = list(items);
+  for (const Node& after : {page_with(tree::make_range(other_statics, 0, items)),
+                            page_with(tree::make_range(item_statics, 1, items))}) {
+    EXPECT_EQ(diff_json(before, after), (json{{"0", json::parse(wire::full(after))["0"]}}));
+  }
 }
 
 TEST(RangeOps, EmptyToNonEmptyAndBackSendTheWholeRange) {

@@ -1,0 +1,222 @@
+// The checker's judgement of the engine's state against the model, after every step: each
+// connection's state and waiting broadcasts, and the size of peer updates.
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "broadcasting_page.hpp"
+#include "checker.hpp"
+#include "clients.hpp"
+#include "reconnection_page.hpp"
+#include "server.hpp"
+#include "task_list_page.hpp"
+
+namespace lvt::sim::detail {
+
+std::size_t Checker::messages_held(int id) const {
+  const Engine& engine = server_->engine();
+  return static_cast<const BroadcastingState&>(engine.page_state(*server_->end_of(id)->connection))
+      .messages;
+}
+
+// A peer update that brings j new messages costs at most 64 bytes plus 1.1 times the encoded
+// size of those j items, at any log length (once the list's structure was sent).
+void Checker::check_diff_proportional(const std::string& frame, std::size_t before,
+                                      std::size_t after) {
+  if (before == 0 || after < before) return;
+  std::size_t items_bytes = 0;
+  for (std::size_t i = before; i < after && i < model_.log().size(); ++i) {
+    items_bytes += item_bytes(i);
+  }
+  const std::size_t tree_bytes = frame.rfind(",\"meta\":") - std::string_view("{\"tree\":").size();
+  ++context_.checks["diff-proportional"];
+  if (static_cast<double>(tree_bytes) > 64.0 + 1.1 * static_cast<double>(items_bytes)) {
+    context_.fail("diff-proportional", "a peer update bringing " + std::to_string(after - before) +
+                                           " messages (" + std::to_string(items_bytes) +
+                                           " bytes) took " + std::to_string(tree_bytes) + " bytes");
+  }
+}
+
+// The encoded size of log item i, {"0":"ID","1":"USER","2":"TEXT"} and a comma, as the oracle
+// counts a correct encoding of the model's log; computed once per message.
+std::size_t Checker::item_bytes(std::size_t i) {
+  while (item_bytes_.size() <= i) {
+    const model::Message& m = model_.log()[item_bytes_.size()];
+    const std::size_t keys_bytes = 3 * std::string_view("{\"0\":").size();
+    item_bytes_.push_back(keys_bytes + std::to_string(m.id).size() + 2 +
+                          model::escaped_json_bytes(m.user) + model::escaped_json_bytes(m.text) +
+                          2);
+  }
+  return item_bytes_[i];
+}
+
+// The engine's state of one tab against the model's prediction.
+void Checker::check_tab_state(int id, std::string_view invariant) {
+  check_field_errors(id);
+  const model::Page page = clients_.tabs()[id].page;
+  if (page == model::Page::reconnection) return check_persisted(id, invariant);
+  if (page == model::Page::tasks) return check_tasks(id, invariant);
+  const Engine& engine = server_->engine();
+  const auto& state =
+      static_cast<const BroadcastingState&>(engine.page_state(*server_->end_of(id)->connection));
+  const model::Tab& predicted = model_.tab(id);
+  ++context_.checks[invariant];
+  ++context_.checks["log-prefix"];
+  if (state.username != predicted.username) {
+    context_.fail("username-per-connection", "tab " + std::to_string(id) + " is '" +
+                                                 state.username + "', the model says '" +
+                                                 predicted.username + "'");
+  }
+  if (state.messages != predicted.messages) {
+    context_.fail(invariant, "tab " + std::to_string(id) + " shows " +
+                                 std::to_string(state.messages) + " messages, the model says " +
+                                 std::to_string(predicted.messages));
+  }
+  if (server_->apps().log->snapshot() != model_.log().size()) {
+    context_.fail("log-prefix",
+                  "the server's log has " + std::to_string(server_->apps().log->snapshot()) +
+                      " messages, the model's " + std::to_string(model_.log().size()));
+  }
+}
+
+// Broadcasts wait exactly where the model says: never on the sender, never in another group.
+// Broadcasts wait exactly where the model says. A mismatch on the sender breaks
+// sender-excluded, one in another group group-isolation, one elsewhere in the group means a
+// broadcast was lost or doubled (convergence). `sender` is -1 for an HTTP action. Cheap: the
+// sender and the woken tabs one by one, everyone else through the engine's counters, with a
+// full scan only when those disagree with the model.
+void Checker::check_queues(int sender, int sender_browser,
+                           const std::vector<std::shared_ptr<Connection>>& woken) {
+  if (sender >= 0) check_queue_of(sender, sender, sender_browser);
+  for (const auto& connection : woken) {
+    if (const int id = server_->id_of(*connection); id >= 0)
+      check_queue_of(id, sender, sender_browser);
+  }
+  const model::Counts& counts = model_.counts();
+  const Metrics& metrics = server_->engine().metrics();
+  if (metrics.broadcasts_queued == counts.queued - counts_at_start_.queued &&
+      metrics.broadcasts_dropped == counts.dropped - counts_at_start_.dropped &&
+      metrics.broadcasts_coalesced == counts.coalesced - counts_at_start_.coalesced) {
+    // Every broadcast went exactly where the model sent it: none reached another group.
+    if (sender_browser >= 0) ++context_.checks["group-isolation"];
+    return;
+  }
+  const std::size_t failures_before = context_.failures.size();
+  for (const auto& [id, end] : server_->ends()) check_queue_of(id, sender, sender_browser);
+  if (context_.failures.size() == failures_before) {
+    context_.fail("convergence",
+                  "the server queued, dropped or coalesced other broadcasts than the model");
+  }
+  counts_at_start_ = model::Counts{counts.queued - metrics.broadcasts_queued,
+                                   counts.dropped - metrics.broadcasts_dropped,
+                                   counts.coalesced - metrics.broadcasts_coalesced,
+                                   counts_at_start_.delivered};  // report each divergence once
+}
+
+void Checker::check_queue_of(int id, int sender, int sender_browser) {
+  const auto found = server_->ends().find(id);
+  if (found == server_->ends().end()) return;
+  const int browser = found->second.browser;
+  const std::size_t waiting = found->second.connection->dispatch_jobs_waiting();
+  const std::size_t predicted = model_.tab(id).waiting;
+  std::string_view invariant = "convergence";
+  if (id == sender) {
+    invariant = "sender-excluded";
+  } else if (sender_browser >= 0 && model_.group_of(browser) != model_.group_of(sender_browser)) {
+    invariant = "group-isolation";
+  }
+  ++context_.checks[invariant];
+  if (waiting != predicted) {
+    context_.fail(invariant, "tab " + std::to_string(id) + " has " + std::to_string(waiting) +
+                                 " broadcasts waiting, the model says " +
+                                 std::to_string(predicted));
+  }
+}
+
+// A connection's field errors are its own, like its Username: set by its refused action,
+// cleared by its next success, untouched by anyone else.
+void Checker::check_field_errors(int id) {
+  const std::map<std::string, std::string>& held =
+      server_->engine().page_state(*server_->end_of(id)->connection).errors;
+  const model::FieldErrors& predicted = model_.tab(id).errors;
+  ++context_.checks["username-per-connection"];
+  if (held == predicted) return;
+  auto listed = [](const std::map<std::string, std::string>& errors) {
+    std::string out;
+    for (const auto& [field, message] : errors) out += (out.empty() ? "" : ", ") + field;
+    return out.empty() ? std::string("none") : out;
+  };
+  context_.fail("username-per-connection", "tab " + std::to_string(id) +
+                                               " holds field errors for " + listed(held) +
+                                               ", the model says " + listed(predicted));
+}
+
+// A Reconnection tab holds its group's persisted fields as the model says.
+void Checker::check_persisted(int id, std::string_view invariant) {
+  const auto& state = static_cast<const ReconnectionState&>(
+      server_->engine().page_state(*server_->end_of(id)->connection));
+  const model::Persisted& predicted = model_.tab(id).fields;
+  ++context_.checks[invariant];
+  if (state.counter != predicted.counter || state.notes != predicted.notes) {
+    context_.fail(invariant, "tab " + std::to_string(id) + " holds Counter " +
+                                 std::to_string(state.counter) + ", the model says " +
+                                 std::to_string(predicted.counter) +
+                                 (state.notes == predicted.notes ? "" : " (and other Notes)"));
+  }
+}
+
+// A Tasks tab renders the list the model says it last read (at most 100 tasks: cheap).
+void Checker::check_tasks(int id, std::string_view invariant) {
+  const auto& state = static_cast<const TaskListState&>(
+      server_->engine().page_state(*server_->end_of(id)->connection));
+  const std::vector<model::Task>& predicted = model_.tab(id).tasks;
+  const std::vector<Task>& held = state.tasks->tasks();
+  ++context_.checks[invariant];
+  const bool same = std::equal(held.begin(), held.end(), predicted.begin(), predicted.end(),
+                               [](const Task& h, const model::Task& p) {
+                                 return h.id == p.id && h.title == p.title && h.done == p.done;
+                               });
+  if (!same) {
+    context_.fail(invariant,
+                  "tab " + std::to_string(id) + " holds " + std::to_string(held.size()) +
+                      " tasks, not the model's " + std::to_string(predicted.size()),
+                  id);
+  }
+}
+
+// What /metrics exports, counted independently: the sockets open (orphans too) and their
+// groups, the requests and frames the server was sent, the refusals the model predicts.
+void Checker::check_metrics() {
+  const Metrics& metrics = server_->engine().metrics();
+  const Server::Requests& sent = server_->requests();
+  std::set<std::pair<model::Page, int>> groups;
+  for (const auto& [id, end] : server_->ends())
+    groups.emplace(end.page, model_.group_of(end.browser));
+  const std::uint64_t delivered = model_.counts().delivered - counts_at_start_.delivered;
+  const struct {
+    const char* name;
+    std::uint64_t held, expected;
+  } counters[] = {
+      {"lvt_connections", static_cast<std::uint64_t>(metrics.connections.load()),
+       server_->ends().size()},
+      {"lvt_groups", static_cast<std::uint64_t>(metrics.groups.load()), groups.size()},
+      {"lvt_connections_opened_total", metrics.connections_opened.load(), sent.upgrades},
+      {"lvt_connections_refused_total", metrics.connections_refused.load(), sent.foreign_upgrades},
+      {"origin_refused errors", metrics.errors_origin_refused.load(), sent.foreign_upgrades},
+      {"lvt_frames_received_total", metrics.frames_received.load(), sent.frames},
+      {"lvt_http_requests_total", metrics.http_requests.load(), sent.http},
+      {"rate_limited errors", metrics.errors_rate_limited.load(), rate_refusals_},
+      {"lvt_broadcasts_delivered_total", metrics.broadcasts_delivered.load(), delivered},
+  };
+  ++context_.checks["metrics-exact"];
+  for (const auto& counter : counters) {
+    if (counter.held == counter.expected) continue;
+    context_.fail("metrics-exact",
+                  std::string("the server's ") + counter.name + " is " +
+                      std::to_string(counter.held) + ", not " + std::to_string(counter.expected),
+                  -1, std::to_string(counter.expected), std::to_string(counter.held));
+    return;
+  }
+}
+
+}  // namespace lvt::sim::detail

@@ -1,0 +1,350 @@
+// The server's side of the simulation: requests and frames reach the engine, broadcasts are
+// dispatched, frames go through each connection's write path, half-open sockets live on as
+// orphans until reaped.
+#include "server.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <optional>
+
+#include "checker.hpp"
+#include "clients.hpp"
+#include "form_value.hpp"
+
+namespace lvt::sim::detail {
+
+Server::Server(Context& context, Checker& checker, Clients& clients)
+    : context_(context),
+      checker_(checker),
+      clients_(clients),
+      engine_random_(context.config.seed, "engine") {
+  start_engine();
+}
+
+void Server::start_engine() {
+  const SimConfig& config = context_.config;
+  EngineConfig engine_config;
+  engine_config.group_mode =
+      config.group_mode == model::GroupMode::global ? GroupMode::global : GroupMode::cookie;
+  engine_config.dispatch_policy = config.dispatch_policy == model::DispatchPolicy::coalesce
+                                      ? DispatchPolicy::coalesce
+                                      : DispatchPolicy::drop;
+  engine_config.dispatch_queue_jobs_max = config.dispatch_queue_max;
+  engine_config.actions_per_second = config.actions_per_second;
+  engine_config.actions_burst = config.actions_burst;
+  EngineEnv env;
+  env.now_us = [this] { return context_.now_us; };
+  env.fill_random = [this](unsigned char* bytes, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      bytes[i] = static_cast<unsigned char>(engine_random_.next());
+  };
+  engine_ = std::make_unique<Engine>(engine_config, env);
+  apps_ = add_demo_apps(*engine_);
+  server_render_.clear();
+  requests_ = {};
+  checker_.engine_started();
+}
+
+HttpResponse Server::http(const HttpRequest& request) {
+  ++requests_.http;
+  return engine_->handle_http(request);
+}
+
+const std::string& Server::cookie_of(int tab) const {
+  return clients_.cookie_of(tab);
+}
+
+model::Page Server::page_of(int tab) const {
+  return clients_.tabs()[tab].page;
+}
+
+std::string Server::target_with_name(int tab, const std::string& name) const {
+  std::string target(path_of(page_of(tab)));
+  if (!name.empty()) target += "?username=" + form_urlencoded(name);
+  return target;
+}
+
+Rng& Server::network_of(int id) {
+  return is_orphan(id) ? *ends_.at(id).network : clients_.tabs()[id].network;
+}
+
+RenderHash Server::render_hash(int tab) {
+  const Connection& connection = *ends_.at(tab).connection;
+  return server_render_.of(connection.page().render(engine_->page_state(connection)));
+}
+
+// --- faults --------------------------------------------------------------------------------------
+// A stalled server holds every request until the stall ends, in arrival order.
+void Server::stall(std::uint64_t duration_us) {
+  ++context_.coverage["stall"];
+  stalled_until_us_ = std::max(stalled_until_us_, context_.now_us + duration_us);
+}
+
+void Server::restart() {
+  ++context_.coverage["restart"];
+  checker_.check_metrics();  // of the engine about to go
+  context_.socket_closed_by_server = true;
+  clients_.server_restarted();
+  ends_.clear();
+  id_of_.clear();
+  checker_.server_restarted();
+  start_engine();
+}
+
+void Server::close_socket(int tab) {
+  disconnect(tab);
+  clients_.socket_closed(tab);
+  context_.socket_closed_by_server = true;
+}
+
+// The server cannot tell a half-open socket: its end becomes an orphan, whose frames fill the
+// dead socket, while the client waits for its heartbeat to notice.
+void Server::go_half_open(int tab) {
+  const int orphan_id = orphan_id_base + next_orphan_++;
+  ++context_.coverage["orphan"];
+  auto node = ends_.extract(tab);
+  node.key() = orphan_id;
+  ServerEnd& orphan = ends_.insert(std::move(node)).position->second;
+  orphan.network = Rng(context_.config.seed, "network/orphan" + std::to_string(orphan_id));
+  id_of_[orphan.connection.get()] = orphan_id;
+  clients_.socket_half_open(tab);
+  checker_.orphaned(tab, orphan_id);
+  context_.schedule(std::max(context_.now_us, orphan.last_heard_us + SimConfig::idle_timeout_us),
+                    event::Reap{orphan_id});
+  if (orphan.connection->dispatch_jobs_waiting() > 0) wake({orphan.connection});
+}
+
+void Server::on(const event::Reap& event) {
+  ++context_.coverage["orphan-reaped"];
+  close_orphan(event.end);
+}
+
+void Server::close_orphan(int id) {
+  const auto found = ends_.find(id);
+  engine_->disconnect(*found->second.connection);
+  id_of_.erase(found->second.connection.get());
+  ends_.erase(found);
+  checker_.closed(id);
+}
+
+void Server::disconnect(int tab) {
+  const auto found = ends_.find(tab);
+  assert(found != ends_.end());
+  ++context_.tab_events;
+  found->second.stop();
+  engine_->disconnect(*found->second.connection);
+  id_of_.erase(found->second.connection.get());
+  ends_.erase(found);
+  checker_.closed(tab);
+}
+
+// --- a tab's page and socket ---------------------------------------------------------------------
+void Server::on(const event::PageGet& event) {
+  if (!clients_.awaits_page(event.tab, event.generation)) return;  // superseded by another load
+  const HttpResponse page = http({"GET", std::string(path_of(page_of(event.tab))), "sim",
+                                  cookie_of(event.tab), "text/html", "", ""});
+  checker_.check_page_get(event.tab, page);
+  clients_.page_served(event.tab);
+}
+
+void Server::on(const event::Probe& event) {
+  if (!clients_.connecting(event.tab, event.generation)) return;
+  const HttpResponse answer = http(
+      {"HEAD", std::string(path_of(page_of(event.tab))), "sim", cookie_of(event.tab), "", "", ""});
+  ++context_.coverage["probe"];
+  checker_.check_probe(event.tab, answer);
+  clients_.probe_answered(event.tab);
+}
+
+void Server::on(const event::SocketOpen& event) {
+  if (!clients_.connecting(event.tab, event.generation)) return;
+  const TabClient& tab = clients_.tabs()[event.tab];
+  ConnectResult opened =
+      engine_->connect({std::string(path_of(tab.page)), "sim", "http://sim", cookie_of(event.tab)});
+  assert(opened.connection);
+  ++requests_.upgrades;
+  ServerEnd& end =
+      ends_
+          .try_emplace(event.tab, opened.connection, tab.browser, event.generation,
+                       context_.config.outbound_frames_max, context_.config.network_frames_max)
+          .first->second;
+  end.last_heard_us = context_.now_us;
+  end.page = tab.page;
+  id_of_[end.connection.get()] = event.tab;
+  clients_.socket_opened(event.tab);
+  checker_.socket_opened(event.tab, tab.browser, tab.page);
+  ++context_.tab_events;
+  checker_.check_tab_state(
+      event.tab, tab.page == model::Page::reconnection ? "persist-restored" : "mount-coherent");
+  send_frame(event.tab, std::move(opened.first_frame));
+}
+
+void Server::on(const event::FrameToServer& event) {
+  if (!current(event.tab, event.generation)) return;  // the socket is gone: the frame with it
+  ServerEnd& end = ends_.at(event.tab);
+  const model::Page page = page_of(event.tab);
+  ++context_.tab_events;
+  end.last_heard_us = context_.now_us;
+  ++requests_.frames;
+  Effects effects = engine_->receive(*end.connection, event.payload);
+  checker_.action_at_socket(event.tab, page, event.action);
+  checker_.check_tab_state(event.tab, page == model::Page::reconnection ? "persist-restored"
+                                      : page == model::Page::tasks      ? "convergence"
+                                                                   : "username-per-connection");
+  checker_.check_queues(event.tab, end.browser, effects.wake);
+  for (std::string& frame : effects.frames) {
+    if (end_of(event.tab) == nullptr) break;  // cut off as a slow reader
+    send_frame(event.tab, std::move(frame));
+  }
+  wake(effects.wake);
+}
+
+// --- HTTP apart from the page load ---------------------------------------------------------------
+// A fresh state mounted from the URL runs the action: only what reaches the group stays.
+void Server::on(const event::HttpPost& event) {
+  ++context_.tab_events;
+  const int browser = clients_.tabs()[event.tab].browser;
+  HttpResponse response =
+      http({"POST", target_with_name(event.tab, event.name), "sim", cookie_of(event.tab),
+            "application/json", "application/json", event.payload});
+  checker_.action_over_http(browser, page_of(event.tab), event.action, event.name);
+  checker_.check_queues(-1, browser, response.wake);
+  wake(response.wake);
+  if (event.page_load != 0 && response.status == 200) {
+    Rng& network = clients_.tabs()[event.tab].network;
+    context_.schedule(context_.now_us + context_.latency(network),
+                      event::HttpReply{event.tab, event.page_load, std::move(response.body)});
+  }
+}
+
+// The no-JavaScript form: the action runs on a fresh Mount from the URL, as over HTTP, and the
+// answer sends the browser back to the page.
+void Server::on(const event::FormPost& event) {
+  ++context_.tab_events;
+  const int browser = clients_.tabs()[event.tab].browser;
+  const std::string target = target_with_name(event.tab, event.name);
+  const HttpResponse response = http({"POST", target, "sim", cookie_of(event.tab), "text/html",
+                                      "application/x-www-form-urlencoded", event.payload});
+  checker_.action_over_http(browser, page_of(event.tab), event.action, event.name);
+  checker_.check_queues(-1, browser, response.wake);
+  wake(response.wake);
+  checker_.check_form_post(event.tab, response, target);
+}
+
+// The client's JSON GET: the page's full tree, as a fresh Mount from the URL renders it.
+void Server::on(const event::JsonGet& event) {
+  ++context_.tab_events;
+  ++context_.coverage["json-get"];
+  const HttpResponse response = http({"GET", target_with_name(event.tab, event.name), "sim",
+                                      cookie_of(event.tab), "application/json", "", ""});
+  checker_.check_json_get(event.tab, event.name, response);
+}
+
+// Another site's page opening a WebSocket to ours with its users' cookie: refused, or any
+// site could act as them.
+void Server::on(const event::ForeignUpgrade& event) {
+  const ConnectResult result = engine_->connect({std::string(path_of(page_of(event.tab))), "sim",
+                                                 "http://evil.example", cookie_of(event.tab)});
+  if (result.connection) {
+    ++requests_.upgrades;
+    engine_->disconnect(*result.connection);
+  } else {
+    ++requests_.foreign_upgrades;
+  }
+  checker_.check_foreign_upgrade(event.tab, result.connection != nullptr);
+}
+
+// The tab's browser posts its form, then loads its page, with another Cookie header: the model
+// places each request in the browser's own group or in a new one of its own.
+void Server::on(const event::CookieRequest& event) {
+  ++context_.tab_events;
+  const model::Page page = page_of(event.tab);
+  const std::string target = target_with_name(event.tab, event.name);
+  const HttpResponse answer = http({"POST", target, "sim", event.cookie, "text/html",
+                                    "application/x-www-form-urlencoded", event.payload});
+  const int post_browser = checker_.browser_of_cookie(event.tab, event.kind);
+  checker_.action_over_http(post_browser, page, event.action, event.name);
+  checker_.check_queues(-1, post_browser, answer.wake);
+  wake(answer.wake);
+  checker_.check_form_post(event.tab, answer, target);
+  checker_.check_set_cookie(event.tab, event.kind, answer);
+  const HttpResponse shown =
+      http({"GET", std::string(path_of(page)), "sim", event.cookie, "text/html", "", ""});
+  checker_.check_set_cookie(event.tab, event.kind, shown);
+  checker_.check_page_get(event.tab, shown, checker_.browser_of_cookie(event.tab, event.kind));
+}
+
+// --- broadcasts and the write path ---------------------------------------------------------------
+void Server::wake(const std::vector<std::shared_ptr<Connection>>& connections) {
+  for (const auto& connection : connections) {
+    const int id = id_of(*connection);
+    if (id < 0) continue;
+    ServerEnd& end = ends_.at(id);
+    if (end.dispatch_scheduled) continue;
+    end.dispatch_scheduled = true;
+    const std::uint64_t delay_us = network_of(id).below(context_.config.dispatch_delay_us_max + 1);
+    context_.schedule(context_.now_us + delay_us, event::Dispatch{id, end.generation});
+  }
+}
+
+// Broadcasts run on an orphan too; its frames go nowhere and fill its write path.
+void Server::on(const event::Dispatch& event) {
+  const auto found = ends_.find(event.end);
+  if (found == ends_.end() || found->second.generation != event.generation) return;
+  ServerEnd& end = found->second;
+  const bool orphan = is_orphan(event.end);
+  end.dispatch_scheduled = false;
+  if (end.connection->dispatch_jobs_waiting() == 0) return;
+  const bool broadcasting = !orphan && page_of(event.end) == model::Page::broadcasting;
+  const std::size_t shown_before = broadcasting ? checker_.messages_held(event.end) : 0;
+  const std::shared_ptr<Connection> connection = end.connection;
+  Effects effects = engine_->dispatch(*connection);
+  checker_.delivered(event.end);
+  if (broadcasting) {
+    for (const std::string& frame : effects.frames) {
+      checker_.check_diff_proportional(frame, shown_before, checker_.messages_held(event.end));
+    }
+  }
+  ++context_.coverage["deliver"];
+  if (!orphan) checker_.check_tab_state(event.end, "convergence");
+  checker_.check_queues(event.end, -1, effects.wake);
+  for (std::string& frame : effects.frames) {
+    if (!ends_.contains(event.end)) break;  // cut off as a slow reader
+    send_frame(event.end, std::move(frame));
+  }
+  wake(effects.wake);
+  if (ends_.contains(event.end) && connection->dispatch_jobs_waiting() > 0) wake({connection});
+}
+
+// Into the connection's write path; a client that does not keep up is cut off. An orphan's
+// written frames enter a network nobody reads.
+void Server::send_frame(int id, std::string frame) {
+  ServerEnd& end = ends_.at(id);
+  const bool orphan = is_orphan(id);
+  ServerEnd::Expected expected;
+  if (!orphan) {
+    expected.render = server_render_.of(engine_->sent_tree(*end.connection));
+    expected.view = checker_.view_if_judged(id, end.frames_made);
+  }
+  std::vector<ServerEnd::Written> written;
+  if (!end.send(std::move(frame), std::move(expected), written)) return cut(id);
+  ++end.frames_made;
+  if (orphan) return;
+  for (ServerEnd::Written& frame_written : written) clients_.deliver(id, std::move(frame_written));
+}
+
+void Server::frame_read(int tab) {
+  std::vector<ServerEnd::Written> written;
+  ends_.at(tab).frame_read(written);
+  for (ServerEnd::Written& frame_written : written) clients_.deliver(tab, std::move(frame_written));
+}
+
+// The transport's part when the write path overflows: it counts, and cuts the socket.
+void Server::cut(int id) {
+  ++context_.coverage["slow-reader-cut"];
+  ++engine_->metrics().errors_slow_reader;
+  if (is_orphan(id)) return close_orphan(id);
+  close_socket(id);
+}
+
+}  // namespace lvt::sim::detail
