@@ -2,6 +2,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -16,6 +17,7 @@
 
 #include "commands.hpp"
 #include "demo_apps.hpp"
+#include "request_checks.hpp"
 #include "server.hpp"
 #include "text.hpp"
 #include "validators.hpp"
@@ -56,6 +58,27 @@ CLI::Validator listen_syntax() {
                text + "'";
       },
       "HOST:PORT");
+}
+
+// A name the server answers to: a host name or address, without a port.
+CLI::Validator host_name_check() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        // One colon is a port; several are an IPv6 address, which a Host header brackets.
+        const std::size_t colons =
+            static_cast<std::size_t>(std::count(text.begin(), text.end(), ':'));
+        if (colons != 1 && !text.empty() && text.front() != '[') {
+          const std::string header = colons > 1 ? "[" + text + "]" : text;
+          if (std::string name = request_checks::host_name(header); !name.empty()) {
+            text = name;  // lower-cased, as the Host check compares it
+            return {};
+          }
+        }
+        return "wants a host name or address without a port (e.g. lvtlab.example, 192.0.2.7, "
+               "::1), got '" +
+               text + "'";
+      },
+      "HOST");
 }
 
 // The numeric address of `host`: itself when it is one, else what the resolver gives, IPv4 first
@@ -147,6 +170,13 @@ int run_serve(ServeFlags& flags) {
     std::fprintf(stderr, "lvtlab serve: %s\n", problem.c_str());
     return exit_usage;
   }
+  // The name typed in --listen is one the server answers to (the address's own are added by the
+  // server, with localhost on loopback).
+  if (std::string name =
+          request_checks::host_name(host.find(':') != std::string::npos ? "[" + host + "]" : host);
+      !name.empty()) {
+    options.engine.allowed_hosts.push_back(name);
+  }
   options.engine.group_mode = flags.group_mode == "global" ? GroupMode::global : GroupMode::cookie;
   options.engine.dispatch_policy =
       flags.dispatch_policy == "coalesce" ? DispatchPolicy::coalesce : DispatchPolicy::drop;
@@ -225,6 +255,11 @@ std::function<int()> add_serve_command(CLI::App& app) {
   serve->add_option("--allowed-origin", flags->options.engine.allowed_origins,
                     "Another Origin allowed to open WebSockets (repeatable); the page's own "
                     "origin always is");
+  serve
+      ->add_option("--allowed-host", flags->options.engine.allowed_hosts,
+                   "Another host name (or address) this server answers to, besides the listen "
+                   "address's (and localhost on loopback); other Hosts get 421 (repeatable)")
+      ->transform(host_name_check());
   serve->add_option("--log-format", flags->log_format, "Log lines as text or JSON (stderr)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

@@ -5,6 +5,7 @@
 
 #include "action_message.hpp"
 #include "planted.hpp"
+#include "request_checks.hpp"
 #include "text.hpp"
 #include "url.hpp"
 #include "wire.hpp"
@@ -145,8 +146,33 @@ bool Engine::origin_allowed(const std::string& origin, const std::string& host) 
          config_.allowed_origins.end();
 }
 
+bool Engine::host_allowed(std::string_view host) const {
+  if (host.empty() || config_.allowed_hosts.empty()) return true;
+  const std::string name = request_checks::host_name(host);
+  return !name.empty() && std::find(config_.allowed_hosts.begin(), config_.allowed_hosts.end(),
+                                    name) != config_.allowed_hosts.end();
+}
+
+bool Engine::post_from_allowed_site(const HttpRequest& request) const {
+  if (!request.origin.empty()) return origin_allowed(request.origin, request.host);
+  if (!request.referer.empty()) {
+    // A Referer that names no origin ("about:blank") is no page of ours: "null" matches none.
+    const std::string origin = request_checks::referer_origin(request.referer);
+    return origin_allowed(origin.empty() ? "null" : origin, request.host);
+  }
+  return true;  // not a browser's: the README's threat model says why this is allowed
+}
+
 ConnectResult Engine::connect(const ConnectRequest& request) {
   ConnectResult result;
+  if (!host_allowed(request.host)) {
+    result.refuse_status = 421;
+    result.refuse_reason = "unknown host";
+    ++metrics_.connections_refused;
+    ++metrics_.errors_host_refused;
+    log(LogLevel::warn, "refused WebSocket for host " + request.host);
+    return result;
+  }
   const url::Target target = url::split_target(request.target);
   const Page* page = find_page(target.path);
   if (page == nullptr || !config_.websocket_enabled) {
@@ -225,6 +251,13 @@ void Engine::disconnect(Connection& connection) {
                              short_group(connection.group_) + ", " + std::to_string(group_left) +
                              " connections left in it)");
   }
+}
+
+std::size_t Engine::registered_connections() const {
+  std::lock_guard lock(registry_mutex_);
+  std::size_t count = 0;
+  for (const auto& [key, members] : registry_) count += members.size();
+  return count;
 }
 
 std::size_t Engine::group_connections(std::string_view page_path, std::string_view group) const {

@@ -44,7 +44,10 @@ struct EngineConfig {
   double actions_per_second = limits::actions_per_second_default;
   double actions_burst = limits::actions_burst_default;
   std::vector<std::string> allowed_origins;  // besides the page's own origin
-  unsigned heartbeat_ms = 0;                 // 0: leave the client's default
+  // Host names (no port) a request may name; empty: any. The server always fills it (DNS
+  // rebinding); the simulator's requests name "sim" and leave it empty.
+  std::vector<std::string> allowed_hosts = {};
+  unsigned heartbeat_ms = 0;  // 0: leave the client's default
   bool websocket_enabled = true;
 };
 
@@ -116,6 +119,10 @@ struct HttpRequest {
   std::string accept;
   std::string content_type;
   std::string body;
+  // Empty when absent. A POST naming another site in them is refused; one with neither is not
+  // from a browser's cross-site form or fetch (browsers send Origin on every cross-origin POST).
+  std::string origin = {};
+  std::string referer = {};
 };
 
 // On every response of a page path: "enabled" sends the client to its WebSocket.
@@ -170,10 +177,17 @@ class Engine {
   const EngineConfig& config() const { return config_; }
   Metrics& metrics() { return metrics_; }
   std::size_t group_connections(std::string_view page_path, std::string_view group) const;
+  // Connections in the registry, over every page and group: what leak tests count.
+  std::size_t registered_connections() const;
+  // Whether a Host header names this server (config().allowed_hosts); an absent one (HTTP/1.0,
+  // not a browser) does. The transport asks it for the files it serves itself.
+  bool host_allowed(std::string_view host) const;
 
  private:
   std::string group_for(const std::string& cookie_header, std::string* new_cookie_id);
   bool origin_allowed(const std::string& origin, const std::string& host) const;
+  // A state change's Origin, else its Referer's origin, is this page's or an allowed one.
+  bool post_from_allowed_site(const HttpRequest& request) const;
   bool take_rate_token(Connection& connection);
   // `from` names the sender in debug lines: "connection N" or "HTTP".
   void fan_out(const std::string& registry_key, const Connection* sender, std::string_view from,

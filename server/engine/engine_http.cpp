@@ -97,6 +97,20 @@ std::string Engine::document_html(const Page& page, const tree::Node& body) cons
 
 HttpResponse Engine::handle_http(const HttpRequest& request) {
   ++metrics_.http_requests;
+  // A name this server does not answer to is another site's (DNS rebinding): nothing served.
+  if (!host_allowed(request.host)) {
+    ++metrics_.errors_host_refused;
+    log(LogLevel::warn, "refused request for host " + request.host);
+    return text_response(421, "unknown host\n", "text/plain");
+  }
+  // Another site's form or fetch changes nothing (CSRF): refused before any state is read.
+  if (request.method == "POST" && !post_from_allowed_site(request)) {
+    ++metrics_.errors_origin_refused;
+    log(LogLevel::warn,
+        "refused POST from origin " +
+            (request.origin.empty() ? "(referer) " + request.referer : request.origin));
+    return text_response(403, "cross-site request refused\n", "text/plain");
+  }
   const url::Target target = url::split_target(request.target);
   const bool read = request.method == "GET" || request.method == "HEAD";
   if (target.path == "/healthz" && read) return text_response(200, "ok\n", "text/plain");

@@ -32,8 +32,12 @@ inline constexpr double actions_burst_default = 100.0;
 // the life of a half-open socket on the server.
 inline constexpr std::uint64_t websocket_idle_timeout_s = 300;
 
-// Outbound queue of one connection, in the transport.
+// Outbound queue of one connection, in the transport. Reading a connection's requests pauses
+// above a quarter of each (WritePump::reading_paused).
 inline constexpr std::size_t outbound_frames_default = 256;
 inline constexpr std::size_t outbound_bytes_default = 4 * 1024 * 1024;
+// How long a connection cut as a slow reader has to take its close frame before its socket is
+// closed without one.
+inline constexpr unsigned cut_close_grace_ms = 2000;
 
 }  // namespace lvt::limits

@@ -69,6 +69,11 @@ std::string Metrics::prometheus_text() const {
   error_line(out, "binary_frame", errors_binary_frame.load());
   error_line(out, "slow_reader", errors_slow_reader.load());
   error_line(out, "origin_refused", errors_origin_refused.load());
+  error_line(out, "host_refused", errors_host_refused.load());
+  error_line(out, "bad_request", errors_bad_request.load());
+  error_line(out, "http_timeout", errors_http_timeout.load());
+  error_line(out, "http_busy", errors_http_busy.load());
+  error_line(out, "accept_paused", errors_accept_paused.load());
   return out;
 }
 

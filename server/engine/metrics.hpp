@@ -34,6 +34,14 @@ struct Metrics {
   Counter errors_binary_frame{0};
   Counter errors_slow_reader{0};
   Counter errors_origin_refused{0};
+  Counter errors_host_refused{0};
+  // The transport's: a malformed request (Host, Sec-WebSocket-Key), a request past its header or
+  // body deadline, one refused over the cap of unfinished requests, an accept paused for want of
+  // descriptors.
+  Counter errors_bad_request{0};
+  Counter errors_http_timeout{0};
+  Counter errors_http_busy{0};
+  Counter errors_accept_paused{0};
 
   std::string prometheus_text() const;
 };

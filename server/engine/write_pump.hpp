@@ -4,6 +4,7 @@
 // drive every interleaving of completions the real sockets can only make by chance.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 
@@ -21,7 +22,11 @@ class WritePump {
     cut,    // the reader is too slow: shut the socket (the queue was emptied)
   };
 
-  WritePump(std::size_t frames_max, std::size_t bytes_max) : queue_(frames_max, bytes_max) {}
+  // Reading pauses above a quarter of each bound (see reading_paused()).
+  WritePump(std::size_t frames_max, std::size_t bytes_max)
+      : queue_(frames_max, bytes_max),
+        read_watermark_frames_(std::max<std::size_t>(1, frames_max / 4)),
+        read_watermark_bytes_(std::max<std::size_t>(1, bytes_max / 4)) {}
 
   Next enqueue(std::string frame);  // dropped once closing
   Next accepted();                  // the handshake completed
@@ -34,11 +39,20 @@ class WritePump {
   bool closing() const { return close_requested_ || cut_ || stopped_; }
   std::size_t frames_queued() const { return queue_.frames(); }
   std::size_t bytes_queued() const { return queue_.bytes(); }
+  // The transport reads no request while this holds, and reads again once written() brings the
+  // queue back under the watermark. A burst of requests so queues at most a watermark of
+  // answers (plus one dispatch run), and what passes the cut bound is what the client did not
+  // take: frames waiting behind a write the socket would not accept.
+  bool reading_paused() const {
+    return queue_.frames() > read_watermark_frames_ || queue_.bytes() > read_watermark_bytes_;
+  }
 
  private:
   Next next();
 
   OutboundQueue queue_;
+  std::size_t read_watermark_frames_;
+  std::size_t read_watermark_bytes_;
   std::string frame_in_flight_;
   bool accepted_ = false;
   bool writing_ = false;

@@ -1,4 +1,4 @@
-// Shared by the two Beast translation units of the server; include nowhere else.
+// Shared by the Beast translation units of the server; include nowhere else.
 #pragma once
 
 #include <atomic>
@@ -41,6 +41,7 @@ struct Shared {
   std::mutex sessions_mutex;
   std::unordered_map<ConnectionId, std::weak_ptr<WebSocketSession>> sessions;  // guarded
   std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> http_requests_unfinished{0};  // see ServerOptions
 
   Shared(ServerOptions opts, EngineEnv env)
       : options(std::move(opts)), engine(options.engine, std::move(env)) {}
@@ -48,7 +49,12 @@ struct Shared {
   // Schedules dispatch() on each woken connection's own strand.
   void wake(const std::vector<std::shared_ptr<Connection>>& connections);
   void close_all_websockets();
+  // After the pool stopped: releases what the drain did not close (see Server::run).
+  void release_all_websockets();
 };
+
+// Serves HTTP on an accepted socket (http_session.cpp).
+void start_http_session(std::shared_ptr<Shared> shared, tcp::socket socket);
 
 // Takes over an upgraded HTTP stream whose upgrade the engine accepted.
 void start_websocket(std::shared_ptr<Shared> shared, beast::tcp_stream stream,

@@ -1,4 +1,5 @@
-// The listener, the HTTP session (pages, fallback, client files, upgrades) and the pool.
+// The listener (which pauses when descriptors run out), the thread pool and the server's life.
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -7,14 +8,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "allowed_hosts.hpp"
 #include "net_internal.hpp"
 #include "planted.hpp"
 
 namespace lvt {
 namespace net {
 namespace {
-
-constexpr std::size_t http_header_bytes_max = 16 * 1024;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -24,119 +24,13 @@ std::string read_file(const std::string& path) {
   return content.str();
 }
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
- public:
-  HttpSession(std::shared_ptr<Shared> shared, tcp::socket socket)
-      : shared_(std::move(shared)), stream_(std::move(socket)) {}
-
-  void start() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&HttpSession::read_next, shared_from_this()));
-  }
-
- private:
-  void read_next() {
-    parser_.emplace();
-    parser_->body_limit(limits::http_body_bytes_max);
-    parser_->header_limit(http_header_bytes_max);
-    stream_.expires_after(std::chrono::seconds(shared_->options.idle_timeout_s));
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
-  }
-
-  void on_read(beast::error_code error, std::size_t) {
-    if (error == http::error::end_of_stream) return shutdown();
-    if (error == http::error::body_limit || error == http::error::header_limit) {
-      return reply_plain(http::status::payload_too_large, "request too large\n", false);
-    }
-    if (error) return;  // timeout, reset or garbage: drop the connection
-    http::request<http::string_body> request = parser_->release();
-    if (websocket::is_upgrade(request)) return upgrade(std::move(request));
-    serve(std::move(request));
-  }
-
-  void upgrade(http::request<http::string_body> request) {
-    ConnectRequest connect{std::string(request.target()), std::string(request[http::field::host]),
-                           std::string(request[http::field::origin]),
-                           std::string(request[http::field::cookie])};
-    ConnectResult result = shared_->engine.connect(connect);
-    if (!result.connection) {
-      spdlog::info("refused WebSocket upgrade for {}: {}", connect.target, result.refuse_reason);
-      return reply_plain(http::status(result.refuse_status), result.refuse_reason + "\n", false);
-    }
-    start_websocket(shared_, std::move(stream_), std::move(request), std::move(result));
-  }
-
-  void serve(http::request<http::string_body> request) {
-    const bool keep_alive = request.keep_alive();
-    const std::string target(request.target());
-    const std::string path = target.substr(0, target.find('?'));
-    const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
-    if (const auto file = shared_->files_by_path.find(path);
-        read && file != shared_->files_by_path.end()) {
-      auto response =
-          std::make_shared<http::response<http::string_body>>(http::status::ok, request.version());
-      response->set(http::field::content_type, file->second.content_type);
-      response->set(http::field::cache_control, "public, max-age=3600");
-      response->body() = file->second.body;
-      response->prepare_payload();
-      if (request.method() == http::verb::head) response->body().clear();
-      return send(std::move(response), keep_alive);
-    }
-    HttpRequest engine_request{std::string(request.method_string()),
-                               target,
-                               std::string(request[http::field::host]),
-                               std::string(request[http::field::cookie]),
-                               std::string(request[http::field::accept]),
-                               std::string(request[http::field::content_type]),
-                               std::move(request.body())};
-    HttpResponse answer = shared_->engine.handle_http(engine_request);
-    shared_->wake(answer.wake);
-    auto response = std::make_shared<http::response<http::string_body>>(http::status(answer.status),
-                                                                        request.version());
-    response->set(http::field::server, "lvtlab");
-    response->set(http::field::content_type, answer.content_type);
-    for (const auto& [name, value] : answer.headers) response->insert(name, value);
-    response->body() = std::move(answer.body);
-    response->prepare_payload();
-    if (request.method() == http::verb::head) response->body().clear();
-    send(std::move(response), keep_alive);
-  }
-
-  void reply_plain(http::status status, std::string body, bool keep_alive) {
-    auto response = std::make_shared<http::response<http::string_body>>(status, 11);
-    response->set(http::field::content_type, "text/plain");
-    response->body() = std::move(body);
-    response->prepare_payload();
-    send(std::move(response), keep_alive);
-  }
-
-  void send(std::shared_ptr<http::response<http::string_body>> response, bool keep_alive) {
-    response->keep_alive(keep_alive);
-    http::async_write(
-        stream_, *response,
-        [self = shared_from_this(), response, keep_alive](beast::error_code error, std::size_t) {
-          if (error) return;
-          if (!keep_alive) return self->shutdown();
-          self->read_next();
-        });
-  }
-
-  void shutdown() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  }
-
-  std::shared_ptr<Shared> shared_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-};
-
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, std::shared_ptr<Shared> shared, const tcp::endpoint& endpoint)
-      : io_(io), shared_(std::move(shared)), acceptor_(asio::make_strand(io)) {
+      : io_(io),
+        shared_(std::move(shared)),
+        acceptor_(asio::make_strand(io)),
+        paused_(acceptor_.get_executor()) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -149,6 +43,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ignored;
       self->acceptor_.close(ignored);
+      self->paused_.cancel();
     });
   }
 
@@ -160,13 +55,43 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   void on_accept(beast::error_code error, tcp::socket socket) {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!error) std::make_shared<HttpSession>(shared_, std::move(socket))->start();
+    if (out_of_descriptors(error)) return pause();
+    if (pause_ms_ != 0) {
+      spdlog::info("accepting connections again");
+      pause_ms_ = 0;
+    }
+    if (!error) start_http_session(shared_, std::move(socket));
     accept_next();
   }
+
+  static bool out_of_descriptors(const beast::error_code& error) {
+    return error == asio::error::no_descriptors ||  // EMFILE: this process's limit
+           error == boost::system::errc::too_many_files_open_in_system ||  // ENFILE
+           error == asio::error::no_buffer_space || error == asio::error::no_memory;
+  }
+
+  // With no descriptor to accept into, the pending connection stays ready and accepting again
+  // at once would spin a core: wait, doubling the pause up to a bound, until one is free.
+  void pause() {
+    ++shared_->engine.metrics().errors_accept_paused;
+    pause_ms_ = pause_ms_ == 0 ? accept_pause_ms_min : std::min(pause_ms_ * 2, accept_pause_ms_max);
+    if (pause_ms_ == accept_pause_ms_min || pause_ms_ == accept_pause_ms_max) {
+      spdlog::warn("out of descriptors: not accepting for {} ms", pause_ms_);
+    }
+    paused_.expires_after(std::chrono::milliseconds(pause_ms_));
+    paused_.async_wait([self = shared_from_this()](beast::error_code error) {
+      if (!error && self->acceptor_.is_open()) self->accept_next();
+    });
+  }
+
+  static constexpr unsigned accept_pause_ms_min = 10;
+  static constexpr unsigned accept_pause_ms_max = 1000;
 
   asio::io_context& io_;
   std::shared_ptr<Shared> shared_;
   tcp::acceptor acceptor_;
+  asio::steady_timer paused_;
+  unsigned pause_ms_ = 0;  // 0: accepting
 };
 
 }  // namespace
@@ -205,10 +130,20 @@ ServerOptions refuse_planted_bugs(ServerOptions options) {
   }
   return options;
 }
+
+// The names of the listen address are always allowed, besides the configured ones.
+ServerOptions add_default_hosts(ServerOptions options) {
+  auto& hosts = options.engine.allowed_hosts;
+  for (std::string& host : default_allowed_hosts(options.address)) {
+    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
+  }
+  return options;
+}
 }  // namespace
 
 Server::Server(ServerOptions options, EngineEnv env)
-    : impl_(std::make_unique<Impl>(refuse_planted_bugs(std::move(options)), std::move(env))) {}
+    : impl_(std::make_unique<Impl>(add_default_hosts(refuse_planted_bugs(std::move(options))),
+                                   std::move(env))) {}
 
 Server::~Server() = default;
 
@@ -238,6 +173,9 @@ void Server::run(bool handle_signals) {
   }
   impl_->io.run();
   for (auto& thread : pool) thread.join();
+  // No handler runs any more: a WebSocket whose closing handshake did not finish in the drain
+  // is released here, so the engine's books are closed when run() returns.
+  impl_->shared->release_all_websockets();
 }
 
 void Server::stop() {

@@ -20,7 +20,19 @@ struct ServerOptions {
   std::string client_dir;  // the installed @livetemplate/client package
   std::size_t outbound_frames_max = limits::outbound_frames_default;
   std::size_t outbound_bytes_max = limits::outbound_bytes_default;
-  unsigned idle_timeout_s = 120;  // an HTTP connection, or a socket that sends nothing at all
+  // A connection cut as a slow reader has this long to take its close frame.
+  unsigned cut_close_grace_ms = limits::cut_close_grace_ms;
+  // An HTTP connection between requests (keep-alive), or one that sends nothing at all.
+  unsigned idle_timeout_s = 120;
+  // From a request's first byte, its headers must be in within this; then its body (at most
+  // limits::http_body_bytes_max) within the next, which also bounds writing the answer.
+  unsigned http_header_timeout_ms = 5000;
+  unsigned http_body_timeout_ms = 10000;
+  // Requests between their first byte and their answer; more are answered 503 at once.
+  std::size_t http_requests_unfinished_max = 512;
+  // A WebSocket that receives nothing, not even the pong to the server's ping, for this long is
+  // closed (a half-open socket's life); the simulator assumes the default.
+  unsigned websocket_idle_timeout_s = limits::websocket_idle_timeout_s;
   EngineConfig engine;
   // Registers the pages to serve with the engine, once, before the server listens.
   std::function<void(Engine&)> register_pages;

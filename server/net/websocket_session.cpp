@@ -12,13 +12,20 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
                    std::shared_ptr<Connection> connection)
-      : shared_(std::move(shared)), ws_(std::move(stream)), connection_(std::move(connection)) {}
+      : shared_(std::move(shared)),
+        ws_(std::move(stream)),
+        connection_(std::move(connection)),
+        cut_grace_(ws_.get_executor()) {}
+
+  // Whatever path ends the session (even a handler destroyed unrun when the pool stops), its
+  // engine connection is released.
+  ~WebSocketSession() { finish("session destroyed"); }
 
   void start(http::request<http::string_body> request, std::string first_frame) {
     // A socket whose peer vanished (half-open) is closed once nothing, not even the answer to
     // Beast's keep-alive ping, came for the idle timeout; the simulator uses the same number.
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-    timeouts.idle_timeout = std::chrono::seconds(limits::websocket_idle_timeout_s);
+    timeouts.idle_timeout = std::chrono::seconds(shared_->options.websocket_idle_timeout_s);
     timeouts.keep_alive_pings = true;
     ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator(
@@ -33,6 +40,13 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
                      beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
   }
 
+  // Once the pool has stopped (no handler runs any more): release the engine's connection and
+  // the socket of a session whose close did not complete in the drain.
+  void release_after_stop() {
+    finish("server stopped");
+    close_socket();
+  }
+
   // Any thread.
   void post_dispatch() {
     asio::post(ws_.get_executor(), [self = shared_from_this()] { self->run_dispatch(); });
@@ -45,17 +59,23 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
  private:
   void on_accept(beast::error_code error) {
-    if (error) return finish("handshake: " + error.message());
+    if (error) return fail("handshake: " + error.message());
+    accepted_ = true;
     act(pump_.accepted());
-    if (!pump_.closing()) read_next();
+    read_next();
   }
 
+  // Reads the next request unless closing, already reading, or paused because the client has
+  // not taken the answers queued so far (WritePump::reading_paused).
   void read_next() {
+    if (reading_ || pump_.closing() || pump_.reading_paused()) return;
+    reading_ = true;
     ws_.async_read(buffer_,
                    beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code error, std::size_t) {
+    reading_ = false;
     Metrics& metrics = shared_->engine.metrics();
     if (error == websocket::error::message_too_big ||
         error == websocket::error::bad_frame_payload) {
@@ -63,7 +83,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
                                                     : metrics.errors_invalid_utf8);
       spdlog::info("connection {}: {}", connection_->id(), error.message());
     }
-    if (error) return finish("read: " + error.message());
+    if (error) return fail("read: " + error.message());
     if (!ws_.got_text()) {
       ++metrics.errors_binary_frame;
       spdlog::info("connection {}: binary frame, closing with 1003", connection_->id());
@@ -77,7 +97,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
                    short_group(), effects.close->first, effects.close->second);
     }
     apply(std::move(effects));
-    if (!pump_.closing()) read_next();
+    read_next();
   }
 
   void run_dispatch() {
@@ -103,10 +123,11 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   }
 
   void on_write(beast::error_code error, std::size_t bytes) {
-    if (error) return finish("write: " + error.message());
+    if (error) return fail("write: " + error.message());
     ++shared_->engine.metrics().frames_sent;
     shared_->engine.metrics().bytes_sent += bytes;
     act(pump_.written());
+    read_next();  // the client took a frame: reading may resume
   }
 
   void close(websocket::close_code code, std::string reason) {
@@ -127,21 +148,49 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
         break;
       case WritePump::Next::close:
         ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code error) {
-          self->finish(error ? "close: " + error.message() : std::string("closed"));
+          self->fail(error ? "close: " + error.message() : std::string("closed"));
         });
         break;
-      case WritePump::Next::cut: {
-        // A client that does not read is cut off, never allowed to grow our memory.
+      case WritePump::Next::cut:
         ++shared_->engine.metrics().errors_slow_reader;
-        beast::error_code ignored;
-        beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-        beast::get_lowest_layer(ws_).socket().close(ignored);
+        cut();
         break;
-      }
     }
     return next;
   }
 
+  // A client that does not take its frames is cut off, never allowed to grow our memory. Its
+  // connection is released at once (no more broadcasts run for it); the close frame, with its
+  // reason, follows the write in flight if the socket takes them within the grace, else the
+  // socket is closed without it.
+  void cut() {
+    // Broadcasts that overflow the queue before the handshake ends leave nothing to close.
+    if (!accepted_) return fail("cut as a slow reader during the handshake");
+    finish("cut as a slow reader");
+    cut_grace_.expires_after(std::chrono::milliseconds(shared_->options.cut_close_grace_ms));
+    cut_grace_.async_wait([self = shared_from_this()](beast::error_code error) {
+      if (!error) self->close_socket();
+    });
+    ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "slow reader"),
+                    [self = shared_from_this()](beast::error_code) {
+                      self->cut_grace_.cancel();
+                      self->close_socket();
+                    });
+  }
+
+  // The session is over: release the connection and the socket, whatever is still pending.
+  void fail(const std::string& why) {
+    finish(why);
+    close_socket();
+  }
+
+  void close_socket() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  // Releases the engine's connection and the session's entry, once.
   void finish(const std::string& why) {
     if (finished_) return;
     finished_ = true;
@@ -163,6 +212,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   beast::flat_buffer buffer_;
   WritePump pump_{shared_->options.outbound_frames_max, shared_->options.outbound_bytes_max};
   websocket::close_reason close_reason_;
+  asio::steady_timer cut_grace_;
+  bool accepted_ = false;  // the opening handshake completed
+  bool reading_ = false;   // a read is pending
   bool finished_ = false;
 };
 
@@ -194,6 +246,17 @@ void Shared::wake(const std::vector<std::shared_ptr<Connection>>& connections) {
     }
   }
   for (const auto& session : targets) session->post_dispatch();
+}
+
+void Shared::release_all_websockets() {
+  std::vector<std::shared_ptr<WebSocketSession>> targets;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (auto& [id, weak] : sessions) {
+      if (auto session = weak.lock()) targets.push_back(std::move(session));
+    }
+  }
+  for (const auto& session : targets) session->release_after_stop();
 }
 
 void Shared::close_all_websockets() {

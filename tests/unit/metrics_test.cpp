@@ -63,7 +63,12 @@ TEST(Metrics, EachCounterIsOneSampleUnderItsOwnHelpAndType) {
                         &m.errors_invalid_utf8,
                         &m.errors_binary_frame,
                         &m.errors_slow_reader,
-                        &m.errors_origin_refused}) {
+                        &m.errors_origin_refused,
+                        &m.errors_host_refused,
+                        &m.errors_bad_request,
+                        &m.errors_http_timeout,
+                        &m.errors_http_busy,
+                        &m.errors_accept_paused}) {
     *counter = ++next;
   }
   m.connections = -1;  // a gauge is signed
@@ -93,6 +98,11 @@ TEST(Metrics, EachCounterIsOneSampleUnderItsOwnHelpAndType) {
       {"lvt_errors_total{kind=\"binary_frame\"}", "21"},
       {"lvt_errors_total{kind=\"slow_reader\"}", "22"},
       {"lvt_errors_total{kind=\"origin_refused\"}", "23"},
+      {"lvt_errors_total{kind=\"host_refused\"}", "24"},
+      {"lvt_errors_total{kind=\"bad_request\"}", "25"},
+      {"lvt_errors_total{kind=\"http_timeout\"}", "26"},
+      {"lvt_errors_total{kind=\"http_busy\"}", "27"},
+      {"lvt_errors_total{kind=\"accept_paused\"}", "28"},
   };
   const std::string text = m.prometheus_text();
   EXPECT_EQ(samples_of(text), expected) << text;

@@ -92,3 +92,64 @@ TEST(WritePump, AStoppedPumpDoesNothing) {
 
 }  // namespace
 }  // namespace lvt
+
+namespace lvt {
+namespace {
+
+// Finding 2 of issue 14: a burst of requests queued answers faster than the socket drained
+// and the client, which read, was cut. Reading now pauses above a quarter of the bound.
+TEST(WritePump, ReadingPausesAboveAQuarterOfTheBoundAndResumesAsWritesComplete) {
+  WritePump pump = accepted_pump(/*frames_max=*/16, /*bytes_max=*/1000);
+  EXPECT_EQ(pump.enqueue("in flight"), Next::write);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(pump.enqueue("answer"), Next::nothing);
+  EXPECT_FALSE(pump.reading_paused());  // 4 queued: at the watermark
+  EXPECT_EQ(pump.enqueue("answer"), Next::nothing);
+  EXPECT_TRUE(pump.reading_paused());  // 5: the transport stops reading requests
+  EXPECT_EQ(pump.written(), Next::write);
+  EXPECT_FALSE(pump.reading_paused());  // the client took one: read again
+  EXPECT_FALSE(pump.closing());
+}
+
+TEST(WritePump, ReadingPausesOnBytesToo) {
+  WritePump pump = accepted_pump(/*frames_max=*/64, /*bytes_max=*/1000);
+  EXPECT_EQ(pump.enqueue("in flight"), Next::write);
+  EXPECT_EQ(pump.enqueue(std::string(251, 'x')), Next::nothing);
+  EXPECT_TRUE(pump.reading_paused());
+}
+
+// With reading paused at the watermark, a client that reads is never cut by its own burst:
+// 3,000 requests whose answers go out one write at a time.
+TEST(WritePump, ABurstOfAnswersToAReadingClientIsNeverCut) {
+  WritePump pump = accepted_pump(/*frames_max=*/256, /*bytes_max=*/4 << 20);
+  int requests_left = 3000;
+  int written = 0;
+  bool in_flight = false;
+  while (requests_left > 0 || in_flight) {
+    // The transport reads (and answers) while not paused; the socket completes one write per
+    // two requests read, as a busy strand interleaves them.
+    for (int i = 0; i < 2 && requests_left > 0 && !pump.reading_paused(); ++i, --requests_left) {
+      const Next next = pump.enqueue("{\"pong\":true}");
+      ASSERT_NE(next, Next::cut) << "after " << 3000 - requests_left << " requests";
+      if (next == Next::write) in_flight = true;
+    }
+    if (in_flight) {
+      ++written;
+      in_flight = pump.written() == Next::write;
+    }
+    EXPECT_LE(pump.frames_queued(), 64u + 2u);
+  }
+  EXPECT_EQ(written, 3000);
+}
+
+// A client that takes nothing is still cut: frames the socket would not accept pile up behind
+// the write in flight (broadcasts keep coming; its requests are no longer read).
+TEST(WritePump, AClientThatTakesNothingIsStillCutByWhatItDidNotTake) {
+  WritePump pump = accepted_pump(/*frames_max=*/8, /*bytes_max=*/1000);
+  EXPECT_EQ(pump.enqueue("stuck in the socket"), Next::write);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(pump.enqueue("broadcast"), Next::nothing);
+  EXPECT_TRUE(pump.reading_paused());
+  EXPECT_EQ(pump.enqueue("broadcast"), Next::cut);
+}
+
+}  // namespace
+}  // namespace lvt

@@ -1,0 +1,131 @@
+// `lvtlab serve` out of descriptors (finding 4 of issue 14: the acceptor spun a core): under a
+// low descriptor limit and more connections than it allows, the server pauses accepting with a
+// log line, costs next to no CPU, and serves again once connections go. Also the flags that
+// name the hosts it answers to.
+const { test } = require('node:test');
+const assert = require('node:assert');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+
+const binary = process.env.LVTLAB_BINARY;
+assert.ok(binary, 'LVTLAB_BINARY names the lvtlab to test');
+
+// Starts the server under `ulimit -n descriptors`; resolves with its port, child and stderr.
+function startServer(args, descriptors) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'bash',
+      ['-c', `ulimit -n ${descriptors} && exec "$0" serve --listen 127.0.0.1:0 "$@"`, binary, ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => {
+      process.kill(child.pid, 'SIGKILL');
+      reject(new Error(`the server did not start within 10 s: ${stderr}`));
+    }, 10_000);
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const found = stdout.match(/serving on http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (found) {
+        clearTimeout(timer);
+        resolve({ port: Number(found[1]), child, stderr: () => stderr });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited ${code}: ${stderr}`));
+    });
+  });
+}
+
+// SIGTERM by PID, SIGKILL after 5 s: resolves with the exit code (-1 when killed).
+function stopServer(child) {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => {
+      process.kill(child.pid, 'SIGKILL');
+      resolve(-1);
+    }, 5_000);
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      resolve(code);
+    });
+    process.kill(child.pid, 'SIGTERM');
+  });
+}
+
+// CPU seconds (user and system) the process has used so far.
+function cpuSeconds(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime in ticks of 1/100 s
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function get(port, path, host = `127.0.0.1:${port}`) {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ port, path, host: '127.0.0.1', headers: { Host: host }, agent: false },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode));
+      });
+    request.on('error', reject);
+    request.setTimeout(3_000, () => request.destroy(new Error('no answer in 3 s')));
+  });
+}
+
+test('out of descriptors, serve pauses accepting instead of spinning, and recovers', async () => {
+  const server = await startServer([], 48);
+  const sockets = [];
+  try {
+    // Idle connections hold a descriptor each until the idle timeout: more than the limit.
+    for (let i = 0; i < 80; ++i) {
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.on('error', () => {});
+      sockets.push(socket);
+    }
+    await sleep(1_000);
+    const before = cpuSeconds(server.child.pid);
+    await sleep(2_000);
+    const used = cpuSeconds(server.child.pid) - before;
+    assert.ok(used < 0.3, `the server used ${used} s of CPU in 2 s while out of descriptors`);
+    assert.match(server.stderr(), /out of descriptors: not accepting for \d+ ms/);
+    for (const socket of sockets) socket.destroy();
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; ++attempt) {
+      status = await get(server.port, '/healthz').catch(() => 0);
+      if (status !== 200) await sleep(100);
+    }
+    assert.equal(status, 200, 'serves again once descriptors are free');
+    assert.match(server.stderr(), /accepting connections again/);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    assert.equal(await stopServer(server.child), 0, 'SIGTERM exits 0');
+  }
+});
+
+test('serve answers to its loopback names and --allowed-host, and 421 to any other', async () => {
+  const server = await startServer(['--allowed-host', 'LVTLAB.example'], 1024);
+  try {
+    assert.equal(await get(server.port, '/healthz'), 200);
+    assert.equal(await get(server.port, '/healthz', `localhost:${server.port}`), 200);
+    assert.equal(await get(server.port, '/healthz', 'lvtlab.example'), 200);
+    assert.equal(await get(server.port, '/healthz', `evil.example:${server.port}`), 421);
+  } finally {
+    assert.equal(await stopServer(server.child), 0, 'SIGTERM exits 0');
+  }
+});
+
+test('--allowed-host wants a host name or address without a port', () => {
+  const { spawnSync } = require('node:child_process');
+  for (const bad of ['evil.example:80', 'a b', '', 'http://x']) {
+    const run = spawnSync(binary, ['serve', '--allowed-host', bad], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(run.status, 2, `--allowed-host '${bad}': exit 2, got ${run.status}\n${run.stderr}`);
+    assert.match(run.stderr, /--allowed-host: wants a host name or address without a port/);
+  }
+});
