@@ -266,6 +266,18 @@ void Checker::check_pageless_upgrade(int tab, const ConnectResult& result) {
       tab, "refused (404)", result.connection ? "accepted" : std::to_string(result.refuse_status));
 }
 
+void Checker::check_refused(int tab, std::string_view what, const HttpResponse& answer,
+                            unsigned status) {
+  ++context_.checks["bad-input-contained"];
+  if (answer.status == status) {
+    ++context_.coverage[status == 421 ? "foreign-host-refused" : "foreign-post-refused"];
+    return;
+  }
+  context_.fail("bad-input-contained",
+                std::string(what) + " was answered " + std::to_string(answer.status), tab,
+                std::to_string(status), std::to_string(answer.status));
+}
+
 std::optional<model::View> Checker::view_if_judged(int tab, std::uint64_t frames_made) const {
   if (frames_made >= 2 && frames_made % oracle_frames_every != 0) return std::nullopt;
   return model::view_of(model_.tab(tab), model_.config().group_mode);

@@ -63,6 +63,7 @@ class Checker {
   void check_json_get(int tab, const std::string& name, const HttpResponse& response);
   void check_foreign_upgrade(int tab, bool accepted);
   void check_pageless_upgrade(int tab, const ConnectResult& result);
+  void check_refused(int tab, std::string_view what, const HttpResponse& answer, unsigned status);
   // What the model predicts a tab shows once it applied the frame being made, on the frames the
   // oracle judges: a socket's first two, then every 8th.
   std::optional<model::View> view_if_judged(int tab, std::uint64_t frames_made) const;

@@ -13,6 +13,9 @@
 #include "form_value.hpp"
 
 namespace lvt::sim::detail {
+namespace {
+const std::string site_origin = "http://sim";  // the simulated pages' own origin
+}  // namespace
 
 Server::Server(Context& context, Checker& checker, Clients& clients)
     : context_(context),
@@ -33,6 +36,7 @@ void Server::start_engine() {
   engine_config.dispatch_queue_jobs_max = config.dispatch_queue_max;
   engine_config.actions_per_second = config.actions_per_second;
   engine_config.actions_burst = config.actions_burst;
+  engine_config.allowed_hosts = {"sim"};  // the name the simulated browsers use
   EngineEnv env;
   env.now_us = [this] { return context_.now_us; };
   env.fill_random = [this](unsigned char* bytes, std::size_t n) {
@@ -207,7 +211,7 @@ void Server::on(const event::HttpPost& event) {
   const int browser = clients_.tabs()[event.tab].browser;
   HttpResponse response =
       http({"POST", target_with_name(event.tab, event.name), "sim", cookie_of(event.tab),
-            "application/json", "application/json", event.payload});
+            "application/json", "application/json", event.payload, site_origin});
   checker_.action_over_http(browser, page_of(event.tab), event.action, event.name);
   checker_.check_queues(-1, browser, response.wake);
   wake(response.wake);
@@ -224,8 +228,9 @@ void Server::on(const event::FormPost& event) {
   ++context_.tab_events;
   const int browser = clients_.tabs()[event.tab].browser;
   const std::string target = target_with_name(event.tab, event.name);
-  const HttpResponse response = http({"POST", target, "sim", cookie_of(event.tab), "text/html",
-                                      "application/x-www-form-urlencoded", event.payload});
+  const HttpResponse response =
+      http({"POST", target, "sim", cookie_of(event.tab), "text/html",
+            "application/x-www-form-urlencoded", event.payload, site_origin});
   checker_.action_over_http(browser, page_of(event.tab), event.action, event.name);
   checker_.check_queues(-1, browser, response.wake);
   wake(response.wake);
@@ -263,6 +268,18 @@ void Server::on(const event::ForeignUpgrade& event) {
     ++requests_.pageless_upgrades;
   }
   checker_.check_pageless_upgrade(event.tab, pageless);
+  // Another site's form posting to ours with our user's cookie (CSRF): refused, nothing changed.
+  const std::string path(path_of(page_of(event.tab)));
+  const HttpResponse post = http({"POST", path + "?username=Mallory", "sim", cookie_of(event.tab),
+                                  "text/html", "application/x-www-form-urlencoded",
+                                  "text=from+another+site&send=", "http://evil.example"});
+  ++requests_.foreign_posts;
+  checker_.check_refused(event.tab, "another site's form POST", post, 403);
+  // A page asked for under another host name (DNS rebinding): nothing served.
+  const HttpResponse rebound =
+      http({"GET", path, "evil.example", cookie_of(event.tab), "text/html", "", ""});
+  ++requests_.foreign_hosts;
+  checker_.check_refused(event.tab, "a GET for host evil.example", rebound, 421);
 }
 
 // The tab's browser posts its form, then loads its page, with another Cookie header: the model
@@ -271,8 +288,9 @@ void Server::on(const event::CookieRequest& event) {
   ++context_.tab_events;
   const model::Page page = page_of(event.tab);
   const std::string target = target_with_name(event.tab, event.name);
-  const HttpResponse answer = http({"POST", target, "sim", event.cookie, "text/html",
-                                    "application/x-www-form-urlencoded", event.payload});
+  const HttpResponse answer =
+      http({"POST", target, "sim", event.cookie, "text/html", "application/x-www-form-urlencoded",
+            event.payload, site_origin});
   const int post_browser = checker_.browser_of_cookie(event.tab, event.kind);
   checker_.action_over_http(post_browser, page, event.action, event.name);
   checker_.check_queues(-1, post_browser, answer.wake);

@@ -71,6 +71,8 @@ class Server {
     std::uint64_t upgrades = 0;           // accepted ones
     std::uint64_t foreign_upgrades = 0;   // refused for their Origin
     std::uint64_t pageless_upgrades = 0;  // refused: no page at their path
+    std::uint64_t foreign_posts = 0;      // refused: another site's form
+    std::uint64_t foreign_hosts = 0;      // refused: another host name
     std::uint64_t frames = 0;
     std::uint64_t http = 0;
   };

@@ -196,6 +196,8 @@ inline const std::vector<std::string> coverage_names = {
     "button-style",
     "json-get",
     "foreign-origin-refused",
+    "foreign-post-refused",
+    "foreign-host-refused",
     "cookie-own",
     "cookie-malformed",
     "cookie-forged",
