@@ -4,58 +4,15 @@
 // the protocol's few bytes are written here), so that a send has a peer to reach.
 const { test } = require('node:test');
 const assert = require('node:assert');
-const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const http = require('node:http');
 const net = require('node:net');
 
 const binary = process.env.LVTLAB_BINARY;
 assert.ok(binary, 'LVTLAB_BINARY names the lvtlab to test');
+const { startServer, stopServer } = require('./server_process');
 const pagePath = '/realtime/broadcasting';
 
-// Starts the server; resolves with its port, the child and a getter of its stderr so far.
-function startServer(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the server did not start within 10 s: ${stderr}`));
-    }, 10_000);
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const found = stdout.match(/serving on http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (found) {
-        clearTimeout(timer);
-        resolve({ port: Number(found[1]), child, stderr: () => stderr });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited ${code}: ${stderr}`));
-    });
-  });
-}
-
-// SIGTERM by PID, SIGKILL after 5 s: resolves with the exit code (-1 when killed).
-function stopServer(child) {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    const killer = setTimeout(() => {
-      process.kill(child.pid, 'SIGKILL');
-      resolve(-1);
-    }, 5_000);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve(code);
-    });
-    process.kill(child.pid, 'SIGTERM');
-  });
-}
 
 // The page GET: the session cookie that makes one browser's group.
 function getCookie(port) {
@@ -157,7 +114,7 @@ async function waitForLog(server, pattern, what) {
 }
 
 test('--log-level debug logs actions, fan-outs and dispatches without users\' text', async () => {
-  const server = await startServer(['--log-level', 'debug']);
+  const server = await startServer(binary, ['--log-level', 'debug']);
   const sockets = [];
   try {
     const cookie = await getCookie(server.port);
@@ -191,7 +148,7 @@ test('--log-level debug logs actions, fan-outs and dispatches without users\' te
 });
 
 test('info level says nothing of actions', async () => {
-  const server = await startServer(['--log-level', 'info']);
+  const server = await startServer(binary, ['--log-level', 'info']);
   const sockets = [];
   try {
     const cookie = await getCookie(server.port);

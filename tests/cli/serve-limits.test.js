@@ -4,59 +4,13 @@
 // name the hosts it answers to.
 const { test } = require('node:test');
 const assert = require('node:assert');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
 
 const binary = process.env.LVTLAB_BINARY;
 assert.ok(binary, 'LVTLAB_BINARY names the lvtlab to test');
-
-// Starts the server under `ulimit -n descriptors`; resolves with its port, child and stderr.
-function startServer(args, descriptors) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'bash',
-      ['-c', `ulimit -n ${descriptors} && exec "$0" serve --listen 127.0.0.1:0 "$@"`, binary, ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`the server did not start within 10 s: ${stderr}`));
-    }, 10_000);
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const found = stdout.match(/serving on http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (found) {
-        clearTimeout(timer);
-        resolve({ port: Number(found[1]), child, stderr: () => stderr });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited ${code}: ${stderr}`));
-    });
-  });
-}
-
-// SIGTERM by PID, SIGKILL after 5 s: resolves with the exit code (-1 when killed).
-function stopServer(child) {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    const killer = setTimeout(() => {
-      process.kill(child.pid, 'SIGKILL');
-      resolve(-1);
-    }, 5_000);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve(code);
-    });
-    process.kill(child.pid, 'SIGTERM');
-  });
-}
+const { startServer, stopServer } = require('./server_process');
 
 // CPU seconds (user and system) the process has used so far.
 function cpuSeconds(pid) {
@@ -80,7 +34,7 @@ function get(port, path, host = `127.0.0.1:${port}`) {
 }
 
 test('out of descriptors, serve pauses accepting instead of spinning, and recovers', async () => {
-  const server = await startServer([], 48);
+  const server = await startServer(binary, [], { descriptors: 48 });
   const sockets = [];
   try {
     // Idle connections hold a descriptor each until the idle timeout: more than the limit.
@@ -110,7 +64,7 @@ test('out of descriptors, serve pauses accepting instead of spinning, and recove
 });
 
 test('serve answers to its loopback names and --allowed-host, and 421 to any other', async () => {
-  const server = await startServer(['--allowed-host', 'LVTLAB.example'], 1024);
+  const server = await startServer(binary, ['--allowed-host', 'LVTLAB.example'], { descriptors: 1024 });
   try {
     assert.equal(await get(server.port, '/healthz'), 200);
     assert.equal(await get(server.port, '/healthz', `localhost:${server.port}`), 200);
