@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "demo_apps.hpp"
+#include "net_test_support.hpp"
 #include "planted.hpp"
 #include "server.hpp"
 #include "test_engine.hpp"
@@ -30,6 +31,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
+using net_testing::RunningServer;
 
 constexpr int clients = 12;
 constexpr int rounds_per_client = 6;
@@ -135,45 +137,17 @@ void run_client(int index, std::uint16_t port, Tally& tally) {
   }
 }
 
-// `apps`, when given, receives what the demo pages share once the server registered them.
+// The shared test server's options, with more threads: these tests are about concurrency.
 ServerOptions test_options(DemoApps* apps = nullptr) {
-  ServerOptions options;
-  options.register_pages = [apps](Engine& engine) {
-    const DemoApps added = add_demo_apps(engine);
-    if (apps != nullptr) *apps = added;
-  };
-  options.port = 0;
+  ServerOptions options = net_testing::server_options(apps);
   options.threads = 4;
-  options.client_dir = LVT_CLIENT_DIR;
-  options.engine.actions_per_second = 1e6;  // these tests are about concurrency, not rate limits
-  options.engine.actions_burst = 1e6;
   return options;
 }
-
-// A server on its own thread, stopped and joined when the scope ends.
-struct RunningServer {
-  Server server;
-  std::thread serving;
-  explicit RunningServer(ServerOptions options) : server(std::move(options), quiet_env()) {
-    serving = std::thread([this] { server.run(/*handle_signals=*/false); });
-  }
-  ~RunningServer() {
-    server.stop();
-    serving.join();
-  }
-  RunningServer(const RunningServer&) = delete;
-  RunningServer& operator=(const RunningServer&) = delete;
-  static EngineEnv quiet_env() {
-    EngineEnv env = system_env();
-    env.log = [](LogLevel, std::string_view) {};
-    return env;
-  }
-};
 
 TEST(Stress, ManyClientsJoinSendDropAndReconnect) {
   DemoApps apps;
   RunningServer running(test_options(&apps));
-  Server& server = running.server;
+  Server& server = running.server();
 
   Tally tally;
   std::vector<std::thread> threads;
@@ -223,9 +197,9 @@ websocket::stream<tcp::socket> open_socket(asio::io_context& io, std::uint16_t p
 TEST(Shutdown, StoppingClosesEveryWebSocketWithGoingAway) {
   auto running = std::make_unique<RunningServer>(test_options());
   asio::io_context io;
-  auto first = open_socket(io, running->server.port());
-  auto second = open_socket(io, running->server.port());
-  running->server.stop();
+  auto first = open_socket(io, running->server().port());
+  auto second = open_socket(io, running->server().port());
+  running->server().stop();
   EXPECT_EQ(close_code_after(first), 1001);
   EXPECT_EQ(close_code_after(second), 1001);
   running.reset();  // run() returned: the pool is joined
@@ -235,7 +209,7 @@ TEST(NetBadInput, BadFramesCloseTheirOwnConnectionOnly) {
   ServerOptions options = test_options();
   options.engine.frame_bytes_max = 1024;
   RunningServer running(options);
-  const std::uint16_t port = running.server.port();
+  const std::uint16_t port = running.server().port();
   asio::io_context io;
   Tally tally;
   Client bystander(io, port, cookie_for(0));
@@ -256,7 +230,7 @@ TEST(NetBadInput, BadFramesCloseTheirOwnConnectionOnly) {
 
   EXPECT_EQ(bystander.act({{"action", "__ping__"}}, tally),
             nlohmann::json::parse(R"({"pong":true})"));
-  EXPECT_EQ(running.server.engine().metrics().errors_binary_frame.load(), 1u);
+  EXPECT_EQ(running.server().engine().metrics().errors_binary_frame.load(), 1u);
 }
 
 TEST(NetBadInput, AClientThatDoesNotReadIsCutOff) {
@@ -264,7 +238,7 @@ TEST(NetBadInput, AClientThatDoesNotReadIsCutOff) {
   options.outbound_frames_max = 64;
   options.outbound_bytes_max = 64 * 1024;
   RunningServer running(options);
-  const std::uint16_t port = running.server.port();
+  const std::uint16_t port = running.server().port();
   asio::io_context io;
   Tally tally;
   Client sleeper(io, port, cookie_for(0));  // joins, then never reads again
@@ -273,7 +247,7 @@ TEST(NetBadInput, AClientThatDoesNotReadIsCutOff) {
   writer.connect("/realtime/broadcasting");
   writer.act({{"action", "join"}, {"data", {{"username", "writer"}}}}, tally);
   const std::string big(1900, 'x');
-  Metrics& metrics = running.server.engine().metrics();
+  Metrics& metrics = running.server().engine().metrics();
   int sends = 0;
   for (; sends < 20'000 && metrics.errors_slow_reader.load() == 0; ++sends) {
     writer.act({{"action", "send"}, {"data", {{"text", big}}}}, tally);
