@@ -2,12 +2,31 @@
 #include "checker.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
+#include <vector>
 
 #include "clients.hpp"
 #include "server.hpp"
 
 namespace lvt::sim::detail {
 namespace {
+
+// RFC 4648 section 5 with its padding, six bits at a time off an accumulator.
+std::string base64url(const std::vector<unsigned char>& bytes) {
+  constexpr std::string_view digits =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  unsigned bits = 0, held = 0;
+  for (const unsigned char byte : bytes) {
+    bits = ((bits << 8) | byte) & 0xFFFF;
+    held += 8;
+    for (; held >= 6; held -= 6) out += digits[(bits >> (held - 6)) & 63];
+  }
+  if (held > 0) out += digits[(bits << (6 - held)) & 63];
+  while (out.size() % 4 != 0) out += '=';
+  return out;
+}
 
 // The task command an action stands for, or nothing for another action.
 std::optional<model::TaskCommand> task_command(const ActionTaken& action) {
@@ -184,6 +203,39 @@ void Checker::check_form_post(int tab, const HttpResponse& response, const std::
   }
 }
 
+// The site's index, as a visitor follows it: an element <a href="PATH">TITLE</a> for each page,
+// each closed before the next opens, and nothing else linked.
+void Checker::check_index() {
+  const HttpResponse index = server_->get("/");
+  const std::string_view body = index.body;
+  std::multiset<std::string> links;
+  std::string error = index.status == 200 ? "" : "status " + std::to_string(index.status);
+  for (std::size_t at = body.find("<a "); error.empty() && at != std::string_view::npos;
+       at = body.find("<a ", at)) {
+    const std::size_t href = body.find(" href=\"", at);
+    const std::size_t href_end = href == std::string_view::npos ? href : body.find('"', href + 7);
+    const std::size_t open_end = body.find('>', at);
+    const std::size_t close = body.find("</a>", at);
+    const std::size_t next = body.find("<a ", at + 3);
+    if (href_end == std::string_view::npos || open_end < href_end ||
+        close == std::string_view::npos || close < open_end || close > next ||
+        close == open_end + 1) {
+      error = "a link not written <a href=\"PATH\">TITLE</a> at byte " + std::to_string(at);
+      break;
+    }
+    links.emplace(body.substr(href + 7, href_end - href - 7));
+    at = close;
+  }
+  const std::multiset<std::string> pages = {
+      std::string(broadcasting_path), std::string(reconnection_path), std::string(tasks_path)};
+  ++context_.checks["wire-correct"];
+  if (error.empty() && links == pages) return;
+  std::string held;
+  for (const std::string& link : links) held += (held.empty() ? "" : " ") + link;
+  context_.fail("wire-correct", "the index page " + (error.empty() ? "links other pages" : error),
+                -1, "a link to each page", held);
+}
+
 // The JSON GET's full tree, as the client applies it, against a fresh Mount from the URL.
 void Checker::check_json_get(int tab, const std::string& name, const HttpResponse& response) {
   const std::string_view invariant = clients_.tabs()[tab].page == model::Page::reconnection
@@ -230,18 +282,16 @@ void Checker::check_set_cookie(int tab, int kind, const HttpResponse& answer) {
     if (name == "Set-Cookie") set_cookie = value;
   }
   ++context_.checks["bad-input-contained"];
-  // The cookie's value: 43 base64url digits and '=' (32 random bytes), as design.md has it.
-  const std::string prefix = "livetemplate-id=";
-  const bool well_formed =
-      set_cookie.starts_with(prefix) && set_cookie.size() > prefix.size() + 44 &&
-      set_cookie[prefix.size() + 43] == '=' && set_cookie[prefix.size() + 44] == ';';
-  if (new_group ? well_formed : set_cookie.empty()) return;
+  // The cookie's value: the 32 random bytes the server drew for it, in base64url with its
+  // padding, as protocol.md has it.
+  const std::string value = "livetemplate-id=" + base64url(server_->random_drawn_last()) + ";";
+  if (new_group ? set_cookie.starts_with(value) : set_cookie.empty()) return;
   context_.fail(
       "bad-input-contained",
       "tab " + std::to_string(tab) + "'s request with the cookie '" + cookie_kinds[kind].name +
           "' was answered " +
           (set_cookie.empty() ? "without a Set-Cookie" : "with Set-Cookie: " + set_cookie),
-      tab, new_group ? "Set-Cookie: livetemplate-id=<a new id>; ..." : "no Set-Cookie",
+      tab, new_group ? "Set-Cookie: " + value + " ..." : "no Set-Cookie",
       set_cookie.empty() ? "none" : set_cookie);
 }
 
@@ -254,6 +304,20 @@ void Checker::check_foreign_upgrade(int tab, bool accepted) {
                          tab, "refused (403)", "accepted");
   }
   ++context_.coverage["foreign-origin-refused"];
+}
+
+void Checker::check_close(int tab, std::uint16_t code_expected, const Effects& effects) {
+  ++context_.checks["bad-input-contained"];
+  const std::uint16_t code = effects.close ? effects.close->first : 0;
+  if (code == code_expected && effects.frames.empty() && effects.wake.empty()) return;
+  const auto spelled = [](std::uint16_t close_code) {
+    return close_code == 0 ? std::string("no close") : "close " + std::to_string(close_code);
+  };
+  context_.fail("bad-input-contained",
+                "tab " + std::to_string(tab) + "'s frame was answered with " + spelled(code) +
+                    (effects.frames.empty() ? "" : " and frames") +
+                    (effects.wake.empty() ? "" : " and broadcasts"),
+                tab, spelled(code_expected) + ", nothing else", spelled(code));
 }
 
 void Checker::check_pageless_upgrade(int tab, const ConnectResult& result) {
@@ -458,6 +522,7 @@ void Checker::check_quiescence() {
                       " ms)");
   }
   check_metrics();
+  check_index();
   // Rebuilding a page costs O(log): every tab's when there are few, else an even sample of
   // them; the others are held to the server's render by hash, and the server to the model.
   const std::size_t html_every =

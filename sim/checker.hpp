@@ -62,6 +62,8 @@ class Checker {
   void check_form_post(int tab, const HttpResponse& response, const std::string& target);
   void check_json_get(int tab, const std::string& name, const HttpResponse& response);
   void check_foreign_upgrade(int tab, bool accepted);
+  // A frame the tab sent that the server must refuse by closing (code_expected), or any close.
+  void check_close(int tab, std::uint16_t code_expected, const Effects& effects);
   void check_pageless_upgrade(int tab, const ConnectResult& result);
   void check_refused(int tab, std::string_view what, const HttpResponse& answer, unsigned status);
   // What the model predicts a tab shows once it applied the frame being made, on the frames the
@@ -77,6 +79,7 @@ class Checker {
   void check_quiescence();
   // The engine's metrics (what /metrics exports) against what it was sent and the model.
   void check_metrics();
+  void check_index();  // the site's index links each page
 
   // --- the engine's state (checker_server_state.cpp) ------------------------------------------
   void check_tab_state(int id, std::string_view invariant);

@@ -7,6 +7,7 @@
 #include "broadcasting_page.hpp"
 #include "checker.hpp"
 #include "clients.hpp"
+#include "metrics_text.hpp"
 #include "reconnection_page.hpp"
 #include "server.hpp"
 #include "task_list_page.hpp"
@@ -184,42 +185,67 @@ void Checker::check_tasks(int id, std::string_view invariant) {
   }
 }
 
-// What /metrics exports, counted independently: the sockets open (orphans too) and their
-// groups, the requests and frames the server was sent, the refusals the model predicts.
+// The families /metrics exports (server/README.md), each a counter or gauge with its samples.
+constexpr std::string_view metric_families[] = {"lvt_connections",
+                                                "lvt_groups",
+                                                "lvt_connections_opened_total",
+                                                "lvt_connections_refused_total",
+                                                "lvt_http_requests_total",
+                                                "lvt_actions_total",
+                                                "lvt_broadcasts_queued_total",
+                                                "lvt_broadcasts_delivered_total",
+                                                "lvt_broadcasts_dropped_total",
+                                                "lvt_broadcasts_coalesced_total",
+                                                "lvt_broadcasts_refused_total",
+                                                "lvt_frames_sent_total",
+                                                "lvt_bytes_sent_total",
+                                                "lvt_frames_received_total",
+                                                "lvt_errors_total"};
+
+// What /metrics says, read as a scraper reads it, against what the server was sent and the
+// model predicts, counted independently: the sockets open (orphans too) and their groups, the
+// requests and frames, the refusals.
 void Checker::check_metrics() {
-  const Metrics& metrics = server_->engine().metrics();
+  const HttpResponse page = server_->get("/metrics");
+  const MetricsText text = read_metrics_text(page.body, metric_families);
+  ++context_.checks["metrics-exact"];
+  if (page.status != 200 || !text.error.empty()) {
+    return context_.fail("metrics-exact",
+                         "GET /metrics answered " + std::to_string(page.status) + " with " +
+                             (text.error.empty() ? "a well-formed text" : text.error),
+                         -1, "200 and Prometheus text", std::to_string(page.status));
+  }
   const Server::Requests& sent = server_->requests();
   std::set<std::pair<model::Page, int>> groups;
   for (const auto& [id, end] : server_->ends())
     groups.emplace(end.page, model_.group_of(end.browser));
   const std::uint64_t delivered = model_.counts().delivered - counts_at_start_.delivered;
   const struct {
-    const char* name;
-    std::uint64_t held, expected;
+    std::string_view series;
+    std::uint64_t expected;
   } counters[] = {
-      {"lvt_connections", static_cast<std::uint64_t>(metrics.connections.load()),
-       server_->ends().size()},
-      {"lvt_groups", static_cast<std::uint64_t>(metrics.groups.load()), groups.size()},
-      {"lvt_connections_opened_total", metrics.connections_opened.load(), sent.upgrades},
-      {"lvt_connections_refused_total", metrics.connections_refused.load(),
-       sent.foreign_upgrades + sent.pageless_upgrades},
-      {"origin_refused errors", metrics.errors_origin_refused.load(),
-       sent.foreign_upgrades + sent.foreign_posts},
-      {"host_refused errors", metrics.errors_host_refused.load(), sent.foreign_hosts},
-      {"lvt_frames_received_total", metrics.frames_received.load(), sent.frames},
-      {"lvt_http_requests_total", metrics.http_requests.load(), sent.http},
-      {"rate_limited errors", metrics.errors_rate_limited.load(), rate_refusals_},
-      {"unknown_action errors", metrics.errors_unknown_action.load(), unknown_actions_},
-      {"lvt_broadcasts_delivered_total", metrics.broadcasts_delivered.load(), delivered},
+      {"lvt_connections", server_->ends().size()},
+      {"lvt_groups", groups.size()},
+      {"lvt_connections_opened_total", sent.upgrades},
+      {"lvt_connections_refused_total", sent.foreign_upgrades + sent.pageless_upgrades},
+      {"lvt_errors_total{kind=\"origin_refused\"}", sent.foreign_upgrades + sent.foreign_posts},
+      {"lvt_errors_total{kind=\"host_refused\"}", sent.foreign_hosts},
+      {"lvt_frames_received_total", sent.frames},
+      {"lvt_errors_total{kind=\"frame_too_big\"}", sent.frames_too_big},
+      {"lvt_errors_total{kind=\"invalid_utf8\"}", sent.frames_not_utf8},
+      {"lvt_http_requests_total", sent.http},
+      {"lvt_errors_total{kind=\"rate_limited\"}", rate_refusals_},
+      {"lvt_errors_total{kind=\"unknown_action\"}", unknown_actions_},
+      {"lvt_broadcasts_delivered_total", delivered},
   };
-  ++context_.checks["metrics-exact"];
   for (const auto& counter : counters) {
-    if (counter.held == counter.expected) continue;
-    context_.fail("metrics-exact",
-                  std::string("the server's ") + counter.name + " is " +
-                      std::to_string(counter.held) + ", not " + std::to_string(counter.expected),
-                  -1, std::to_string(counter.expected), std::to_string(counter.held));
-    return;
+    const auto found = text.samples.find(counter.series);
+    if (found != text.samples.end() && found->second == counter.expected) continue;
+    const std::string held = found == text.samples.end() ? "absent" : std::to_string(found->second);
+    return context_.fail("metrics-exact",
+                         "the server's " + std::string(counter.series) + " is " + held + ", not " +
+                             std::to_string(counter.expected),
+                         -1, std::to_string(counter.expected), held);
   }
 }
 

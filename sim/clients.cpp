@@ -3,6 +3,7 @@
 #include "clients.hpp"
 
 #include <cassert>
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 #include <utility>
@@ -335,6 +336,7 @@ void Clients::http_post(int id, std::string_view action, const std::vector<FormF
   auto event = action_event<event::HttpPost>(id, action, fields);
   event.page_load = tab.believes_open() ? 0 : tab.page_loads;
   event.name = name;
+  event.name_escape_broken = breaks_name_escape(name);
   context_.schedule(
       std::max(context_.now_us + context_.latency(tab.network), tab.to_server_free_us),
       std::move(event));
@@ -348,8 +350,9 @@ void Clients::form_post(int id, const std::string& text, const std::string& name
                         int button_style) {
   ++context_.coverage["form-post"];
   if (button_style != 0) ++context_.coverage["button-style"];
-  context_.schedule(context_.now_us + context_.latency(tabs_[id].network),
-                    form_post_event(id, text, name, button_style));
+  event::FormPost event = form_post_event(id, text, name, button_style);
+  event.name_escape_broken = breaks_name_escape(name);
+  context_.schedule(context_.now_us + context_.latency(tabs_[id].network), std::move(event));
 }
 
 event::FormPost Clients::form_post_event(int id, const std::string& text, const std::string& name,
@@ -362,7 +365,7 @@ event::FormPost Clients::form_post_event(int id, const std::string& text, const 
                                                                         : "saveNotes";
   const std::string_view field = action == "send" ? "text" : action == "add" ? "title" : "notes";
   count_limits(field, text);
-  event::FormPost event{id, name, {}, {action, text, {}}};
+  event::FormPost event{id, name, false, {}, {action, text, {}}};
   if (!increment) event.payload = std::string(field) + "=" + form_urlencoded(text) + "&";
   event.payload += form_urlencoded(button_name(action, button_style)) + "=";
   return event;
@@ -379,19 +382,27 @@ void Clients::navigate(int id, const std::string& name) {
 }
 
 // A frame another client could write (the protocol allows it): the send's text with every other
-// character as a \u escape, in upper- and lower-case hex (so an escape is often followed by
-// letters a-f), `data` before or after `action`; after it, sometimes, an action name at the longest
-// the server takes (unknown to the page) and one byte over (no action: an error envelope).
+// character as a \u escape, or (one text in three) each character that a hex digit follows, in
+// upper- and lower-case hex, `data` before or after `action`; after it, sometimes, an action name
+// at the longest the server takes (unknown to the page) and one byte over (no action: an error
+// envelope). An escape followed by hex-looking text shows a reader that takes a fifth digit.
 void Clients::raw_send(int id, const std::string& text) {
   TabClient& tab = tabs_[id];
   if (!tab.page_ready || tab.form_busy || !tab.believes_open()) return;
+  // Now and then a frame no client may write instead.
+  if (text.size() % 8 == 5)
+    return unreadable_frame(id, text.size() % 16 == 5 ? close_too_big : close_not_utf8);
   ++context_.coverage["raw-frame"];
   std::string spelled;
+  const bool every_other = text.size() % 3 != 0;
   bool escape = true;
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t length = utf8_sequence_length(static_cast<unsigned char>(text[at]));
     const std::uint32_t code_point = utf8_code_point(std::string_view(text).substr(at, length));
-    if (escape || code_point < 0x20 || text[at] == '"' || text[at] == '\\') {
+    const bool before_hex = at + length < text.size() &&
+                            std::isxdigit(static_cast<unsigned char>(text[at + length])) != 0;
+    if ((every_other ? escape : before_hex) || code_point < 0x20 || text[at] == '"' ||
+        text[at] == '\\') {
       append_unicode_escape(spelled, code_point, /*upper=*/at % 3 == 0);
     } else {
       spelled.append(text, at, length);
@@ -406,8 +417,9 @@ void Clients::raw_send(int id, const std::string& text) {
   event::FrameToServer frame;
   frame.tab = id;
   frame.generation = tab.generation;
-  // Members in either order: the server reads the usual one on its fast path.
-  frame.payload = text.size() % 2 == 0
+  // Members in either order: the server reads the usual one on its fast path (which escapes
+  // before hex digits are spelled for).
+  frame.payload = !every_other || text.size() % 2 == 0
                       ? "{\"action\":\"send\",\"data\":{\"text\":\"" + spelled + "\"}}"
                       : "{\"data\":{\"text\":\"" + spelled + "\"},\"action\":\"send\"}";
   frame.action = {"send", text, {}};
@@ -424,10 +436,37 @@ void Clients::raw_send(int id, const std::string& text) {
   }
 }
 
+// A frame one byte over the server's limit, or a send whose text holds U+D800 encoded as UTF-8
+// would encode it (a lone surrogate, which UTF-8 excludes): the server must close the socket with
+// the code for it, having read nothing.
+void Clients::unreadable_frame(int id, std::uint16_t close_code) {
+  TabClient& tab = tabs_[id];
+  ++context_.coverage[close_code == close_too_big ? "frame-too-big" : "frame-not-utf8"];
+  event::FrameToServer frame;
+  frame.tab = id;
+  frame.generation = tab.generation;
+  frame.close_code_expected = close_code;
+  frame.payload = close_code == close_too_big
+                      ? "{\"action\":\"send\",\"data\":{\"text\":\"" +
+                            std::string(frame_bytes_max, 'x') + "\"}}"
+                      : "{\"action\":\"send\",\"data\":{\"text\":\"\xED\xA0\x80\"}}";
+  tab.to_server_free_us =
+      std::max(context_.now_us + context_.latency(tab.network), tab.to_server_free_us);
+  context_.schedule(tab.to_server_free_us, std::move(frame));
+}
+
+// Whether a page URL carrying `name` spells it after a broken escape (%4Z): a user pasting a
+// mangled link, which a server must not decode into some other name. One name in three.
+bool Clients::breaks_name_escape(const std::string& name) {
+  if (name.size() % 3 != 1) return false;
+  ++context_.coverage["url-escape-broken"];
+  return true;
+}
+
 // Requests from the tab's browser apart from the page's own socket and forms.
 void Clients::json_get(int id, const std::string& name) {
   context_.schedule(context_.now_us + context_.latency(tabs_[id].network),
-                    event::JsonGet{id, name});
+                    event::JsonGet{id, name, breaks_name_escape(name)});
 }
 
 void Clients::foreign_upgrade(int id) {

@@ -34,6 +34,11 @@ inline constexpr std::size_t action_name_bytes_max = 128;
 inline const std::string long_action_name(action_name_bytes_max, 'a');
 inline const std::string long_action_name_over(action_name_bytes_max + 1, 'a');
 
+// The largest frame the simulated server reads (the server's default); one byte more is closed
+// with 1009, as is a frame that is not UTF-8 with 1007 (RFC 6455 7.4.1).
+inline constexpr std::size_t frame_bytes_max = 64 * 1024;
+inline constexpr std::uint16_t close_too_big = 1009, close_not_utf8 = 1007;
+
 inline std::string_view path_of(model::Page page) {
   return page == model::Page::reconnection ? reconnection_path
          : page == model::Page::tasks      ? tasks_path
@@ -62,6 +67,7 @@ class Clients {
   void json_get(int id, const std::string& name);
   void navigate(int id, const std::string& name);
   void raw_send(int id, const std::string& text);
+  void unreadable_frame(int id, std::uint16_t close_code);
   void foreign_upgrade(int id);
   void cookie_request(int id, int kind, const std::string& text, const std::string& name);
   // The Cookie header the tab's browser sends: its session cookie, from the seed.
@@ -108,6 +114,7 @@ class Clients {
   event::FormPost form_post_event(int id, const std::string& text, const std::string& name,
                                   int button_style);
   void count_limits(std::string_view field, std::string_view value);
+  bool breaks_name_escape(const std::string& name);
   void start_heartbeat(int id);
   void stop_heartbeat(int id);
 

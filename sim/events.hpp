@@ -53,23 +53,29 @@ struct FrameToServer {  // a frame the client wrote on its socket
   std::uint64_t generation = 0;
   std::string payload = {};
   ActionTaken action = {};
+  // Not 0: a frame no server may read (too big, not UTF-8), to be answered by closing the
+  // socket with this code; no action is taken.
+  std::uint16_t close_code_expected = 0;
 };
 struct HttpPost {  // the client's JSON POST (its HTTP fallback), or one from outside the page
   int tab = 0;
   std::uint64_t page_load = 0;  // the page that posted; 0 from outside it (its reply is ignored)
   std::string name = {};        // the name in the page URL
+  bool name_escape_broken = false;  // the URL spells the name after %4Z, see Server
   std::string payload = {};
   ActionTaken action = {};
 };
 struct FormPost {  // a page without JavaScript posts its form
   int tab = 0;
   std::string name = {};
+  bool name_escape_broken = false;  // the URL spells the name after %4Z, see Server
   std::string payload = {};
   ActionTaken action = {};
 };
 struct JsonGet {  // the client's JSON GET of the page's tree
   int tab = 0;
   std::string name = {};
+  bool name_escape_broken = false;  // the URL spells the name after %4Z, see Server
 };
 struct ForeignUpgrade {  // another site's page asks for a WebSocket with the tab's cookie
   int tab = 0;

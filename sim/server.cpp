@@ -37,11 +37,13 @@ void Server::start_engine() {
   engine_config.actions_per_second = config.actions_per_second;
   engine_config.actions_burst = config.actions_burst;
   engine_config.allowed_hosts = {"sim"};  // the name the simulated browsers use
+  engine_config.frame_bytes_max = frame_bytes_max;
   EngineEnv env;
   env.now_us = [this] { return context_.now_us; };
   env.fill_random = [this](unsigned char* bytes, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i)
       bytes[i] = static_cast<unsigned char>(engine_random_.next());
+    random_drawn_last_.assign(bytes, bytes + n);
   };
   engine_ = std::make_unique<Engine>(engine_config, env);
   apps_ = add_demo_apps(*engine_);
@@ -63,10 +65,18 @@ model::Page Server::page_of(int tab) const {
   return clients_.tabs()[tab].page;
 }
 
-std::string Server::target_with_name(int tab, const std::string& name) const {
+// The page URL with the name a GET form puts there; or, when `escape_broken`, after an escape no
+// decoder takes (%4Z), for which the server drops the field, as Go's url.ParseQuery does.
+std::string Server::target_with_name(int tab, const std::string& name, bool escape_broken) const {
   std::string target(path_of(page_of(tab)));
-  if (!name.empty()) target += "?username=" + form_urlencoded(name);
+  if (!name.empty())
+    target += "?username=" + std::string(escape_broken ? "%4Z" : "") + form_urlencoded(name);
   return target;
+}
+
+// The name the server reads from that URL.
+static std::string name_read(const std::string& name, bool escape_broken) {
+  return escape_broken ? std::string() : name;
 }
 
 Rng& Server::network_of(int id) {
@@ -192,6 +202,13 @@ void Server::on(const event::FrameToServer& event) {
   end.last_heard_us = context_.now_us;
   ++requests_.frames;
   Effects effects = engine_->receive(*end.connection, event.payload);
+  if (event.close_code_expected == close_too_big) ++requests_.frames_too_big;
+  if (event.close_code_expected == close_not_utf8) ++requests_.frames_not_utf8;
+  if (event.close_code_expected != 0 || effects.close) {
+    checker_.check_close(event.tab, event.close_code_expected, effects);
+    if (effects.close) close_socket(event.tab);
+    return;
+  }
   std::optional<PredictedAnswer> answer = checker_.action_at_socket(event.tab, page, event.action);
   checker_.check_tab_state(event.tab, page == model::Page::reconnection ? "persist-restored"
                                       : page == model::Page::tasks      ? "convergence"
@@ -209,10 +226,11 @@ void Server::on(const event::FrameToServer& event) {
 void Server::on(const event::HttpPost& event) {
   ++context_.tab_events;
   const int browser = clients_.tabs()[event.tab].browser;
-  HttpResponse response =
-      http({"POST", target_with_name(event.tab, event.name), "sim", cookie_of(event.tab),
-            "application/json", "application/json", event.payload, site_origin});
-  checker_.action_over_http(browser, page_of(event.tab), event.action, event.name);
+  HttpResponse response = http(
+      {"POST", target_with_name(event.tab, event.name, event.name_escape_broken), "sim",
+       cookie_of(event.tab), "application/json", "application/json", event.payload, site_origin});
+  checker_.action_over_http(browser, page_of(event.tab), event.action,
+                            name_read(event.name, event.name_escape_broken));
   checker_.check_queues(-1, browser, response.wake);
   wake(response.wake);
   if (event.page_load != 0 && response.status == 200) {
@@ -227,11 +245,12 @@ void Server::on(const event::HttpPost& event) {
 void Server::on(const event::FormPost& event) {
   ++context_.tab_events;
   const int browser = clients_.tabs()[event.tab].browser;
-  const std::string target = target_with_name(event.tab, event.name);
+  const std::string target = target_with_name(event.tab, event.name, event.name_escape_broken);
   const HttpResponse response =
       http({"POST", target, "sim", cookie_of(event.tab), "text/html",
             "application/x-www-form-urlencoded", event.payload, site_origin});
-  checker_.action_over_http(browser, page_of(event.tab), event.action, event.name);
+  checker_.action_over_http(browser, page_of(event.tab), event.action,
+                            name_read(event.name, event.name_escape_broken));
   checker_.check_queues(-1, browser, response.wake);
   wake(response.wake);
   checker_.check_form_post(event.tab, response, target);
@@ -241,9 +260,10 @@ void Server::on(const event::FormPost& event) {
 void Server::on(const event::JsonGet& event) {
   ++context_.tab_events;
   ++context_.coverage["json-get"];
-  const HttpResponse response = http({"GET", target_with_name(event.tab, event.name), "sim",
-                                      cookie_of(event.tab), "application/json", "", ""});
-  checker_.check_json_get(event.tab, event.name, response);
+  const HttpResponse response =
+      http({"GET", target_with_name(event.tab, event.name, event.name_escape_broken), "sim",
+            cookie_of(event.tab), "application/json", "", ""});
+  checker_.check_json_get(event.tab, name_read(event.name, event.name_escape_broken), response);
 }
 
 // Another site's page opening a WebSocket to ours with its users' cookie: refused, or any
@@ -287,7 +307,7 @@ void Server::on(const event::ForeignUpgrade& event) {
 void Server::on(const event::CookieRequest& event) {
   ++context_.tab_events;
   const model::Page page = page_of(event.tab);
-  const std::string target = target_with_name(event.tab, event.name);
+  const std::string target = target_with_name(event.tab, event.name, false);
   const HttpResponse answer =
       http({"POST", target, "sim", event.cookie, "text/html", "application/x-www-form-urlencoded",
             event.payload, site_origin});

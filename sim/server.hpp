@@ -53,6 +53,8 @@ class Server {
 
   // --- what the checks read --------------------------------------------------------------------
   const Engine& engine() const { return *engine_; }
+  // The random bytes the engine drew last (for a new session id, as protocol.md has it).
+  const std::vector<unsigned char>& random_drawn_last() const { return random_drawn_last_; }
   Engine& engine() { return *engine_; }
   const DemoApps& apps() const { return apps_; }
   const std::map<int, ServerEnd>& ends() const { return ends_; }
@@ -74,9 +76,15 @@ class Server {
     std::uint64_t foreign_posts = 0;      // refused: another site's form
     std::uint64_t foreign_hosts = 0;      // refused: another host name
     std::uint64_t frames = 0;
+    std::uint64_t frames_too_big = 0;   // refused with 1009
+    std::uint64_t frames_not_utf8 = 0;  // refused with 1007
     std::uint64_t http = 0;
   };
   const Requests& requests() const { return requests_; }
+  // A GET of one of the server's own pages, as a visitor's browser or a scraper sends it.
+  HttpResponse get(std::string target) {
+    return http({"GET", std::move(target), "sim", "", "", "", ""});
+  }
   RenderHash render_hash(int tab);  // the server's render of the tab's page now
 
  private:
@@ -86,7 +94,7 @@ class Server {
   HttpResponse http(const HttpRequest& request);  // counted, as the engine's metrics count it
   const std::string& cookie_of(int tab) const;
   model::Page page_of(int tab) const;
-  std::string target_with_name(int tab, const std::string& name) const;
+  std::string target_with_name(int tab, const std::string& name, bool escape_broken) const;
   bool current(int tab, std::uint64_t generation) const {
     const ServerEnd* end = end_of(tab);
     return end != nullptr && end->generation == generation;
@@ -101,6 +109,7 @@ class Server {
   Checker& checker_;
   Clients& clients_;
   Rng engine_random_;
+  std::vector<unsigned char> random_drawn_last_;  // what the engine last drew from engine_random_
   std::unique_ptr<Engine> engine_;
   DemoApps apps_;  // the pages registered with the engine
   ServerRenderHasher server_render_;

@@ -30,14 +30,19 @@ Range make_range(StaticsRef item_statics, std::size_t key_slot, std::vector<Item
 
 StaticsRef make_statics(Statics statics) {
   assert(!statics.empty());
-  std::string json(1, '[');
-  for (std::size_t i = 0; i < statics.size(); ++i) {
-    if (i != 0) json += ',';
-    text::append_json_string(json, statics[i]);
-  }
-  json += ']';
+  std::string json;
+  append_statics_json(json, statics);
   statics.json = std::move(json);
   return std::make_shared<const Statics>(std::move(statics));
+}
+
+void append_statics_json(std::string& out, const Statics& statics) {
+  out += '[';
+  for (std::size_t i = 0; i < statics.size(); ++i) {
+    if (i != 0) out += ',';
+    text::append_json_string(out, statics[i]);
+  }
+  out += ']';
 }
 
 namespace {

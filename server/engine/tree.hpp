@@ -72,6 +72,8 @@ class ItemList final : public RangeSource {
 
 Range make_range(StaticsRef item_statics, std::size_t key_slot, std::vector<Item> items);
 StaticsRef make_statics(Statics statics);
+// The statics as the JSON array of strings the wire carries (what make_statics keeps in `json`).
+void append_statics_json(std::string& out, const Statics& statics);
 
 // The HTML a node stands for, exactly as the client's tree renderer rebuilds it.
 void append_html(std::string& out, const Node& node);

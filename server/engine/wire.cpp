@@ -20,17 +20,10 @@ using tree::Value;
 
 void append_value_full(std::string& out, const Value& value);
 
+// Statics built by hand (tests) have no encoding kept: encode them as make_statics does.
 void append_statics(std::string& out, const tree::Statics& statics) {
-  if (!statics.json.empty()) {
-    out += statics.json;
-    return;
-  }
-  out += '[';
-  for (std::size_t i = 0; i < statics.size(); ++i) {
-    if (i != 0) out += ',';
-    text::append_json_string(out, statics[i]);
-  }
-  out += ']';
+  if (statics.json.empty()) return tree::append_statics_json(out, statics);
+  out += statics.json;
 }
 
 void append_slot_key(std::string& out, std::size_t slot) {
