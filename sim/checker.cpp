@@ -320,6 +320,16 @@ void Checker::check_close(int tab, std::uint16_t code_expected, const Effects& e
                 tab, spelled(code_expected) + ", nothing else", spelled(code));
 }
 
+void Checker::check_close_received(int tab, std::uint16_t code) {
+  const std::uint16_t awaited = clients_.tabs()[tab].close_awaited;
+  ++context_.checks["bad-input-contained"];
+  if (code == awaited) return;
+  context_.fail("bad-input-contained",
+                "tab " + std::to_string(tab) + " read a close frame with " + std::to_string(code),
+                tab, awaited == 0 ? "no close" : "close " + std::to_string(awaited),
+                "close " + std::to_string(code));
+}
+
 void Checker::check_pageless_upgrade(int tab, const ConnectResult& result) {
   ++context_.checks["bad-input-contained"];
   if (!result.connection && result.refuse_status == 404) return;
@@ -538,6 +548,13 @@ void Checker::check_quiescence() {
     }
     if (tab.form_busy) {
       context_.fail("convergence", "tab " + std::to_string(id) + "'s form stayed busy");
+    }
+    if (tab.close_awaited != 0) {
+      ++context_.checks["bad-input-contained"];
+      context_.fail("bad-input-contained",
+                    "tab " + std::to_string(id) + "'s socket stayed open after a frame the " +
+                        "server may not read",
+                    static_cast<int>(id), "close " + std::to_string(tab.close_awaited), "open");
     }
     if (tab.view_diverged && !shows_server_render(static_cast<int>(id))) {
       ++context_.diverged_tabs;  // the protocol's finding: its page is not the server's

@@ -64,6 +64,7 @@ class Checker {
   void check_foreign_upgrade(int tab, bool accepted);
   // A frame the tab sent that the server must refuse by closing (code_expected), or any close.
   void check_close(int tab, std::uint16_t code_expected, const Effects& effects);
+  void check_close_received(int tab, std::uint16_t code);  // the close frame the tab read
   void check_pageless_upgrade(int tab, const ConnectResult& result);
   void check_refused(int tab, std::string_view what, const HttpResponse& answer, unsigned status);
   // What the model predicts a tab shows once it applied the frame being made, on the frames the

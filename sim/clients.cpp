@@ -177,6 +177,7 @@ void Clients::probe_answered(int id) {
 
 void Clients::socket_opened(int id) {
   tabs_[id].socket = TabClient::Socket::open;
+  tabs_[id].close_awaited = 0;  // a new socket (the one that was to close went half-open)
   start_heartbeat(id);
   settle_heartbeat(id);
 }
@@ -191,6 +192,7 @@ void Clients::closed(int id) {
   TabClient& tab = tabs_[id];
   tab.socket = TabClient::Socket::closed;
   tab.replies_awaited = 0;
+  tab.close_awaited = 0;
   ++tab.generation;
 }
 
@@ -213,6 +215,7 @@ void Clients::server_restarted() {
     if (!tab.loading) ++tab.generation;
     tab.socket = TabClient::Socket::closed;
     tab.replies_awaited = 0;
+    tab.close_awaited = 0;
   }
 }
 
@@ -446,6 +449,7 @@ void Clients::unreadable_frame(int id, std::uint16_t close_code) {
   frame.tab = id;
   frame.generation = tab.generation;
   frame.close_code_expected = close_code;
+  if (tab.close_awaited == 0) tab.close_awaited = close_code;  // the first one closes the socket
   frame.payload = close_code == close_too_big
                       ? "{\"action\":\"send\",\"data\":{\"text\":\"" +
                             std::string(frame_bytes_max, 'x') + "\"}}"
@@ -611,15 +615,20 @@ void Clients::deliver(int id, ServerEnd::Written&& written) {
   const std::uint64_t at = std::max(context_.now_us + context_.latency(tab.network),
                                     tab.to_client_free_us + tab.read_us);
   tab.to_client_free_us = at;
-  context_.schedule(at, event::FrameToClient{
-                            id, tab.generation, std::move(written.frame), written.expected.render,
-                            std::move(written.expected.view), std::move(written.expected.answer)});
+  context_.schedule(at,
+                    event::FrameToClient{id, tab.generation, std::move(written.frame),
+                                         written.expected.render, std::move(written.expected.view),
+                                         std::move(written.expected.answer), written.close_code});
 }
 
 void Clients::on(const event::FrameToClient& event) {
   TabClient& tab = tabs_[event.tab];
   if (!tab.open() || tab.generation != event.generation) return;  // its socket is gone
   ++context_.tab_events;
+  if (event.close_code != 0) {  // the close frame: the client closes the socket and reconnects
+    checker_.check_close_received(event.tab, event.close_code);
+    return server_->close_socket(event.tab);
+  }
   server_->frame_read(event.tab);
   const Json* parsed_message = parsed_frame(event.tab, event.payload);
   if (parsed_message == nullptr) return;  // the client drops it

@@ -105,6 +105,7 @@ struct FrameToClient {
   // On the frames the oracle judges: what the model predicts the tab shows once it applied it.
   std::optional<model::View> expected_view = {};
   std::optional<PredictedAnswer> answer = {};  // on the answer to an action
+  std::uint16_t close_code = 0;                // not 0: the server's close frame
 };
 struct HttpReply {  // the answer to an HTTP action reaches the page that sent it
   int tab = 0;

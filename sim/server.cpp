@@ -206,7 +206,7 @@ void Server::on(const event::FrameToServer& event) {
   if (event.close_code_expected == close_not_utf8) ++requests_.frames_not_utf8;
   if (event.close_code_expected != 0 || effects.close) {
     checker_.check_close(event.tab, event.close_code_expected, effects);
-    if (effects.close) close_socket(event.tab);
+    if (effects.close) close_end(event.tab, effects.close->first);
     return;
   }
   std::optional<PredictedAnswer> answer = checker_.action_at_socket(event.tab, page, event.action);
@@ -369,6 +369,7 @@ void Server::on(const event::Dispatch& event) {
 // written frames enter a network nobody reads.
 void Server::send_frame(int id, std::string frame, std::optional<PredictedAnswer> answer) {
   ServerEnd& end = ends_.at(id);
+  if (end.closing()) return;  // the transport writes nothing after a close
   const bool orphan = is_orphan(id);
   ServerEnd::Expected expected;
   if (!orphan) {
@@ -381,6 +382,14 @@ void Server::send_frame(int id, std::string frame, std::optional<PredictedAnswer
   ++end.frames_made;
   if (orphan) return;
   for (ServerEnd::Written& frame_written : written) clients_.deliver(id, std::move(frame_written));
+}
+
+// Through the write path, as the transport closes: the tab reads the close frame after what
+// was queued before it, and then the socket is gone.
+void Server::close_end(int tab, std::uint16_t code) {
+  std::vector<ServerEnd::Written> written;
+  ends_.at(tab).close(code, written);
+  for (ServerEnd::Written& frame_written : written) clients_.deliver(tab, std::move(frame_written));
 }
 
 void Server::frame_read(int tab) {

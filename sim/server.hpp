@@ -102,6 +102,7 @@ class Server {
   Rng& network_of(int id);
   void send_frame(int id, std::string frame, std::optional<PredictedAnswer> answer = {});
   void cut(int id);
+  void close_end(int tab, std::uint16_t code);  // the engine's close, through the write path
   void close_orphan(int id);
   void wake(const std::vector<std::shared_ptr<Connection>>& connections);
 

@@ -38,6 +38,12 @@ void ServerEnd::frame_read(std::vector<Written>& written) {
   drain(WritePump::Next::write, written);
 }
 
+void ServerEnd::close(std::uint16_t code, std::vector<Written>& written) {
+  if (pump_.closing()) return;
+  close_code_ = code;
+  drain(pump_.close(), written);
+}
+
 // Each write completes at once while the network has room; the one that finds none waits.
 void ServerEnd::drain(WritePump::Next next, std::vector<Written>& written) {
   while (next == WritePump::Next::write) {
@@ -50,6 +56,10 @@ void ServerEnd::drain(WritePump::Next next, std::vector<Written>& written) {
     written.push_back({pump_.frame_in_flight(), std::move(expected_.front())});
     expected_.pop_front();
     next = pump_.written();
+  }
+  if (next == WritePump::Next::close) {
+    written.push_back({std::string(), Expected{}, close_code_});
+    return;
   }
   assert(next == WritePump::Next::nothing);
 }

@@ -33,6 +33,7 @@ class ServerEnd {
   struct Written {  // a frame handed to the network, on its way to the client
     std::string frame;
     Expected expected;
+    std::uint16_t close_code = 0;  // not 0: the close frame, the last thing written
   };
 
   ServerEnd(std::shared_ptr<Connection> connection, int browser, std::uint64_t generation,
@@ -44,6 +45,10 @@ class ServerEnd {
   // The client read a frame: the network has room for the write that waited, if any.
   void frame_read(std::vector<Written>& written);
   void stop() { pump_.stop(); }
+  // The engine asked to close the socket: the frames queued go first, then the close frame;
+  // nothing written after the request goes out, as in the transport.
+  void close(std::uint16_t code, std::vector<Written>& written);
+  bool closing() const { return pump_.closing(); }
 
   std::shared_ptr<Connection> connection;
   int browser = 0;
@@ -62,6 +67,7 @@ class ServerEnd {
   std::size_t network_frames_max_;
   std::size_t in_network_ = 0;  // written, not read yet
   bool write_waiting_ = false;  // the write in flight waits for room in the network
+  std::uint16_t close_code_ = 0;
 };
 
 }  // namespace lvt::sim::detail

@@ -38,6 +38,9 @@ struct TabClient {
   // The client's socket.
   Socket socket = Socket::closed;
   bool socket_tree_held = false;  // the socket's first (full) tree has arrived
+  // Not 0: the tab sent a frame no server may read on this socket, and awaits the close frame
+  // with this code.
+  std::uint16_t close_awaited = 0;
   // While connecting, the client has a transport (a CONNECTING socket, so actions go over HTTP)
   // only once its HEAD probe is answered; before, an action is lost.
   std::uint64_t transport_from_us = std::numeric_limits<std::uint64_t>::max();
