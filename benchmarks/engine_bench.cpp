@@ -31,12 +31,13 @@ void BM_PeerNewMessage(benchmark::State& state) {
   static_cast<BroadcastingState&>(*peer).username = "Bob";
   page.mount(*peer, nlohmann::json::object());
   const tree::Node held = page.render(*peer);
+  const auto held_window = static_cast<BroadcastingState&>(*peer).shown;
   log->append("Alice", "the new message");
   const nlohmann::json no_data = nlohmann::json::object();
   const std::string refresh = canonical_action("NewMessage");
   std::size_t frame_bytes = 0;
   for (auto _ : state) {
-    static_cast<BroadcastingState&>(*peer).messages = log_length - 1;
+    static_cast<BroadcastingState&>(*peer).shown = held_window;
     ActionContext context(no_data, /*running_as_broadcast=*/true);
     page.act(*peer, refresh, context);
     const tree::Node now = page.render(*peer);

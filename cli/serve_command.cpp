@@ -15,6 +15,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "broadcasting_page.hpp"
 #include "commands.hpp"
 #include "demo_apps.hpp"
 #include "request_checks.hpp"
@@ -181,6 +182,16 @@ int run_serve(ServeFlags& flags) {
   options.engine.dispatch_policy =
       flags.dispatch_policy == "coalesce" ? DispatchPolicy::coalesce : DispatchPolicy::drop;
   options.engine.websocket_enabled = !flags.no_websocket;
+  // A page's first frame must fit in a client's outbound queue, or no client could open it.
+  if (const std::size_t first_frame_bytes_max =
+          BroadcastingLimits{flags.apps.log_window}.first_frame_bytes_max();
+      first_frame_bytes_max > options.outbound_bytes_max) {
+    std::fprintf(stderr,
+                 "lvtlab serve: --log-window %zu makes first frames of up to %zu bytes, over "
+                 "--outbound-bytes-max %zu; lower the window or raise the bound\n",
+                 flags.apps.log_window, first_frame_bytes_max, options.outbound_bytes_max);
+    return exit_usage;
+  }
   options.register_pages = [apps = flags.apps](Engine& engine) { add_demo_apps(engine, apps); };
   std::unique_ptr<Server> server;
   try {
@@ -282,8 +293,14 @@ std::function<int()> add_serve_command(CLI::App& app) {
       ->capture_default_str();
   serve
       ->add_option("--log-messages-max", flags->apps.log_messages_max,
-                   "Messages the shared log holds; a send beyond is refused")
+                   "Newest messages the shared log keeps; the oldest go first")
       ->check(whole_in(std::size_t{1}, std::size_t{100'000'000}))
+      ->capture_default_str();
+  serve
+      ->add_option("--log-window", flags->apps.log_window,
+                   "Newest messages a Broadcasting page shows; 'Older messages' pages back "
+                   "(0: the whole log, as livetemplate's example)")
+      ->check(whole_in(std::size_t{0}, std::size_t{100'000}))
       ->capture_default_str();
   serve
       ->add_option("--outbound-frames-max", flags->options.outbound_frames_max,

@@ -1,5 +1,6 @@
 #include "broadcast_model.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <string>
 
@@ -34,7 +35,35 @@ std::string too_long_error(std::string_view field) {
 void Model::open(TabId id, BrowserId browser, Page page) {
   Tab& tab = tabs_[id];
   assert(!tab.connected);
-  tab = Tab{browser, page, true, "", log_.size(), 0, persisted(browser), {}, tasks_of(browser)};
+  tab = Tab{};
+  tab.browser = browser;
+  tab.page = page;
+  tab.connected = true;
+  tab.span = config_.log_window;
+  read_log(tab);
+  tab.fields = persisted(browser);
+  tab.tasks = tasks_of(browser);
+}
+
+Model::LogWindow Model::log_window(std::size_t span) const {
+  const std::size_t kept = std::min(log_.size(), config_.log_messages_max);
+  const std::size_t shown = span == 0 ? kept : std::min(span, kept);
+  return {log_.size() - shown, log_.size(), span != 0 && shown < kept};
+}
+
+void Model::read_log(Tab& tab) const {
+  const LogWindow window = log_window(tab.span);
+  tab.first = window.first;
+  tab.messages = window.end;
+  tab.older = window.older;
+}
+
+void Model::older(TabId id) {
+  Tab& tab = tabs_.at(id);
+  if (!tab.connected || tab.page != Page::broadcasting) return;
+  tab.errors.clear();  // an action that succeeds
+  if (tab.span != 0) tab.span = std::min(tab.span + config_.log_window, config_.log_messages_max);
+  read_log(tab);
 }
 
 Persisted Model::persisted(BrowserId browser) const {
@@ -111,7 +140,7 @@ bool Model::send(TabId id, std::string_view text) {
   }
   sender.errors.clear();
   if (!append_and_broadcast(sender.username, text, sender.browser, id)) return false;
-  sender.messages = log_.size();
+  read_log(sender);
   return true;
 }
 
@@ -176,7 +205,8 @@ void Model::navigate(TabId id, std::string_view name) {
   if (!tab.connected) return;
   switch (tab.page) {
     case Page::broadcasting: {
-      tab.messages = log_.size();
+      tab.span = config_.log_window;  // Mount starts the window afresh
+      read_log(tab);
       const std::string_view joined = trimmed(name);
       if (!joined.empty() && utf8_chars(joined) <= username_chars_max) tab.username = joined;
       break;
@@ -198,7 +228,7 @@ void Model::deliver(TabId id) {
   if (tab.page == Page::tasks) {
     tab.tasks = tasks_of(tab.browser);  // TasksChanged re-reads the group's list
   } else {
-    tab.messages = log_.size();  // NewMessage re-reads the whole log
+    read_log(tab);  // NewMessage re-reads the log
   }
 }
 

@@ -6,6 +6,9 @@
 //    A's earlier tabs never received by broadcast (they came from other groups);
 //  - a tab only learns of a message by broadcast from its own group, or on its next Mount, so a
 //    tab in another group stays stale until it reconnects: a finding, not an engine failure;
+//  - the server keeps the newest log_messages_max messages and a page shows a window of them: a
+//    tab's window slides as messages arrive, and "Older messages" widens it by a window, up to
+//    all the server kept (which by then may have moved on: the window starts at the oldest kept);
 //  - under `drop` a full queue loses broadcasts, but each NewMessage re-reads the whole log, so
 //    the broadcasts still waiting heal the tab; under `coalesce` one waiting refresh suffices;
 //  - an action a tab sends over HTTP (its socket connecting or closed) runs on a fresh Mount
@@ -42,6 +45,10 @@ struct ModelConfig {
   GroupMode group_mode = GroupMode::cookie;
   DispatchPolicy dispatch_policy = DispatchPolicy::drop;
   std::size_t dispatch_queue_max = 16;
+  // The server keeps the newest log_messages_max messages; a Broadcasting page shows the newest
+  // log_window of them (0: all it keeps), and a window more for each "Older messages".
+  std::size_t log_messages_max = SIZE_MAX;
+  std::size_t log_window = 0;
 };
 
 struct Message {
@@ -69,12 +76,17 @@ struct Tab {
   BrowserId browser = 0;
   Page page = Page::broadcasting;
   bool connected = false;
-  std::string username;      // per connection: empty after every (re)connect
-  std::size_t messages = 0;  // the tab shows log[0, messages)
-  std::size_t waiting = 0;   // NewMessage broadcasts queued for it
-  Persisted fields;          // reconnection: this tab's copy, restored from its group at Mount
-  FieldErrors errors;        // per connection: the last refused action's, until a success
-  std::vector<Task> tasks;   // tasks: the group's list as of the tab's last render
+  std::string username;  // per connection: empty after every (re)connect
+  // The tab shows log[first, messages): the newest `span` (0: all) of what the server kept when
+  // it last read the log, and a button for older ones when the server kept more.
+  std::size_t messages = 0;
+  std::size_t first = 0;
+  std::size_t span = 0;
+  bool older = false;
+  std::size_t waiting = 0;  // NewMessage broadcasts queued for it
+  Persisted fields;         // reconnection: this tab's copy, restored from its group at Mount
+  FieldErrors errors;       // per connection: the last refused action's, until a success
+  std::vector<Task> tasks;  // tasks: the group's list as of the tab's last render
 };
 
 struct Counts {
@@ -96,6 +108,8 @@ class Model {
   // name from the URL and the broadcast reaches every connected tab of the group.
   bool send_http(BrowserId browser, std::string_view name, std::string_view text);
   void deliver(TabId tab);  // one waiting broadcast runs on the tab
+  // "Older messages": a window more of what the server kept, and the log read afresh.
+  void older(TabId tab);
   // Reconnection: each action changes the tab's copy and saves it for the group (last writer
   // wins; other open tabs keep their copy until they reconnect).
   void increment(TabId tab);
@@ -126,6 +140,13 @@ class Model {
   void restart();
 
   const std::vector<Message>& log() const { return log_; }
+  // What a page that asks for the newest `span` messages (0: all) shows of the log now: log[first,
+  // end), and whether the server kept older ones (the "Older messages" button).
+  struct LogWindow {
+    std::size_t first = 0, end = 0;
+    bool older = false;
+  };
+  LogWindow log_window(std::size_t span) const;
   const std::map<TabId, Tab>& tabs() const { return tabs_; }
   const Tab& tab(TabId id) const { return tabs_.at(id); }
   const Counts& counts() const { return counts_; }
@@ -139,6 +160,8 @@ class Model {
   bool stale(TabId id) const;
 
  private:
+  // The tab reads the log as it is now: the newest `span` of the kept messages.
+  void read_log(Tab& tab) const;
   bool append_and_broadcast(const std::string& user, std::string_view text, BrowserId browser,
                             TabId except);
   // One refresh broadcast to every other connected tab of `page` in the browser's group.

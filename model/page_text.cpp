@@ -277,7 +277,8 @@ std::vector<std::string> text_blocks(std::string_view html) {
 }
 
 View view_of(const Tab& tab, GroupMode group_mode) {
-  return View{tab.page, tab.username, tab.messages, tab.fields, group_mode, tab.errors, tab.tasks};
+  return View{tab.page,   tab.username, tab.messages, tab.fields, group_mode,
+              tab.errors, tab.tasks,    tab.first,    tab.older};
 }
 
 std::string_view explanation(Page page, GroupMode group_mode) {
@@ -333,8 +334,9 @@ std::vector<std::string> expected_blocks(const View& view, const std::vector<Mes
   if (const std::string* error = error_of(view, "username"); error && !joined) {
     blocks.push_back(*error);
   }
-  if (view.messages == 0) blocks.emplace_back("No messages yet.");
-  for (std::size_t i = 0; i < view.messages; ++i) {
+  if (view.first == view.messages) blocks.emplace_back("No messages yet.");
+  if (view.older && view.first < view.messages) blocks.emplace_back("Older messages");
+  for (std::size_t i = view.first; i < view.messages; ++i) {
     blocks.push_back(log[i].user + ": " + log[i].text);
   }
   if (joined) {
@@ -351,9 +353,11 @@ bool shows(const std::vector<std::string>& held, const View& view,
   const bool joined = !view.username.empty();
   const std::string* name_error = joined ? nullptr : error_of(view, "username");
   const std::string* text_error = joined ? error_of(view, "text") : nullptr;
-  const std::size_t messages_at = 4 + (name_error ? 1 : 0);
-  const std::size_t blocks = messages_at + std::max<std::size_t>(view.messages, 1) +
-                             (joined ? 1 + (text_error ? 1 : 0) : 0);
+  const std::size_t shown = view.messages - view.first;
+  const bool older = view.older && shown > 0;
+  const std::size_t messages_at = 4 + (name_error ? 1 : 0) + (older ? 1 : 0);
+  const std::size_t blocks =
+      messages_at + std::max<std::size_t>(shown, 1) + (joined ? 1 + (text_error ? 1 : 0) : 0);
   if (held.size() != blocks || held[0] != "Broadcasting" || held[1] != "All demos" ||
       held[2] != explanation(view.page, view.group_mode)) {
     return false;
@@ -365,12 +369,13 @@ bool shows(const std::vector<std::string>& held, const View& view,
     return false;
   }
   if (name_error && held[4] != *name_error) return false;
-  if (view.messages == 0 && held[messages_at] != "No messages yet.") return false;
-  for (std::size_t i = 0; i < view.messages; ++i) {
-    const std::string& shown = held[messages_at + i];
-    const Message& m = log[i];
-    if (shown.size() != m.user.size() + 2 + m.text.size() || !shown.starts_with(m.user) ||
-        shown.compare(m.user.size(), 2, ": ") != 0 || !shown.ends_with(m.text)) {
+  if (older && held[messages_at - 1] != "Older messages") return false;
+  if (shown == 0 && held[messages_at] != "No messages yet.") return false;
+  for (std::size_t i = 0; i < shown; ++i) {
+    const std::string& block = held[messages_at + i];
+    const Message& m = log[view.first + i];
+    if (block.size() != m.user.size() + 2 + m.text.size() || !block.starts_with(m.user) ||
+        block.compare(m.user.size(), 2, ": ") != 0 || !block.ends_with(m.text)) {
       return false;
     }
   }

@@ -30,11 +30,13 @@ std::vector<std::string> text_blocks(std::string_view html);
 struct View {
   Page page = Page::broadcasting;
   std::string username;
-  std::size_t messages = 0;
+  std::size_t messages = 0;  // the log up to here is what the tab has been sent
   Persisted fields;
   GroupMode group_mode = GroupMode::cookie;
   FieldErrors errors;
   std::vector<Task> tasks;  // tasks: the list the tab shows
+  std::size_t first = 0;    // broadcasting: the tab shows log[first, messages)
+  bool older = false;       // and the "Older messages" button
 };
 View view_of(const Tab& tab, GroupMode group_mode);
 
@@ -42,9 +44,9 @@ View view_of(const Tab& tab, GroupMode group_mode);
 // under `group_mode`, restated here as a person must read it; empty for Tasks, which has none.
 std::string_view explanation(Page page, GroupMode group_mode);
 
-// The blocks a page showing `view` must have, with `log` the shared log (the view shows its
-// first `view.messages`). A field error is a block after its form's button, shown only while
-// the field's form is: a refused join's error disappears with the join form once joined.
+// The blocks a page showing `view` must have, with `log` the shared log (the view shows
+// log[view.first, view.messages)). A field error is a block after its form's button, shown only
+// while the field's form is: a refused join's error disappears with the join form once joined.
 std::vector<std::string> expected_blocks(const View& view, const std::vector<Message>& log);
 
 // Whether `held` is exactly expected_blocks(view, log), found without building that list.

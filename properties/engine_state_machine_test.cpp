@@ -30,7 +30,7 @@ struct Engine {
   std::map<int, std::shared_ptr<Connection>> tabs;
   std::map<int, int> browser_of;
 
-  explicit Engine(EngineConfig config) : t(std::move(config)) {}
+  Engine(EngineConfig config, DemoAppsConfig apps) : t(std::move(config), apps) {}
 
   const BroadcastingState& state(int tab) const {
     return static_cast<const BroadcastingState&>(t.engine->page_state(*tabs.at(tab)));
@@ -41,7 +41,10 @@ struct Engine {
     for (const auto& [id, predicted] : m.tabs()) {
       if (!predicted.connected) continue;
       RC_ASSERT(state(id).username == predicted.username);
-      RC_ASSERT(state(id).messages == predicted.messages);
+      const BroadcastingState& held = state(id);
+      RC_ASSERT(held.shown->begin() == predicted.first);
+      RC_ASSERT(held.shown->end() == predicted.messages);
+      RC_ASSERT((held.shown->has_older() && held.span != 0) == predicted.older);
       RC_ASSERT(tabs.at(id)->dispatch_jobs_waiting() == predicted.waiting);
     }
   }
@@ -123,6 +126,21 @@ struct Deliver : Command {
   void show(std::ostream& os) const override { os << "Deliver(tab " << tab << ")"; }
 };
 
+// "Older messages": a window more of the kept log, read afresh.
+struct Older : Command {
+  int tab = *rc::gen::inRange(0, tabs_max);
+  void checkPreconditions(const State& s) const override { RC_PRE(connected(s, tab)); }
+  void apply(State& s) const override { s.model.older(tab); }
+  void run(const State& s, Engine& e) const override {
+    const auto reply = nlohmann::json::parse(e.t.act(*e.tabs.at(tab), "older").frames.at(0));
+    RC_ASSERT(reply["meta"]["success"] == true);
+    State next = s;
+    apply(next);
+    e.check_against(next.model);
+  }
+  void show(std::ostream& os) const override { os << "Older(tab " << tab << ")"; }
+};
+
 struct Close : Command {
   int tab = *rc::gen::inRange(0, tabs_max);
   void checkPreconditions(const State& s) const override { RC_PRE(connected(s, tab)); }
@@ -159,10 +177,14 @@ void check_engine_against_model(model::GroupMode groups, model::DispatchPolicy p
   config.dispatch_policy =
       policy == model::DispatchPolicy::drop ? DispatchPolicy::drop : DispatchPolicy::coalesce;
   config.dispatch_queue_jobs_max = queue_max;
-  State initial{model::Model({groups, policy, queue_max}), 0};
-  Engine engine(config);
-  rc::state::check(initial, engine,
-                   rc::state::gen::execOneOfWithArgs<Open, Join, Send, Deliver, Close, Reopen>());
+  // A small ring and window, so that sends evict and windows slide, or the whole log.
+  const std::size_t log_messages_max = *rc::gen::element<std::size_t>(3, 10, 10'000);
+  const std::size_t log_window = *rc::gen::element<std::size_t>(0, 2, 5);
+  State initial{model::Model({groups, policy, queue_max, log_messages_max, log_window}), 0};
+  Engine engine(config, DemoAppsConfig{log_messages_max, log_window});
+  rc::state::check(
+      initial, engine,
+      rc::state::gen::execOneOfWithArgs<Open, Join, Send, Deliver, Older, Close, Reopen>());
 }
 
 RC_GTEST_PROP(EngineMatchesModel, CookieGroupsDrop, ()) {

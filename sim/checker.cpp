@@ -39,7 +39,7 @@ std::optional<model::TaskCommand> task_command(const ActionTaken& action) {
 bool page_has(model::Page page, std::string_view action) {
   switch (page) {
     case model::Page::broadcasting:
-      return action == "join" || action == "send";
+      return action == "join" || action == "send" || action == "older";
     case model::Page::reconnection:
       return action == "increment" || action == "saveNotes";
     case model::Page::tasks:
@@ -54,7 +54,8 @@ Checker::Checker(Context& context, Clients& clients)
     : context_(context),
       clients_(clients),
       model_({context.config.group_mode, context.config.dispatch_policy,
-              context.config.dispatch_queue_max}),
+              context.config.dispatch_queue_max, context.config.log_messages_max,
+              context.config.log_window}),
       rate_limit_(context.config.actions_per_second, context.config.actions_burst) {}
 
 // --- what happened -------------------------------------------------------------------------------
@@ -86,10 +87,11 @@ std::optional<PredictedAnswer> Checker::action_at_socket(int tab, model::Page pa
     action = {};
   }
   if (action == "join") model_.join(tab, taken.value);
-  if (action == "send") model_.send(tab, taken.value);
+  if (action == "send" && model_.send(tab, taken.value)) count_log_eviction();
   if (action == "increment") model_.increment(tab);
   if (action == "saveNotes") model_.save_notes(tab, taken.value);
   if (action == "__navigate__") model_.navigate(tab, taken.value);
+  if (action == "older") model_.older(tab);
   if (const auto command = task_command(taken);
       command && !action.empty() && page == model::Page::tasks) {
     model_.task(tab, *command);
@@ -107,6 +109,10 @@ std::optional<PredictedAnswer> Checker::action_at_socket(int tab, model::Page pa
   }
   const model::FieldErrors& errors = model_.tab(tab).errors;
   return PredictedAnswer{errors.empty(), errors};
+}
+
+void Checker::count_log_eviction() {
+  if (model_.log().size() > context_.config.log_messages_max) ++context_.coverage["log-evicted"];
 }
 
 void Checker::check_answer(int tab, const Json& message, const PredictedAnswer& predicted) {
@@ -154,7 +160,7 @@ void Checker::action_over_http(int browser, model::Page page, const ActionTaken&
                                std::string_view name) {
   if (!page_has(page, action.name)) ++unknown_actions_;
   if (page == model::Page::broadcasting && action.name == "send") {
-    model_.send_http(browser, name, action.value);
+    if (model_.send_http(browser, name, action.value)) count_log_eviction();
   } else if (page == model::Page::reconnection && action.name == "increment") {
     model_.increment_http(browser);
   } else if (page == model::Page::reconnection && action.name == "saveNotes") {
@@ -168,9 +174,16 @@ void Checker::action_over_http(int browser, model::Page page, const ActionTaken&
 // What a fresh Mount shows the tab's browser: no error (errors belong to the connection that
 // was refused), the whole log, the group's fields and list.
 model::View Checker::fresh_mount_view(int tab, int browser, std::string username) const {
-  return model::View{clients_.tabs()[tab].page, std::move(username),        model_.log().size(),
-                     model_.persisted(browser), model_.config().group_mode, {},
-                     model_.tasks_of(browser)};
+  const model::Model::LogWindow window = model_.log_window(model_.config().log_window);
+  return model::View{clients_.tabs()[tab].page,
+                     std::move(username),
+                     window.end,
+                     model_.persisted(browser),
+                     model_.config().group_mode,
+                     {},
+                     model_.tasks_of(browser),
+                     window.first,
+                     window.older};
 }
 
 // The page a GET renders shows the whole log (Mount copies it) or the group's fields.
@@ -408,7 +421,7 @@ void Checker::judge_view(int id, const model::View& view, std::string_view html,
   std::string what = "shows other text than the model predicts";
   if (!reconnection && !tasks) {
     model::View named = view;
-    for (named.messages = 0; named.messages <= model_.log().size(); ++named.messages) {
+    for (named.messages = view.first; named.messages <= model_.log().size(); ++named.messages) {
       if (model::shows(held, named, model_.log())) break;
     }
     const std::size_t name_block = 3;  // after the title, the link home and the explanation
@@ -509,9 +522,9 @@ void Checker::check_server_converged(int id) {
   if (tab.page == model::Page::reconnection) return;
   if (model_.stale(id)) {
     ++context_.stale_tabs;
-  } else if (messages_held(id) != model_.log().size()) {
+  } else if (window_held(id).end != model_.log().size()) {
     context_.fail("convergence",
-                  "tab " + std::to_string(id) + " shows " + std::to_string(messages_held(id)) +
+                  "tab " + std::to_string(id) + " shows " + std::to_string(window_held(id).end) +
                       " of " + std::to_string(model_.log().size()) + " messages after quiescence");
   }
 }

@@ -80,14 +80,20 @@ class Checker {
   void check_quiescence();
   // The engine's metrics (what /metrics exports) against what it was sent and the model.
   void check_metrics();
-  void check_index();  // the site's index links each page
+  void check_index();         // the site's index links each page
+  void count_log_eviction();  // after an append: whether the server's ring evicted a message
 
   // --- the engine's state (checker_server_state.cpp) ------------------------------------------
   void check_tab_state(int id, std::string_view invariant);
   void check_queues(int sender, int sender_browser,
                     const std::vector<std::shared_ptr<Connection>>& woken);
-  std::size_t messages_held(int id) const;  // by a Broadcasting tab's connection
-  void check_diff_proportional(const std::string& frame, std::size_t before, std::size_t after);
+  // The messages a Broadcasting tab's connection shows: log[begin, end).
+  struct Window {
+    std::size_t begin = 0, end = 0;
+    bool older = false;  // the "Older messages" button shows
+  };
+  Window window_held(int id) const;
+  void check_diff_proportional(const std::string& frame, Window before, Window after);
 
  private:
   void judge_view(int id, const model::View& view, std::string_view html, std::string_view when,

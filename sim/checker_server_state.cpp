@@ -14,27 +14,39 @@
 
 namespace lvt::sim::detail {
 
-std::size_t Checker::messages_held(int id) const {
+Checker::Window Checker::window_held(int id) const {
   const Engine& engine = server_->engine();
-  return static_cast<const BroadcastingState&>(engine.page_state(*server_->end_of(id)->connection))
-      .messages;
+  const auto& state =
+      static_cast<const BroadcastingState&>(engine.page_state(*server_->end_of(id)->connection));
+  return {state.shown->begin(), state.shown->end(), state.shown->has_older() && state.span != 0};
 }
 
 // A peer update that brings j new messages costs at most 64 bytes plus 1.1 times the encoded
-// size of those j items, at any log length (once the list's structure was sent).
-void Checker::check_diff_proportional(const std::string& frame, std::size_t before,
-                                      std::size_t after) {
-  if (before == 0 || after < before) return;
+// size of those j items, plus 32 bytes for each message that slid out of the tab's window, at
+// any log length (once the list's structure was sent); a window with nothing in common with
+// the last one is sent whole, its item statics with it, as is the "Older messages" button when
+// it comes or goes (256 bytes more).
+void Checker::check_diff_proportional(const std::string& frame, Window before, Window after) {
+  if (before.begin == before.end || after.end < before.end) return;
   std::size_t items_bytes = 0;
-  for (std::size_t i = before; i < after && i < model_.log().size(); ++i) {
+  for (std::size_t i = std::max(before.end, after.begin); i < after.end && i < model_.log().size();
+       ++i) {
     items_bytes += item_bytes(i);
   }
+  const std::size_t slid_out =
+      std::min(before.end, after.begin) - std::min(before.begin, after.begin);
+  // Sent with its statics: a window with nothing in common, or the "Older messages" button.
+  const bool whole = after.begin >= before.end || after.older != before.older;
   const std::size_t tree_bytes = frame.rfind(",\"meta\":") - std::string_view("{\"tree\":").size();
   ++context_.checks["diff-proportional"];
-  if (static_cast<double>(tree_bytes) > 64.0 + 1.1 * static_cast<double>(items_bytes)) {
-    context_.fail("diff-proportional", "a peer update bringing " + std::to_string(after - before) +
-                                           " messages (" + std::to_string(items_bytes) +
-                                           " bytes) took " + std::to_string(tree_bytes) + " bytes");
+  const double bound = 64.0 + 1.1 * static_cast<double>(items_bytes) +
+                       32.0 * static_cast<double>(slid_out) + (whole ? 256.0 : 0.0);
+  if (static_cast<double>(tree_bytes) > bound) {
+    context_.fail("diff-proportional", "a peer update bringing " +
+                                           std::to_string(after.end - before.end) + " messages (" +
+                                           std::to_string(items_bytes) + " bytes) and sliding " +
+                                           std::to_string(slid_out) + " out took " +
+                                           std::to_string(tree_bytes) + " bytes");
   }
 }
 
@@ -68,10 +80,12 @@ void Checker::check_tab_state(int id, std::string_view invariant) {
                                                  state.username + "', the model says '" +
                                                  predicted.username + "'");
   }
-  if (state.messages != predicted.messages) {
-    context_.fail(invariant, "tab " + std::to_string(id) + " shows " +
-                                 std::to_string(state.messages) + " messages, the model says " +
-                                 std::to_string(predicted.messages));
+  if (state.shown->end() != predicted.messages || state.shown->begin() != predicted.first) {
+    context_.fail(invariant, "tab " + std::to_string(id) + " shows messages [" +
+                                 std::to_string(state.shown->begin()) + ", " +
+                                 std::to_string(state.shown->end()) + "), the model says [" +
+                                 std::to_string(predicted.first) + ", " +
+                                 std::to_string(predicted.messages) + ")");
   }
   if (server_->apps().log->snapshot() != model_.log().size()) {
     context_.fail("log-prefix",

@@ -14,7 +14,7 @@ constexpr const char* op_names[] = {
     "open",   "join",      "send",       "close",     "reconnect", "restart",
     "http",   "increment", "save_notes", "stall",     "zombie",    "hide",
     "reload", "slow",      "idle",       "form_post", "json_get",  "foreign_upgrade",
-    "task",   "cookie",    "navigate",   "raw_send"};
+    "task",   "cookie",    "navigate",   "raw_send",  "older"};
 // The JSON name of a step's duration, by op.
 const char* duration_key(Step::Op op) {
   switch (op) {
@@ -58,6 +58,10 @@ json scenario_to_json(const Scenario& scenario) {
   if (c.rate_limited()) {
     config["actions_per_second"] = c.actions_per_second;
     config["actions_burst"] = c.actions_burst;
+  }
+  if (c.log_messages_max != limits::log_messages_default || c.log_window != 0) {
+    config["log_messages_max"] = c.log_messages_max;
+    config["log_window"] = c.log_window;
   }
   json steps = json::array();
   for (const Step& step : scenario.steps) {
@@ -111,6 +115,12 @@ Scenario scenario_from_json(const json& in) {
   c.network_frames_max = config.value("network_frames_max", std::size_t{64});
   c.actions_per_second = config.value("actions_per_second", 1e9);
   c.actions_burst = config.value("actions_burst", 1e9);
+  c.log_messages_max = config.value("log_messages_max", limits::log_messages_default);
+  c.log_window = config.value("log_window", std::size_t{0});
+  if (c.log_messages_max < 1 || c.log_messages_max > 100'000'000 || c.log_window > 100'000) {
+    throw std::invalid_argument(
+        "log_messages_max must be 1 to 100000000, log_window at most 100000");
+  }
   if (!(c.actions_per_second > 0) || !(c.actions_burst >= 1)) {
     throw std::invalid_argument("actions_per_second must be above 0 and actions_burst at least 1");
   }
@@ -167,7 +177,7 @@ Scenario scenario_from_json(const json& in) {
   c.weight_restart = c.weight_http = c.weight_persist = c.weight_stall = 0;
   c.weight_reload = c.weight_slow = c.weight_idle = c.weight_form_post = c.weight_json_get = 0;
   c.weight_foreign_upgrade = c.weight_task = c.weight_cookie = c.weight_navigate = 0;
-  c.weight_raw_send = 0;
+  c.weight_raw_send = c.weight_older = 0;
   c.think_us_mean = 0;
   return scenario;
 }

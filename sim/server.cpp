@@ -46,7 +46,7 @@ void Server::start_engine() {
     random_drawn_last_.assign(bytes, bytes + n);
   };
   engine_ = std::make_unique<Engine>(engine_config, env);
-  apps_ = add_demo_apps(*engine_);
+  apps_ = add_demo_apps(*engine_, DemoAppsConfig{config.log_messages_max, config.log_window});
   server_render_.clear();
   requests_ = {};
   checker_.engine_started();
@@ -345,13 +345,14 @@ void Server::on(const event::Dispatch& event) {
   end.dispatch_scheduled = false;
   if (end.connection->dispatch_jobs_waiting() == 0) return;
   const bool broadcasting = !orphan && page_of(event.end) == model::Page::broadcasting;
-  const std::size_t shown_before = broadcasting ? checker_.messages_held(event.end) : 0;
+  const Checker::Window shown_before =
+      broadcasting ? checker_.window_held(event.end) : Checker::Window{};
   const std::shared_ptr<Connection> connection = end.connection;
   Effects effects = engine_->dispatch(*connection);
   checker_.delivered(event.end);
   if (broadcasting) {
     for (const std::string& frame : effects.frames) {
-      checker_.check_diff_proportional(frame, shown_before, checker_.messages_held(event.end));
+      checker_.check_diff_proportional(frame, shown_before, checker_.window_held(event.end));
     }
   }
   ++context_.coverage["deliver"];

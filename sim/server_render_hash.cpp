@@ -45,31 +45,43 @@ void ServerRenderHasher::append_value(RenderHash& out, const tree::Value& value)
   }
 }
 
+// A window of an append-only sequence hashes from its elements' kept hashes: in O(1) when it is
+// a prefix of what is known from element 0, else element by element (the simulator's windows
+// are small). Any other list is hashed whole.
 void ServerRenderHasher::append_range(RenderHash& out, const tree::Range& range) {
-  if (!range.source->append_only()) {  // a list that may change anywhere: hash it whole
+  const void* sequence = range.source->sequence();
+  if (sequence == nullptr || range.count == 0) {
     for (std::size_t i = 0; i < range.count; ++i) {
       append_slots(out, range.item_statics, range.source->item(i));
     }
     return;
   }
-  auto [found, inserted] = ranges_.try_emplace(range.source.get());
-  RangePrefixes& prefixes = found->second;
-  if (inserted) {
-    prefixes.source = range.source;
-    prefixes.item_statics = range.item_statics;
-  }
-  assert(prefixes.item_statics == range.item_statics);  // one template renders one source
-  while (prefixes.prefix.size() <= range.count) {
-    RenderHash next = prefixes.prefix.back();
-    const std::size_t index = prefixes.prefix.size() - 1;
-    if (const std::string* html = range.source->item_html(index)) {
-      next.append(RenderHash::of(*html));
+  auto [found, inserted] = ranges_.try_emplace(sequence);
+  RangePrefixes& known = found->second;
+  if (inserted) known.item_statics = range.item_statics;
+  assert(known.item_statics == range.item_statics);  // one template renders one sequence
+  const std::size_t first = range.source->sequence_index(0);
+  const std::size_t end = first + range.count;
+  if (known.items.size() < end) known.items.resize(end);
+  for (std::size_t i = first; i < end; ++i) {
+    if (known.items[i]) continue;
+    RenderHash item;
+    if (const std::string* html = range.source->item_html(i - first)) {
+      item = RenderHash::of(*html);
     } else {
-      append_slots(next, range.item_statics, range.source->item(index));
+      append_slots(item, range.item_statics, range.source->item(i - first));
     }
-    prefixes.prefix.push_back(next);
+    known.items[i] = item;
   }
-  out.append(prefixes.prefix[range.count]);
+  while (known.prefix.size() <= known.items.size() && known.items[known.prefix.size() - 1]) {
+    known.prefix.push_back(
+        RenderHash(known.prefix.back()).append(*known.items[known.prefix.size() - 1]));
+  }
+  if (first == 0 && end < known.prefix.size()) {
+    out.append(known.prefix[end]);
+    return;
+  }
+  for (std::size_t i = first; i < end; ++i) out.append(*known.items[i]);
 }
 
 }  // namespace lvt::sim

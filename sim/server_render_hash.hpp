@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -22,10 +23,10 @@ class ServerRenderHasher {
     tree::StaticsRef statics;  // held, so the address is not reused while cached
     std::vector<RenderHash> parts;
   };
-  struct RangePrefixes {
-    std::shared_ptr<const tree::RangeSource> source;
+  struct RangePrefixes {  // of one append-only sequence (the message log)
     tree::StaticsRef item_statics;
-    std::vector<RenderHash> prefix = {RenderHash{}};  // prefix[i]: items [0, i)
+    std::vector<std::optional<RenderHash>> items;     // items[i]: element i, once seen
+    std::vector<RenderHash> prefix = {RenderHash{}};  // prefix[i]: elements [0, i), all seen
   };
 
   const std::vector<RenderHash>& statics_hashes(const tree::StaticsRef& statics);
@@ -35,7 +36,7 @@ class ServerRenderHasher {
   void append_range(RenderHash& out, const tree::Range& range);
 
   std::unordered_map<const tree::Statics*, StaticsHashes> statics_;
-  std::unordered_map<const tree::RangeSource*, RangePrefixes> ranges_;
+  std::unordered_map<const void*, RangePrefixes> ranges_;  // by sequence, for one engine
 };
 
 }  // namespace lvt::sim

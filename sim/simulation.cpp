@@ -224,6 +224,9 @@ void Simulation::step() {
     case Step::Op::raw_send:
       if (open) clients_.raw_send(step.tab, step.text);
       break;
+    case Step::Op::older:
+      if (open) clients_.user_action(step.tab, "older");
+      break;
     case Step::Op::cookie:
       if (open) clients_.cookie_request(step.tab, step.cookie_kind, step.text, step.name);
       break;

@@ -31,7 +31,7 @@ struct SimConfig {
       weight_restart = 0, weight_http = 0, weight_persist = 0, weight_stall = 0, weight_zombie = 0,
       weight_hide = 0, weight_reload = 0, weight_slow = 0, weight_idle = 0, weight_form_post = 0,
       weight_json_get = 0, weight_foreign_upgrade = 0, weight_task = 0, weight_cookie = 0,
-      weight_navigate = 0, weight_raw_send = 0;
+      weight_navigate = 0, weight_raw_send = 0, weight_older = 0;
   // An idle pause of the whole workload, longer than the heartbeat: pings on healthy sockets.
   static constexpr std::uint64_t idle_us_min = 20'000'000, idle_us_max = 50'000'000;
   std::uint64_t stall_us_max = 0;  // a server stall holds every request for up to this long
@@ -48,6 +48,9 @@ struct SimConfig {
   static constexpr std::uint64_t idle_timeout_us = limits::websocket_idle_timeout_s * 1'000'000;
   // The client's heartbeat: a ping every 20 s, and a reconnect when no pong came within 10 s.
   static constexpr std::uint64_t heartbeat_us = 20'000'000, pong_deadline_us = 10'000'000;
+  // The server's log: the newest messages it keeps, and the newest a page shows (0: all kept).
+  std::size_t log_messages_max = limits::log_messages_default;
+  std::size_t log_window = 0;
   int reconnection_tabs_percent = 0;  // of opened tabs, how many show the Reconnection page
   int tasks_tabs_percent = 0;         // of the others, how many show the Tasks page
   // The server's per-connection rate limit (a token bucket); off unless a seed sets one.
@@ -104,6 +107,7 @@ struct Step {
     cookie,           // the tab's form posted, then its page loaded, with a cookie of cookie_kind
     navigate,         // the client's __navigate__ with the name as the query's username
     raw_send,         // a send in a frame spelled by hand (escapes, member order), see Clients
+    older,            // the user clicks "Older messages"
   };
   Op op = Op::open;
   int tab = 0;                 // every op but open, restart and stall
@@ -203,6 +207,8 @@ inline const std::vector<std::string> coverage_names = {
     "cookie-forged",
     "navigate",
     "raw-frame",
+    "older",
+    "log-evicted",
     "frame-too-big",
     "frame-not-utf8",
     "url-escape-broken",

@@ -147,6 +147,11 @@ SimConfig config_for_seed(std::uint64_t seed) {
   c.weight_cookie = swarm.chance(0.3) ? 1 : 0;  // malformed and other sites' cookies
   c.weight_navigate = swarm.chance(0.3) ? 1 : 0;
   c.weight_raw_send = swarm.chance(0.3) ? 1 : 0;
+  // The bounded log: a small ring (the oldest evicted) and a window with pages back, or the
+  // whole log as livetemplate's example shows it.
+  if (swarm.chance(0.5)) c.log_messages_max = swarm.between(3, 30);
+  if (swarm.chance(0.5)) c.log_window = swarm.between(2, 8);
+  c.weight_older = swarm.chance(0.4) ? static_cast<int>(swarm.between(1, 2)) : 0;
   return c;
 }
 
@@ -168,7 +173,8 @@ std::string SimConfig::describe() const {
       << " tasks_tabs=" << tasks_tabs_percent << "%"
       << " foreign_upgrade_weight=" << weight_foreign_upgrade << " cookie_weight=" << weight_cookie
       << " navigate_weight=" << weight_navigate << " raw_send_weight=" << weight_raw_send
-      << " rate_limit="
+      << " older_weight=" << weight_older << " log_messages_max=" << log_messages_max
+      << " log_window=" << log_window << " rate_limit="
       << (rate_limited()
               ? std::to_string(actions_per_second) + "/s burst " + std::to_string(actions_burst)
               : std::string("off"))
@@ -196,8 +202,8 @@ Scenario scenario_for(const SimConfig& config) {
                          c.weight_reload,    c.weight_slow,      c.weight_idle,
                          c.weight_form_post, c.weight_json_get,  c.weight_foreign_upgrade,
                          c.weight_task,      c.weight_cookie,    c.weight_navigate,
-                         c.weight_raw_send};
-  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::raw_send) + 1);
+                         c.weight_raw_send,  c.weight_older};
+  static_assert(std::size(weights) == static_cast<std::size_t>(Step::Op::older) + 1);
   int total = 0;
   for (int w : weights) total += w;
   int opened = 0;

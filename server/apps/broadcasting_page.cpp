@@ -1,5 +1,6 @@
 #include "broadcasting_page.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <utility>
 
@@ -40,6 +41,7 @@ void encode_message(Message& message) {
   const tree::Item item = render_message(message);
   wire::append_item(message.item_json, item);
   message.item_html = tree::item_html(*message_template().statics(), item);
+  assert(message.item_json.size() <= BroadcastingLimits::item_bytes_max);
 }
 
 // What the page demonstrates and what its group is, in one line: the group mode decides who
@@ -68,10 +70,15 @@ T make_page_template(std::string_view scope) {
                         "aria-label=\"Your name\">"
                         "<button name=\"join\">Join</button>"),
                 field_error<S>("username"), html<S>("</form>")}),
-      // Everyone sees the log, joined or not: a tab shows it on its first render.
-      when<S>([](const S& s) { return s.messages > 0; },
-              T{html<S>("<div id=\"messages\">"), each<S>([](const S& s) {
-                  return tree::Range{message_template().statics(), 0, s.log, s.messages};
+      // Everyone sees the log, joined or not: a tab shows its window on its first render, and
+      // pages back through what the server kept.
+      when<S>([](const S& s) { return s.shown->size() > 0; },
+              T{when<S>([](const S& s) { return s.shown->has_older() && s.span != 0; },
+                        T{html<S>("<form method=\"POST\"><button name=\"older\">Older "
+                                  "messages</button></form>")},
+                        T{html<S>("")}),
+                html<S>("<div id=\"messages\">"), each<S>([](const S& s) {
+                  return tree::Range{message_template().statics(), 0, s.shown, s.shown->size()};
                 }),
                 html<S>("</div>")},
               T{html<S>("<p class=\"empty\">No messages yet.</p>")}),
@@ -100,22 +107,32 @@ std::string too_long(std::string_view what, std::size_t chars_max) {
 
 }  // namespace
 
-BroadcastingPage::BroadcastingPage(std::shared_ptr<MessageLog> log, GroupMode group_mode)
+BroadcastingPage::BroadcastingPage(std::shared_ptr<MessageLog> log, GroupMode group_mode,
+                                   BroadcastingLimits limits)
     : PageOf("/realtime/broadcasting", "Broadcasting", /*persists=*/false),
       group_mode_(group_mode),
-      log_(std::move(log)),
-      messages_source_(std::make_shared<MessageRangeSource>(log_, &render_message)) {
+      limits_(limits),
+      log_(std::move(log)) {
   log_->encode_items_with(&encode_message);
   on("join", [this](S& s, ActionContext& c) { join(s, c); });
   on("send", [this](S& s, ActionContext& c) { send(s, c); });
+  on("older", [this](S& s, ActionContext&) { older(s); });
   on(
       "NewMessage",
       [this](S& s, ActionContext& c) {
-        s.messages = log_->snapshot();
-        if (planted(PlantedBug::broadcast_before_append) && s.messages > 0) --s.messages;
+        if (planted(PlantedBug::broadcast_before_append)) {
+          const std::size_t newest = log_->snapshot();
+          read_log(s, newest > 0 ? newest - 1 : 0);
+        } else {
+          read_log(s);
+        }
         if (planted(PlantedBug::broadcast_from_broadcast)) c.broadcast("NewMessage");
       },
       /*refresh=*/true);
+}
+
+void BroadcastingPage::read_log(S& state, std::size_t end_max) const {
+  state.shown = log_->window(state.span, &render_message, end_max);
 }
 
 bool BroadcastingPage::persists() const {
@@ -133,7 +150,8 @@ void BroadcastingPage::save_state(const S& state, nlohmann::json& persisted) con
 }
 
 void BroadcastingPage::mount_state(S& state, const nlohmann::json& params) const {
-  if (!planted(PlantedBug::mount_skips_snapshot)) state.messages = log_->snapshot();
+  state.span = limits_.window;
+  if (!planted(PlantedBug::mount_skips_snapshot)) read_log(state);
   // A name in the URL (the no-JavaScript join form) joins this tab.
   if (const auto name = field_text(params, "username")) {
     const std::string_view trimmed = text::trim_space(*name);
@@ -162,23 +180,27 @@ void BroadcastingPage::send(S& state, ActionContext& context) const {
     context.fail("text", too_long("Message", limits::message_chars_max));
     return;
   }
-  const auto count = log_->append(state.username, std::string(message));
-  if (!count) {
-    context.fail("text", "The message log is full");
-    return;
-  }
-  state.messages = *count;
+  log_->append(state.username, std::string(message));
+  read_log(state);
   context.broadcast("NewMessage");
+}
+
+// A window more of the older messages the server kept, up to all of them; the tab reads the
+// log afresh, so what arrived meanwhile shows too.
+void BroadcastingPage::older(S& state) const {
+  const std::size_t more = limits_.window - (planted(PlantedBug::older_pages_one_short) ? 1 : 0);
+  if (state.span != 0) state.span = std::min(state.span + more, log_->messages_max());
+  read_log(state);
 }
 
 std::unique_ptr<PageState> BroadcastingPage::make_state() const {
   auto state = std::make_unique<S>();
-  state->log = messages_source_;
+  state->shown = log_->window(0, &render_message, 0);  // nothing yet, until Mount reads the log
   return state;
 }
 
 tree::Node BroadcastingPage::render_state(const S& state) const {
-  assert(state.log == messages_source_);  // made by this page
+  assert(state.shown);
   return page_template(group_mode_).render(state);
 }
 

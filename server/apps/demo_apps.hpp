@@ -13,6 +13,7 @@ namespace lvt {
 
 struct DemoAppsConfig {
   std::size_t log_messages_max = limits::log_messages_default;
+  std::size_t log_window = limits::log_window_default;  // 0: a page shows the whole log
 };
 
 // What the apps share across connections, for checks and metrics.

@@ -1,6 +1,6 @@
 #include "message_log.hpp"
 
-#include <bit>
+#include <algorithm>
 #include <cassert>
 #include <mutex>
 #include <utility>
@@ -9,30 +9,26 @@ namespace lvt {
 
 MessageLog::MessageLog(std::size_t messages_max) : messages_max_(messages_max) {
   assert(messages_max > 0);
-  assert(messages_max / first_chunk_messages < (std::size_t{1} << chunks_max));  // room for all
 }
 
-MessageLog::Position MessageLog::position_of(std::size_t index) {
-  // Chunk k starts at first_chunk_messages * (2^k - 1).
-  const std::size_t chunk = std::bit_width(index / first_chunk_messages + 1) - 1;
-  assert(chunk < chunks_max);
-  return {chunk, index - first_chunk_messages * ((std::size_t{1} << chunk) - 1)};
-}
-
-std::optional<std::size_t> MessageLog::append(std::string user, std::string text) {
+std::size_t MessageLog::append(std::string user, std::string text) {
   std::unique_lock lock(mutex_);
-  if (size_ >= messages_max_) return std::nullopt;
-  const Position at = position_of(size_);
-  auto& chunk = chunks_[at.chunk];
-  if (!chunk) chunk = std::make_unique<Message[]>(first_chunk_messages << at.chunk);
-  Message& slot = chunk[at.offset];
-  slot.id = size_ + 1;  // ids are 1, 2, 3, ...: the position in the log, never reused
+  if (size_ % chunk_messages == 0) chunks_.push_back(std::make_shared<Chunk>());
+  Message& slot = chunks_.back()->messages[size_ % chunk_messages];
+  slot.id = size_ + 1;
   slot.user = std::move(user);
   slot.text = std::move(text);
-  slot.item_json.clear();
-  slot.item_html.clear();
   if (encoder_) encoder_(slot);
-  return ++size_;
+  ++size_;
+  // Evict the chunks every message of which is older than the newest messages_max; windows
+  // that still show them keep them alive.
+  const std::size_t first_kept = size_ - std::min(size_, messages_max_);
+  while ((first_chunk_ + 1) * chunk_messages <= first_kept) {
+    chunks_.pop_front();
+    ++first_chunk_;
+  }
+  assert(!chunks_.empty() && (first_chunk_ + chunks_.size() - 1) * chunk_messages < size_);
+  return size_;
 }
 
 void MessageLog::encode_items_with(ItemEncoder encoder) {
@@ -46,14 +42,42 @@ std::size_t MessageLog::snapshot() const {
   return size_;
 }
 
-const Message& MessageLog::at(std::size_t index) const {
-  assert(index < messages_max_);
-  const Position at = position_of(index);
-  assert(chunks_[at.chunk]);
-  return chunks_[at.chunk][at.offset];
+std::shared_ptr<const MessageWindow> MessageLog::window(std::size_t span, ItemRenderer render,
+                                                        std::size_t end_max) const {
+  std::shared_lock lock(mutex_);
+  const std::size_t first_kept = size_ - std::min(size_, messages_max_);
+  const std::size_t end = std::max(first_kept, std::min(size_, end_max));
+  const std::size_t begin = span == 0 || span >= end - first_kept ? first_kept : end - span;
+  std::vector<std::shared_ptr<const Chunk>> chunks;
+  const std::size_t chunk_begin = begin / chunk_messages;
+  if (begin < end) {
+    const std::size_t chunk_end = (end - 1) / chunk_messages + 1;
+    assert(chunk_begin >= first_chunk_ && chunk_end - first_chunk_ <= chunks_.size());
+    chunks.assign(chunks_.begin() + static_cast<std::ptrdiff_t>(chunk_begin - first_chunk_),
+                  chunks_.begin() + static_cast<std::ptrdiff_t>(chunk_end - first_chunk_));
+  }
+  return std::make_shared<MessageWindow>(this, begin, end, begin > first_kept, chunk_begin,
+                                         std::move(chunks), render);
 }
 
-MessageRangeSource::MessageRangeSource(std::shared_ptr<const MessageLog> log, ItemRenderer render)
-    : log_(std::move(log)), render_(render) {}
+MessageWindow::MessageWindow(const MessageLog* log, std::size_t begin, std::size_t end,
+                             bool has_older, std::size_t first_chunk,
+                             std::vector<std::shared_ptr<const MessageLog::Chunk>> chunks,
+                             MessageLog::ItemRenderer render)
+    : log_(log),
+      begin_(begin),
+      end_(end),
+      has_older_(has_older),
+      first_chunk_(first_chunk),
+      chunks_(std::move(chunks)),
+      render_(render) {
+  assert(begin <= end);
+}
+
+const Message& MessageWindow::at(std::size_t index) const {
+  assert(index >= begin_ && index < end_);
+  return chunks_[index / MessageLog::chunk_messages - first_chunk_]
+      ->messages[index % MessageLog::chunk_messages];
+}
 
 }  // namespace lvt

@@ -1,23 +1,25 @@
-// The Broadcasting page's shared multi-author log: one per server, behind a reader/writer lock.
-// Storage is chunked, each chunk twice the size of the one before, in a fixed directory: an
-// index below a count read under the lock stays valid and immutable forever (connections keep a
-// count, never a copy), and a short log costs a small chunk, not a large one.
+// The Broadcasting page's shared multi-author log: one per server, behind a reader/writer lock,
+// a ring of the newest `messages_max` messages (the oldest evicted in order). Storage is chunks
+// of `chunk_messages`, each written once and never moved: a connection's view of the log is a
+// MessageWindow that holds the few chunks it shows (pointers, not copies), so what it reads stays
+// valid after the log has moved past it, and the lock is taken only to make the window.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
-#include <optional>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include "tree.hpp"
 
 namespace lvt {
 
 struct Message {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;  // its position in the log from 1, never reused while the server runs
   std::string user;
   std::string text;
   // Its wire encoding and HTML, made at append when the log has an encoder.
@@ -25,8 +27,15 @@ struct Message {
   std::string item_html;
 };
 
+class MessageWindow;
+
 class MessageLog {
  public:
+  static constexpr std::size_t chunk_messages = 32;
+  struct Chunk {
+    std::array<Message, chunk_messages> messages;
+  };
+
   explicit MessageLog(std::size_t messages_max);
 
   // Renders every message once, at append, for all the connections that will send it: the
@@ -34,53 +43,67 @@ class MessageLog {
   // write lock.
   using ItemEncoder = void (*)(Message& message);
   void encode_items_with(ItemEncoder encoder);
+  // Items of a window are rendered by this (the page's template).
+  using ItemRenderer = tree::Item (*)(const Message&);
 
-  // Appends under the write lock; returns the count after the append, or nothing when the log
-  // is full.
-  std::optional<std::size_t> append(std::string user, std::string text);
-  // The count under the read lock: a snapshot whose items may then be read without the lock.
-  std::size_t snapshot() const;
-  // Message `index`, which must be below a count this thread has read through snapshot() or
-  // append().
-  const Message& at(std::size_t index) const;
+  // Appends under the write lock, evicting the oldest message past messages_max; returns the
+  // count of messages ever appended, which is the new message's id.
+  std::size_t append(std::string user, std::string text);
+  // The newest `span` messages (0: all) of those kept, as of the first `end_max` appended (all
+  // by default): [max(first kept, end - span), end).
+  std::shared_ptr<const MessageWindow> window(std::size_t span, ItemRenderer render,
+                                              std::size_t end_max = SIZE_MAX) const;
+  std::size_t snapshot() const;  // messages ever appended, under the read lock
   std::size_t messages_max() const { return messages_max_; }
 
  private:
-  // Chunk k holds first_chunk_messages << k messages: 2^48 messages in all, more than any bound.
-  static constexpr std::size_t first_chunk_messages = 16;
-  static constexpr std::size_t chunks_max = 44;
-  struct Position {
-    std::size_t chunk, offset;
-  };
-  static Position position_of(std::size_t index);
-
   mutable std::shared_mutex mutex_;
   const std::size_t messages_max_;
-  std::array<std::unique_ptr<Message[]>, chunks_max> chunks_;  // filled in order, never moved
-  std::size_t size_ = 0;                                       // guarded by mutex_
+  // Guarded by mutex_: the chunks holding the kept messages, oldest first; chunks_[0] is chunk
+  // number first_chunk_ (messages [first_chunk_ * chunk_messages, ...)).
+  std::deque<std::shared_ptr<Chunk>> chunks_;
+  std::size_t first_chunk_ = 0;
+  std::size_t size_ = 0;
   ItemEncoder encoder_ = nullptr;
 };
 
-// Renders a view of the log as range items, sharing the log instead of copying it.
-class MessageRangeSource final : public tree::RangeSource {
+// Messages [begin, end) of one log as range items: item i is message begin + i. Two windows of
+// one log are views of one append-only sequence, which the differ diffs by index (removes at
+// the front, prepends, appends) instead of by key.
+class MessageWindow final : public tree::RangeSource {
  public:
-  using ItemRenderer = tree::Item (*)(const Message&);
-  MessageRangeSource(std::shared_ptr<const MessageLog> log, ItemRenderer render);
-  tree::Item item(std::size_t index) const override { return render_(log_->at(index)); }
-  std::string key(std::size_t index) const override { return std::to_string(log_->at(index).id); }
-  bool append_only() const override { return true; }
-  const std::string* item_json(std::size_t index) const override {
-    const std::string& json = log_->at(index).item_json;
+  MessageWindow(const MessageLog* log, std::size_t begin, std::size_t end, bool has_older,
+                std::size_t first_chunk,
+                std::vector<std::shared_ptr<const MessageLog::Chunk>> chunks,
+                MessageLog::ItemRenderer render);
+
+  std::size_t begin() const { return begin_; }
+  std::size_t end() const { return end_; }
+  std::size_t size() const { return end_ - begin_; }
+  // Whether the log kept older messages than the window's when it was made.
+  bool has_older() const { return has_older_; }
+  const Message& at(std::size_t index) const;  // begin() <= index < end()
+
+  tree::Item item(std::size_t i) const override { return render_(at(begin_ + i)); }
+  std::string key(std::size_t i) const override { return std::to_string(at(begin_ + i).id); }
+  const void* sequence() const override { return log_; }
+  std::size_t sequence_index(std::size_t i) const override { return begin_ + i; }
+  const std::string* item_json(std::size_t i) const override {
+    const std::string& json = at(begin_ + i).item_json;
     return json.empty() ? nullptr : &json;
   }
-  const std::string* item_html(std::size_t index) const override {
-    const std::string& html = log_->at(index).item_html;
+  const std::string* item_html(std::size_t i) const override {
+    const std::string& html = at(begin_ + i).item_html;
     return html.empty() ? nullptr : &html;
   }
 
  private:
-  std::shared_ptr<const MessageLog> log_;
-  ItemRenderer render_;
+  const MessageLog* log_;  // only its identity: the window reads its own chunks
+  std::size_t begin_, end_;
+  bool has_older_;
+  std::size_t first_chunk_;  // the chunk number of chunks_[0]
+  std::vector<std::shared_ptr<const MessageLog::Chunk>> chunks_;
+  MessageLog::ItemRenderer render_;
 };
 
 }  // namespace lvt

@@ -44,7 +44,6 @@ class TaskSnapshot final : public tree::RangeSource {
   explicit TaskSnapshot(std::vector<Task> tasks);
   tree::Item item(std::size_t index) const override;
   std::string key(std::size_t index) const override;
-  bool append_only() const override { return false; }
   const std::vector<Task>& tasks() const { return tasks_; }
 
  private:

@@ -21,7 +21,10 @@ inline constexpr std::size_t action_name_bytes_max = 128;
 inline constexpr std::size_t json_depth_max = 16;
 
 // Shared state bounds.
-inline constexpr std::size_t log_messages_default = 1'000'000;
+// The Broadcasting page's log: the newest messages the server keeps, and the newest a page
+// shows (it pages back through the rest).
+inline constexpr std::size_t log_messages_default = 10'000;
+inline constexpr std::size_t log_window_default = 200;
 inline constexpr std::size_t session_groups_default = 100'000;
 
 // Per-connection rate limit (token bucket): sustained rate and burst.

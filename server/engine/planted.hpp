@@ -44,6 +44,9 @@ enum class PlantedBug {
   // Cookies.
   cookie_name_suffix,      // a cookie whose name ends in ours ("xlivetemplate-id") is taken
   malformed_cookie_taken,  // a malformed session id is taken as the group, not replaced
+  // The bounded log.
+  window_keeps_slid_out,  // a sliding window's diff leaves the messages that fell off its front
+  older_pages_one_short,  // "Older messages" widens the window by one message less than a window
 };
 
 struct PlantedBugInfo {
@@ -52,7 +55,7 @@ struct PlantedBugInfo {
   std::string_view summary;
 };
 
-inline constexpr std::array<PlantedBugInfo, 27> planted_bugs = {{
+inline constexpr std::array<PlantedBugInfo, 29> planted_bugs = {{
     {PlantedBug::sender_receives_own, "sender-receives-own", "the sender gets its own broadcast"},
     {PlantedBug::broadcast_before_append, "broadcast-before-append",
      "peers refresh from the log as it was before the append"},
@@ -98,6 +101,10 @@ inline constexpr std::array<PlantedBugInfo, 27> planted_bugs = {{
      "a cookie whose name ends in ours is read as ours"},
     {PlantedBug::malformed_cookie_taken, "malformed-cookie-taken",
      "a malformed session id becomes a group instead of a new cookie"},
+    {PlantedBug::window_keeps_slid_out, "window-keeps-slid-out",
+     "a sliding window's diff leaves the messages that fell off its front"},
+    {PlantedBug::older_pages_one_short, "older-pages-one-short",
+     "'Older messages' widens the window by one less than a window"},
 }};
 
 inline std::atomic<PlantedBug> active_planted_bug{PlantedBug::none};

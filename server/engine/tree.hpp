@@ -23,16 +23,18 @@ using StaticsRef = std::shared_ptr<const Statics>;
 struct Value;
 using Item = std::vector<Value>;  // one range item: its slot values, rendered with item statics
 
-// Where a range's items come from. When append_only() is true, items [0, n) never change once a
-// view of n items exists, so a view can be kept by any number of connections at no cost per
-// item and two views of one source diff by appending the difference.
+// Where a range's items come from. A source may be a window of an append-only sequence (the
+// message log), whose elements never change once appended: then sequence() names the sequence
+// and item i is its element sequence_index(i), contiguous, so two windows of one sequence diff
+// by index (removes at the front, prepends, appends) at a cost that follows what changed.
 class RangeSource {
  public:
   virtual ~RangeSource() = default;
   virtual Item item(std::size_t index) const = 0;
   // The text of the item's key slot, exactly as item(index) renders it.
   virtual std::string key(std::size_t index) const = 0;
-  virtual bool append_only() const = 0;
+  virtual const void* sequence() const { return nullptr; }  // nullptr: a list of its own
+  virtual std::size_t sequence_index(std::size_t index) const { return index; }
   // The item's wire encoding and its HTML (with the range's item statics), when the source
   // keeps them: items that never change are rendered once, not once per connection. nullptr
   // when it does not.
@@ -62,7 +64,6 @@ class ItemList final : public RangeSource {
   ItemList(std::vector<Item> items, std::size_t key_slot);
   Item item(std::size_t index) const override;
   std::string key(std::size_t index) const override;
-  bool append_only() const override { return false; }
   std::size_t size() const { return items_.size(); }
 
  private:

@@ -1,5 +1,6 @@
 #include "wire.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <charconv>
 #include <string_view>
@@ -220,6 +221,48 @@ bool append_range_ops(std::string& out, const Range& before, const Range& after)
   return true;
 }
 
+// Two non-empty windows [b0, e0) and [b1, e1) of one append-only sequence: the items of the old
+// window the new one lacks are removed (at its front, or at its end), the older ones it now
+// shows are prepended and the newer ones appended, by index, with no key compared. Windows that
+// do not overlap are sent whole.
+bool append_window_diff(std::string& out, const Range& before, const Range& after) {
+  const std::size_t b0 = before.source->sequence_index(0), e0 = b0 + before.count;
+  const std::size_t b1 = after.source->sequence_index(0), e1 = b1 + after.count;
+  if (b0 == b1 && e0 == e1) return false;
+  if (e1 <= b0 || e0 <= b1 || planted(PlantedBug::full_log_resend)) {
+    append_range_full(out, after);
+    return true;
+  }
+  bool first_op = true;
+  const auto begin_op = [&out, &first_op](std::string_view op) {
+    out += first_op ? "[[\"" : ",[\"";
+    out += op;
+    out += "\",";
+    first_op = false;
+  };
+  const auto remove = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      begin_op("r");
+      text::append_json_string(out, before.source->key(i - b0));
+      out += ']';
+    }
+  };
+  if (!planted(PlantedBug::window_keeps_slid_out)) remove(b0, std::min(e0, b1));  // off the front
+  remove(std::max(b0, e1), e0);  // fell off the end (no page shrinks a window so)
+  if (b1 < b0) {
+    begin_op("p");
+    append_items_full(out, after, 0, b0 - b1);
+    out += ']';
+  }
+  if (e1 > e0) {
+    begin_op("a");
+    append_items_full(out, after, e0 - b1, e1 - b1);
+    out += ']';
+  }
+  out += ']';
+  return true;
+}
+
 bool append_range_diff(std::string& out, const Range& before, const Range& after) {
   const bool same_shape =
       before.item_statics == after.item_statics && before.key_slot == after.key_slot;
@@ -229,18 +272,9 @@ bool append_range_diff(std::string& out, const Range& before, const Range& after
     append_range_full(out, after);
     return true;
   }
-  // Two views of one append-only source: the longer one extends the shorter (a view that
-  // shrinks, which no page here makes, takes the general path below).
-  if (before.source == after.source && after.source->append_only() && before.count <= after.count) {
-    if (before.count == after.count) return false;
-    if (planted(PlantedBug::full_log_resend)) [[unlikely]] {
-      append_range_full(out, after);
-      return true;
-    }
-    out += "[[\"a\",";
-    append_items_full(out, after, before.count, after.count);
-    out += "]]";
-    return true;
+  const void* sequence = after.source->sequence();
+  if (sequence != nullptr && sequence == before.source->sequence()) {
+    return append_window_diff(out, before, after);
   }
   return append_range_ops(out, before, after);
 }

@@ -94,6 +94,11 @@ test('serve refuses every number out of its range, with what it wants', () => {
   assertUsageError(['serve', '--dispatch-queue', '-1'], /--dispatch-queue/);
   assertUsageError(['serve', '--frame-bytes-max', '10'], /--frame-bytes-max: wants a whole number from 256/);
   assertUsageError(['serve', '--log-messages-max', '0'], /--log-messages-max/);
+  assertUsageError(['serve', '--log-window', '-1'], /--log-window/);
+  // A window whose first frame could not fit in a client's outbound queue.
+  assertUsageError(['serve', '--log-window', '400', '--outbound-bytes-max', '1000000',
+                    '--listen', '127.0.0.1:0'],
+                   /--log-window 400 makes first frames of up to \d+ bytes, over --outbound-bytes-max 1000000/);
   assertUsageError(['serve', '--outbound-frames-max', '-1'], /--outbound-frames-max/);
   assertUsageError(['serve', '--outbound-bytes-max', '1'], /--outbound-bytes-max/);
   assertUsageError(['serve', '--actions-per-second', '0'], /--actions-per-second: wants a number/);

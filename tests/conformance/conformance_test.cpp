@@ -67,7 +67,18 @@ RC_GTEST_PROP(WireCorrect, ApplyingDiffAToBRebuildsB, ()) {
 
 // One step a tab can take against the engine.
 struct Step {
-  enum Kind { open, join, send, dispatch, increment, save_notes, reconnect, navigate, garbage };
+  enum Kind {
+    open,
+    join,
+    send,
+    dispatch,
+    increment,
+    save_notes,
+    reconnect,
+    navigate,
+    garbage,
+    older
+  };
   Kind kind = open;
   int tab = 0;    // which open tab (modulo their count)
   int group = 0;  // which browser, for open
@@ -85,7 +96,8 @@ rc::Gen<Step> gen_step() {
                                                                       {2, Step::save_notes},
                                                                       {1, Step::reconnect},
                                                                       {1, Step::navigate},
-                                                                      {1, Step::garbage}})),
+                                                                      {1, Step::garbage},
+                                                                      {2, Step::older}})),
       rc::gen::set(&Step::tab, rc::gen::inRange(0, 8)),
       rc::gen::set(&Step::group, rc::gen::inRange(0, 3)),
       rc::gen::set(&Step::reconnection_page,
@@ -107,7 +119,11 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
   config.dispatch_policy = *rc::gen::element(DispatchPolicy::drop, DispatchPolicy::coalesce);
   config.dispatch_queue_jobs_max = *rc::gen::inRange<std::size_t>(1, 17);
   const auto steps = *rc::gen::container<std::vector<Step>>(gen_step()).as("steps");
-  testing::TestEngine t(config);
+  // A small ring and window (windows slide, "Older messages" prepends, the oldest are evicted:
+  // the client's remove and prepend ops), or the whole log.
+  const DemoAppsConfig apps{*rc::gen::element<std::size_t>(4, 12, 10'000),
+                            *rc::gen::element<std::size_t>(0, 2, 3)};
+  testing::TestEngine t(config, apps);
   sim::ServerRenderHasher server_render;
   std::vector<Tab> tabs;
 
@@ -164,6 +180,9 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
         break;
       case Step::navigate:
         run(tab, t.act(c, "__navigate__", {{"username", step.text}}));
+        break;
+      case Step::older:
+        run(tab, t.act(c, "older"));
         break;
       case Step::garbage:
         run(tab, t.engine->receive(c, step.text));

@@ -8,43 +8,81 @@
 namespace lvt {
 namespace {
 
-// Chunks double in size: every index, across many chunk boundaries, holds its own message.
+tree::Item render(const Message& message) {
+  return {std::to_string(message.id), message.text};
+}
+
+// Every index, across many chunk boundaries, holds its own message.
 TEST(MessageLog, KeepsEveryMessageAtItsIndexAcrossChunks) {
   MessageLog log(5'000);
   for (std::size_t i = 0; i < 5'000; ++i) {
     ASSERT_EQ(log.append("user" + std::to_string(i), "text" + std::to_string(i)), i + 1);
   }
   EXPECT_EQ(log.snapshot(), 5'000u);
+  const auto all = log.window(0, &render);
+  ASSERT_EQ(all->begin(), 0u);
+  ASSERT_EQ(all->end(), 5'000u);
+  EXPECT_FALSE(all->has_older());
   for (std::size_t i = 0; i < 5'000; ++i) {
-    const Message& message = log.at(i);
+    const Message& message = all->at(i);
     ASSERT_EQ(message.id, i + 1);
     ASSERT_EQ(message.user, "user" + std::to_string(i));
     ASSERT_EQ(message.text, "text" + std::to_string(i));
   }
 }
 
-TEST(MessageLog, RefusesPastItsBoundAndKeepsWhatItHas) {
-  MessageLog log(3);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(log.append("u", "t"));
-  EXPECT_FALSE(log.append("u", "one too many"));
-  EXPECT_EQ(log.snapshot(), 3u);
-  EXPECT_EQ(log.at(2).id, 3u);
+// A ring: past its bound the oldest go, in order, and ids keep counting.
+TEST(MessageLog, EvictsTheOldestPastItsBound) {
+  MessageLog log(100);
+  for (std::size_t i = 0; i < 1'000; ++i) ASSERT_EQ(log.append("u", std::to_string(i)), i + 1);
+  const auto all = log.window(0, &render);
+  EXPECT_EQ(all->begin(), 900u);
+  EXPECT_EQ(all->end(), 1'000u);
+  EXPECT_FALSE(all->has_older());
+  for (std::size_t i = 900; i < 1'000; ++i) {
+    ASSERT_EQ(all->at(i).id, i + 1);
+    ASSERT_EQ(all->at(i).text, std::to_string(i));
+  }
 }
 
-// A message's address never changes once appended: connections read it without the lock.
-TEST(MessageLog, MessagesStayWhereTheyWereWhileTheLogGrows) {
-  MessageLog log(10'000);
-  log.append("first", "hello");
-  const Message* first = &log.at(0);
-  std::vector<const Message*> early;
-  for (std::size_t i = 1; i < 100; ++i) {
-    log.append("u", "t");
-    early.push_back(&log.at(i));
-  }
-  for (std::size_t i = 100; i < 10'000; ++i) log.append("u", "t");
-  EXPECT_EQ(&log.at(0), first);
-  EXPECT_EQ(first->text, "hello");
-  for (std::size_t i = 1; i < 100; ++i) EXPECT_EQ(&log.at(i), early[i - 1]);
+// A window is the newest `span` of what is kept, and says whether older ones are kept.
+TEST(MessageLog, AWindowIsTheNewestSpanOfWhatIsKept) {
+  MessageLog log(50);
+  EXPECT_EQ(log.window(10, &render)->size(), 0u);
+  for (int i = 0; i < 7; ++i) log.append("u", "t");
+  const auto short_log = log.window(10, &render);
+  EXPECT_EQ(short_log->begin(), 0u);
+  EXPECT_EQ(short_log->end(), 7u);
+  EXPECT_FALSE(short_log->has_older());
+  for (int i = 0; i < 93; ++i) log.append("u", "t");
+  const auto newest = log.window(10, &render);
+  EXPECT_EQ(newest->begin(), 90u);
+  EXPECT_EQ(newest->end(), 100u);
+  EXPECT_TRUE(newest->has_older());
+  const auto widest = log.window(50, &render);
+  EXPECT_EQ(widest->begin(), 50u);
+  EXPECT_FALSE(widest->has_older());
+  EXPECT_EQ(log.window(500, &render)->begin(), 50u);  // no more than is kept
+  // As of an earlier count: not before what is kept.
+  const auto earlier = log.window(10, &render, 95);
+  EXPECT_EQ(earlier->begin(), 85u);
+  EXPECT_EQ(earlier->end(), 95u);
+  EXPECT_EQ(log.window(10, &render, 3)->size(), 0u);
+}
+
+// A window keeps what it shows alive and unchanged after the log moved past it: connections
+// read their window without the lock.
+TEST(MessageLog, AWindowOutlivesTheEvictionOfWhatItShows) {
+  MessageLog log(40);
+  for (int i = 0; i < 40; ++i) log.append("u", "old " + std::to_string(i));
+  const auto kept = log.window(0, &render);
+  const Message* first = &kept->at(0);
+  for (int i = 0; i < 1'000; ++i) log.append("u", "new " + std::to_string(i));
+  EXPECT_EQ(log.window(0, &render)->begin(), 1'000u);
+  EXPECT_EQ(&kept->at(0), first);
+  for (std::size_t i = 0; i < 40; ++i) ASSERT_EQ(kept->at(i).text, "old " + std::to_string(i));
+  EXPECT_EQ(kept->key(39), "40");
+  EXPECT_EQ(kept->sequence_index(3), 3u);
 }
 
 }  // namespace

@@ -153,34 +153,45 @@ TEST(RangeOps, EmptyToNonEmptyAndBackSendTheWholeRange) {
   EXPECT_EQ(wire::diff(empty, list({})), "{}");
 }
 
-TEST(RangeOps, AnAppendOnlySourceDiffsByTheAppendedItemsAlone) {
-  auto log = std::make_shared<MessageLog>(10'000);
-  auto render = [](const Message& m) { return Item{std::to_string(m.id), m.text}; };
-  auto source = std::make_shared<MessageRangeSource>(log, +render);
-  auto view = [&](std::size_t count) { return page_with(Range{item_statics, 0, source, count}); };
-  for (int i = 0; i < 5000; ++i) log->append("u", "m" + std::to_string(i));
-  const std::string small = wire::diff(view(3), view(4));
-  const std::string large = wire::diff(view(4999), view(5000));
+tree::Item render_message(const Message& m) {
+  return Item{std::to_string(m.id), m.text};
+}
+
+// A window of the log with the newest `span` messages as of `end` appended.
+Node window_view(const MessageLog& log, std::size_t span, std::size_t end) {
+  const auto window = log.window(span, &render_message, end);
+  return page_with(Range{item_statics, 0, window, window->size()});
+}
+
+TEST(RangeOps, AWindowOfTheLogDiffsByTheAppendedItemsAlone) {
+  MessageLog log(10'000);
+  for (int i = 0; i < 5000; ++i) log.append("u", "m" + std::to_string(i));
+  const std::string small = wire::diff(window_view(log, 0, 3), window_view(log, 0, 4));
+  const std::string large = wire::diff(window_view(log, 0, 4999), window_view(log, 0, 5000));
   EXPECT_EQ(json::parse(small), json::parse(R"({"0":[["a",[{"0":"4","1":"m3"}]]]})"));
   // The same one-item append costs the same bytes at any log length, but for the id's digits.
   EXPECT_EQ(small.size() + 3 + 3, large.size());
-  EXPECT_EQ(wire::diff(view(7), view(7)), "{}");
+  EXPECT_EQ(wire::diff(window_view(log, 0, 7), window_view(log, 0, 7)), "{}");
 }
 
-}  // namespace
-}  // namespace lvt
-
-namespace lvt {
-namespace {
-
-TEST(RangeOps, AShrinkingViewOfAnAppendOnlySourceRemovesTheTail) {
-  auto log = std::make_shared<MessageLog>(100);
-  auto render = [](const Message& m) { return Item{std::to_string(m.id), m.text}; };
-  auto source = std::make_shared<MessageRangeSource>(log, +render);
-  for (int i = 0; i < 4; ++i) log->append("u", "m" + std::to_string(i));
-  const Node four = page_with(Range{item_statics, 0, source, 4});
-  const Node three = page_with(Range{item_statics, 0, source, 3});
-  EXPECT_EQ(diff_json(four, three), json::parse(R"({"0":[["r","4"]]})"));
+// A window that slides removes what fell off its front; one that widens prepends.
+TEST(RangeOps, AWindowThatSlidesRemovesAndOneThatWidensPrepends) {
+  MessageLog log(100);
+  for (int i = 0; i < 10; ++i) log.append("u", "m" + std::to_string(i));
+  EXPECT_EQ(
+      diff_json(window_view(log, 3, 8), window_view(log, 3, 10)),
+      json::parse(R"({"0":[["r","6"],["r","7"],["a",[{"0":"9","1":"m8"},{"0":"10","1":"m9"}]]]})"));
+  EXPECT_EQ(
+      diff_json(window_view(log, 3, 10), window_view(log, 6, 10)),
+      json::parse(R"({"0":[["p",[{"0":"5","1":"m4"},{"0":"6","1":"m5"},{"0":"7","1":"m6"}]]]})"));
+  EXPECT_EQ(diff_json(window_view(log, 3, 9), window_view(log, 5, 10)),
+            json::parse(R"({"0":[["p",[{"0":"6","1":"m5"}]],["a",[{"0":"10","1":"m9"}]]]})"));
+  // Windows with nothing in common: the range whole.
+  EXPECT_EQ(diff_json(window_view(log, 2, 4), window_view(log, 2, 10))["0"]["d"],
+            json::parse(R"([{"0":"9","1":"m8"},{"0":"10","1":"m9"}])"));
+  // A window that shrinks at its end (no page makes one) removes its tail.
+  EXPECT_EQ(diff_json(window_view(log, 0, 4), window_view(log, 0, 3)),
+            json::parse(R"({"0":[["r","4"]]})"));
 }
 
 }  // namespace
