@@ -8,7 +8,7 @@ WERROR ?= ON
 # What the sanitizer lanes build and run.
 SANITIZED_TARGETS := lvt_unit_tests lvt_stress_test lvt_sim_tests lvt_properties
 
-.PHONY: all deps build run serve test test-default test-tsan test-asan bench format clean
+.PHONY: all deps build run serve test test-default test-tsan test-asan test-fuzz fuzz bench format clean
 
 all: build
 
@@ -33,7 +33,7 @@ serve: build
 
 # The whole suite: unit, conformance against the real client, end-to-end in Chromium, stress;
 # then the stress and unit tests again under ThreadSanitizer and AddressSanitizer.
-test: test-default test-tsan test-asan
+test: test-default test-tsan test-asan test-fuzz
 
 test-default: build
 	cd build/default && ctest --output-on-failure -j$(JOBS)
@@ -47,6 +47,17 @@ test-asan: configure-asan
 	cmake --build build/asan -j$(JOBS) --target $(SANITIZED_TARGETS)
 	cd build/asan && ASAN_OPTIONS='halt_on_error=1' UBSAN_OPTIONS='print_stacktrace=1' \
 	  ctest --output-on-failure -L 'unit|stress|sim|properties'
+
+# libFuzzer over the engine's input path (fuzz/README.md); `make test` runs it briefly.
+FUZZ_SECONDS ?= 60
+fuzz: configure-fuzz
+	cmake --build build/fuzz -j$(JOBS) --target lvt_engine_fuzzer
+	mkdir -p build/fuzz/corpus
+	cd build/fuzz && ./fuzz/lvt_engine_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 corpus ../../fuzz/corpus
+
+test-fuzz:
+	$(MAKE) fuzz FUZZ_SECONDS=20
 
 bench: build
 	build/default/benchmarks/lvt_benchmarks

@@ -11,6 +11,7 @@ apt_packages=(
   nlohmann-json3-dev libhiredis-dev redis-server redis-tools
   libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev
   chromium fonts-liberation nodejs npm curl
+  clang libclang-rt-dev
 )
 
 missing=()

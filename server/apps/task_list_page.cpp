@@ -128,13 +128,16 @@ Change add_task(TaskStore::List& list, ActionContext& context, bool at_top) {
 }
 
 // Swaps the named task with its neighbour `step` away (-1 up, +1 down), when there is one.
-Change move_task(TaskStore::List& list, ActionContext& context, int step) {
+enum class Direction { up, down };
+
+Change move_task(TaskStore::List& list, ActionContext& context, Direction direction) {
   const auto index = named_task(list, context);
   if (!index) return Change::refused;
   const std::size_t below = planted(PlantedBug::task_move_off_by_one) ? 2 : 1;
-  const bool at_edge = step < 0 ? *index == 0 : *index + below >= list.tasks.size();
+  const bool up = direction == Direction::up;
+  const bool at_edge = up ? *index == 0 : *index + below >= list.tasks.size();
   if (at_edge) return Change::unchanged;
-  std::swap(list.tasks[*index], list.tasks[step < 0 ? *index - 1 : *index + 1]);
+  std::swap(list.tasks[*index], list.tasks[up ? *index - 1 : *index + 1]);
   return Change::changed;
 }
 
@@ -238,8 +241,11 @@ TaskListPage::TaskListPage(std::shared_ptr<TaskStore> store)
       return Change::changed;
     });
   });
-  on("moveUp", [this](S& s, C& c) { run(s, c, [](L& l, C& c) { return move_task(l, c, -1); }); });
-  on("moveDown", [this](S& s, C& c) { run(s, c, [](L& l, C& c) { return move_task(l, c, +1); }); });
+  on("moveUp",
+     [this](S& s, C& c) { run(s, c, [](L& l, C& c) { return move_task(l, c, Direction::up); }); });
+  on("moveDown", [this](S& s, C& c) {
+    run(s, c, [](L& l, C& c) { return move_task(l, c, Direction::down); });
+  });
   on("clearDone", [this](S& s, C& c) {
     run(s, c, [](L& l, C&) {
       return std::erase_if(l.tasks, [](const Task& t) { return t.done; }) > 0 ? Change::changed

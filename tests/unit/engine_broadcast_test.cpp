@@ -141,7 +141,10 @@ TEST(DispatchQueue, AClosedConnectionTakesNoMoreBroadcasts) {
   TestEngine t;
   auto alice = joined(t, cookie_for(1), "Alice");
   auto bob = joined(t, cookie_for(1), "Bob");
+  t.act(*alice, "send", {{"text", "waiting for Bob"}});
+  ASSERT_EQ(bob->dispatch_jobs_waiting(), 1u);
   t.engine->disconnect(*bob);
+  EXPECT_EQ(bob->dispatch_jobs_waiting(), 0u);  // what waited goes with it
   EXPECT_TRUE(t.act(*alice, "send", {{"text", "hi"}}).wake.empty());
   EXPECT_EQ(t.engine->group_connections("/realtime/broadcasting", bob->group()), 1u);
 }
@@ -249,6 +252,57 @@ TEST(PlantedBug, CrossGroupLeakReachesEveryGroupOfThePageOnly) {
   EXPECT_EQ(stranger->dispatch_jobs_waiting(), 1u);
   EXPECT_EQ(elsewhere->dispatch_jobs_waiting(), 0u);
   EXPECT_EQ(alice->dispatch_jobs_waiting(), 0u);
+}
+
+}  // namespace
+}  // namespace lvt
+
+namespace lvt {
+namespace {
+
+// A page with two refresh broadcasts: coalescing absorbs a refresh only into an equal one
+// waiting (same action, same data), never into another kind.
+struct TwoRefreshState final : PageState {
+  int a = 0, b = 0;
+};
+
+class TwoRefreshPage final : public PageOf<TwoRefreshState> {
+ public:
+  TwoRefreshPage() : PageOf("/test/two-refreshes", "Two refreshes", /*persists=*/false) {
+    on("poke", [](TwoRefreshState&, ActionContext& c) {
+      c.broadcast("RefreshA");
+      c.broadcast("RefreshB");
+      c.broadcast("RefreshA");
+    });
+    on(
+        "RefreshA", [](TwoRefreshState& s, ActionContext&) { ++s.a; }, /*refresh=*/true);
+    on(
+        "RefreshB", [](TwoRefreshState& s, ActionContext&) { ++s.b; }, /*refresh=*/true);
+  }
+
+ protected:
+  tree::Node render_state(const TwoRefreshState& s) const override {
+    static const tree::StaticsRef statics = tree::make_statics({"<p>", " ", "</p>"});
+    return tree::Node{statics, {std::to_string(s.a), std::to_string(s.b)}};
+  }
+};
+
+TEST(DispatchQueue, CoalescingAbsorbsARefreshOnlyIntoAnEqualOne) {
+  EngineConfig config;
+  config.dispatch_policy = DispatchPolicy::coalesce;
+  Engine engine(config, testing::test_env(std::make_shared<testing::TestClock>()));
+  engine.add_page(std::make_unique<TwoRefreshPage>());
+  const auto open = [&engine] {
+    return engine
+        .connect({"/test/two-refreshes", "127.0.0.1:8080", "http://127.0.0.1:8080", cookie_for(1)})
+        .connection;
+  };
+  auto poker = open();
+  auto peer = open();
+  engine.receive(*poker, R"({"action":"poke","data":{}})");
+  EXPECT_EQ(peer->dispatch_jobs_waiting(), 2u);  // RefreshA, RefreshB; the second A absorbed
+  while (peer->dispatch_jobs_waiting() > 0) engine.dispatch(*peer);
+  EXPECT_EQ(engine.render_html(*peer), "<p>1 1</p>");
 }
 
 }  // namespace

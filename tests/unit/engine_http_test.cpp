@@ -36,6 +36,8 @@ TEST(Http, PageLoadSetsTheCookieAndWrapsTheBody) {
             std::string::npos);
   EXPECT_NE(page.body.find("<link rel=\"stylesheet\" href=\"/livetemplate.css\">"),
             std::string::npos);
+  // The page's own style, after the client's sheet.
+  EXPECT_NE(page.body.find("<style>body{font-family:system-ui"), std::string::npos);
   // What the GET rendered is exactly what the first tree rebuilds.
   auto c = t.connect(cookie.substr(0, cookie.find(';')));
   EXPECT_NE(page.body.find(">" + t.engine->render_html(*c) + "</div>"), std::string::npos);
@@ -94,6 +96,14 @@ TEST(Http, JsonPostRunsTheActionAndReturnsAFullTree) {
       t.engine->handle_http({"POST", "/realtime/reconnection", "h", cookie_for(1),
                              "application/json", "application/json", "nope"});
   EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(nlohmann::json::parse(bad.body)["code"], "invalid_json");
+  EXPECT_EQ(t.engine->metrics().errors_invalid_json.load(), 1u);
+  const HttpResponse no_action =
+      t.engine->handle_http({"POST", "/realtime/reconnection", "h", cookie_for(1),
+                             "application/json", "application/json", "[1]"});
+  EXPECT_EQ(nlohmann::json::parse(no_action.body)["code"], "invalid_message");
+  EXPECT_EQ(t.engine->metrics().errors_invalid_message.load(), 1u);
+  EXPECT_EQ(t.engine->metrics().errors_invalid_json.load(), 1u);
 }
 
 TEST(Http, PlainFormPostRunsTheButtonsActionAndRedirects) {

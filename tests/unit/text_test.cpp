@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "action_message.hpp"
+#include "limits.hpp"
 #include "text.hpp"
 #include "url.hpp"
 
@@ -113,6 +114,40 @@ TEST(ActionMessage, AnEscapeIsFourHexDigitsOfEitherCase) {
   EXPECT_EQ(read(R"({"action":"send","data":{"text":"\u00C9\u00e9\u00FF"}})"), "Ééÿ");
   EXPECT_EQ(read(R"({"action":"send","data":{"text":"\u00e9add\u00ABCD"}})"), "éadd«CD");
   EXPECT_EQ(read(R"({"action":"send","data":{"text":"\uD83D\uDE00"}})"), "😀");
+}
+
+// The short escapes decode on the client's own (compact) shape as any JSON parser decodes them.
+TEST(ActionMessage, ShortEscapesDecodeAsJsonSays) {
+  const auto read = [](std::string_view json) {
+    const auto parsed = parse_action_message(json);
+    return std::get<ActionMessage>(parsed).data.at("text").get<std::string>();
+  };
+  EXPECT_EQ(read(R"({"action":"send","data":{"text":"a\bb\fc\nd\re\tf\"g\\h\/i"}})"),
+            "a\bb\fc\nd\re\tf\"g\\h/i");
+}
+
+// What is not JSON is refused, whichever reader looks first: a string cut after a backslash, a
+// low surrogate that is not one (though one digit later it would look like one).
+TEST(ActionMessage, BrokenEscapesAreRefused) {
+  for (const char* frame :
+       {R"({"action":"send","data":{"text":"abc\)", R"({"action":"send","data":{"text":"abc\"}})",
+        R"({"action":"send","data":{"text":"\uD83D\u0DC00"}})",
+        R"({"action":"send","data":{"text":"\uD83Dx"}})"}) {
+    EXPECT_TRUE(std::holds_alternative<std::string>(parse_action_message(frame))) << frame;
+  }
+}
+
+// Nesting up to the bound is read; one level more is refused before parsing.
+TEST(ActionMessage, NestingUpToTheBoundIsRead) {
+  const auto nested = [](std::size_t depth) {
+    std::string data = "1";
+    for (std::size_t i = 1; i < depth - 1; ++i) data = "[" + data + "]";
+    return R"({"action":"send","data":{"text":)" + data + "}}";
+  };
+  EXPECT_TRUE(
+      std::holds_alternative<ActionMessage>(parse_action_message(nested(limits::json_depth_max))));
+  EXPECT_EQ(std::get<std::string>(parse_action_message(nested(limits::json_depth_max + 1))),
+            "invalid_json");
 }
 
 TEST(Trim, RemovesAsciiSpaceAtBothEnds) {
