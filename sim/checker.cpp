@@ -308,13 +308,15 @@ void Checker::check_set_cookie(int tab, int kind, const HttpResponse& answer) {
       set_cookie.empty() ? "none" : set_cookie);
 }
 
-void Checker::check_foreign_upgrade(int tab, bool accepted) {
+void Checker::check_foreign_upgrade(int tab, bool accepted, unsigned status) {
   ++context_.checks["bad-input-contained"];
-  if (accepted) {
-    return context_.fail("bad-input-contained",
-                         "an upgrade with Origin http://evil.example was accepted for tab " +
-                             std::to_string(tab) + "'s group",
-                         tab, "refused (403)", "accepted");
+  if (accepted || status != 403) {
+    return context_.fail(
+        "bad-input-contained",
+        "an upgrade with Origin http://evil.example was " +
+            (accepted ? std::string("accepted") : "refused with " + std::to_string(status)) +
+            " for tab " + std::to_string(tab) + "'s group",
+        tab, "refused (403)", accepted ? "accepted" : std::to_string(status));
   }
   ++context_.coverage["foreign-origin-refused"];
 }
@@ -357,7 +359,8 @@ void Checker::check_refused(int tab, std::string_view what, const HttpResponse& 
                             unsigned status) {
   ++context_.checks["bad-input-contained"];
   if (answer.status == status) {
-    ++context_.coverage[status == 421 ? "foreign-host-refused" : "foreign-post-refused"];
+    if (status != 405)
+      ++context_.coverage[status == 421 ? "foreign-host-refused" : "foreign-post-refused"];
     return;
   }
   context_.fail("bad-input-contained",

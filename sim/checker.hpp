@@ -61,7 +61,7 @@ class Checker {
   void check_probe(int tab, const HttpResponse& answer);
   void check_form_post(int tab, const HttpResponse& response, const std::string& target);
   void check_json_get(int tab, const std::string& name, const HttpResponse& response);
-  void check_foreign_upgrade(int tab, bool accepted);
+  void check_foreign_upgrade(int tab, bool accepted, unsigned status);
   // A frame the tab sent that the server must refuse by closing (code_expected), or any close.
   void check_close(int tab, std::uint16_t code_expected, const Effects& effects);
   void check_close_received(int tab, std::uint16_t code);  // the close frame the tab read

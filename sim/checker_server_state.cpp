@@ -199,7 +199,7 @@ void Checker::check_tasks(int id, std::string_view invariant) {
   }
 }
 
-// The families /metrics exports (server/README.md), each a counter or gauge with its samples.
+// The families /metrics exports (README.md, Serve), each a counter or gauge with its samples.
 constexpr std::string_view metric_families[] = {"lvt_connections",
                                                 "lvt_groups",
                                                 "lvt_connections_opened_total",
@@ -219,9 +219,19 @@ constexpr std::string_view metric_families[] = {"lvt_connections",
 // What /metrics says, read as a scraper reads it, against what the server was sent and the
 // model predicts, counted independently: the sockets open (orphans too) and their groups, the
 // requests and frames, the refusals.
+// The kinds lvt_errors_total counts (README.md, Serve), one series each.
+constexpr std::string_view error_kinds[] = {
+    "invalid_json",  "invalid_message", "unknown_action", "field",       "rate_limited",
+    "frame_too_big", "invalid_utf8",    "binary_frame",   "slow_reader", "origin_refused",
+    "host_refused",  "bad_request",     "http_timeout",   "http_busy",   "accept_paused"};
+
 void Checker::check_metrics() {
   const HttpResponse page = server_->get("/metrics");
-  const MetricsText text = read_metrics_text(page.body, metric_families);
+  MetricsText text = read_metrics_text(page.body, metric_families);
+  for (const std::string_view kind : error_kinds) {
+    const std::string series = "lvt_errors_total{kind=\"" + std::string(kind) + "\"}";
+    if (text.error.empty() && !text.samples.contains(series)) text.error = "no series " + series;
+  }
   ++context_.checks["metrics-exact"];
   if (page.status != 200 || !text.error.empty()) {
     return context_.fail("metrics-exact",

@@ -226,9 +226,12 @@ void Server::on(const event::FrameToServer& event) {
 void Server::on(const event::HttpPost& event) {
   ++context_.tab_events;
   const int browser = clients_.tabs()[event.tab].browser;
-  HttpResponse response = http(
-      {"POST", target_with_name(event.tab, event.name, event.name_escape_broken), "sim",
-       cookie_of(event.tab), "application/json", "application/json", event.payload, site_origin});
+  // From outside the page (a script, curl) it carries no Origin, which no browser omits on a
+  // POST: the server takes it as not a browser's, so no other site's.
+  HttpResponse response =
+      http({"POST", target_with_name(event.tab, event.name, event.name_escape_broken), "sim",
+            cookie_of(event.tab), "application/json", "application/json", event.payload,
+            event.page_load == 0 ? std::string() : std::string(site_origin)});
   checker_.action_over_http(browser, page_of(event.tab), event.action,
                             name_read(event.name, event.name_escape_broken));
   checker_.check_queues(-1, browser, response.wake);
@@ -277,7 +280,7 @@ void Server::on(const event::ForeignUpgrade& event) {
   } else {
     ++requests_.foreign_upgrades;
   }
-  checker_.check_foreign_upgrade(event.tab, result.connection != nullptr);
+  checker_.check_foreign_upgrade(event.tab, result.connection != nullptr, result.refuse_status);
   // The same site's page asking for a socket at a path with no live page: refused, 404.
   const ConnectResult pageless =
       engine_->connect({"/realtime/nowhere", "sim", "http://sim", cookie_of(event.tab)});
@@ -300,6 +303,9 @@ void Server::on(const event::ForeignUpgrade& event) {
       http({"GET", path, "evil.example", cookie_of(event.tab), "text/html", "", ""});
   ++requests_.foreign_hosts;
   checker_.check_refused(event.tab, "a GET for host evil.example", rebound, 421);
+  // A method the site has no use for: refused, nothing changed.
+  const HttpResponse deleted = http({"DELETE", path, "sim", cookie_of(event.tab), "", "", ""});
+  checker_.check_refused(event.tab, "a DELETE of the page", deleted, 405);
 }
 
 // The tab's browser posts its form, then loads its page, with another Cookie header: the model
