@@ -1,6 +1,8 @@
 // The broadcast rules of livetemplate's BroadcastAction, and the Broadcasting page on top.
 #include <gtest/gtest.h>
 
+#include "broadcasting_page.hpp"
+#include "limits.hpp"
 #include "planted.hpp"
 #include "test_engine.hpp"
 #include "url.hpp"
@@ -303,6 +305,34 @@ TEST(DispatchQueue, CoalescingAbsorbsARefreshOnlyIntoAnEqualOne) {
   EXPECT_EQ(peer->dispatch_jobs_waiting(), 2u);  // RefreshA, RefreshB; the second A absorbed
   while (peer->dispatch_jobs_waiting() > 0) engine.dispatch(*peer);
   EXPECT_EQ(engine.render_html(*peer), "<p>1 1</p>");
+}
+
+}  // namespace
+}  // namespace lvt
+
+namespace lvt {
+namespace {
+
+// Issue 14's first finding: a long log (here 6 MB of the longest messages, each of the worst
+// characters to encode) no longer grows the first frame past what a client's queue takes.
+TEST(BoundedLog, AnyLogOpensWithAFirstFrameUnderItsBound) {
+  EngineConfig config;
+  config.actions_per_second = 1e12;
+  config.actions_burst = 1e12;
+  TestEngine t(config);
+  auto writer = t.connect(cookie_for(1));
+  t.act(*writer, "join", {{"username", std::string(64, '"')}});
+  const std::string worst(2000, '"');  // each is &quot; once escaped
+  for (int i = 0; i < 3000; ++i) t.act(*writer, "send", {{"text", worst}});
+  const ConnectResult late = t.open(cookie_for(2));
+  ASSERT_NE(late.connection, nullptr);
+  const std::size_t bound = BroadcastingLimits{}.first_frame_bytes_max();
+  EXPECT_LE(late.first_frame.size(), bound);
+  EXPECT_LE(bound, limits::outbound_bytes_default);
+  EXPECT_GT(late.first_frame.size(), 200 * 2000u);  // the window is all there
+  // The page shows the newest window: message 2,800 is one "Older messages" away.
+  EXPECT_EQ(late.first_frame.find("\"2800\""), std::string::npos);
+  EXPECT_NE(late.first_frame.find("\"2801\""), std::string::npos);
 }
 
 }  // namespace
