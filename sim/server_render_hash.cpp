@@ -1,5 +1,6 @@
 #include "server_render_hash.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace lvt::sim {
@@ -63,7 +64,9 @@ void ServerRenderHasher::append_range(RenderHash& out, const tree::Range& range)
   const std::size_t first = range.source->sequence_index(0);
   const std::size_t end = first + range.count;
   if (known.items.size() < end) known.items.resize(end);
-  for (std::size_t i = first; i < end; ++i) {
+  // Elements below the known prefix are known: only what is new costs (in whole-log pages, the
+  // appended messages).
+  for (std::size_t i = std::max(first, known.prefix.size() - 1); i < end; ++i) {
     if (known.items[i]) continue;
     RenderHash item;
     if (const std::string* html = range.source->item_html(i - first)) {
