@@ -43,7 +43,6 @@ class BroadcastingPage final : public PageOf<BroadcastingState> {
   // `group_mode`: the engine's, which the page explains (who a message reaches).
   BroadcastingPage(std::shared_ptr<MessageLog> log, GroupMode group_mode,
                    BroadcastingLimits limits = {});
-  const MessageLog& log() const { return *log_; }
   std::unique_ptr<PageState> make_state() const override;
 
  protected:
