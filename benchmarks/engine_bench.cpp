@@ -58,10 +58,7 @@ BENCHMARK(BM_PeerNewMessage)->Arg(10)->Arg(1'000)->Arg(100'000);
 // NewMessage, through the engine.
 void BM_FanOut(benchmark::State& state) {
   const auto peers = static_cast<std::size_t>(state.range(0));
-  EngineConfig config;
-  config.actions_per_second = 1e12;
-  config.actions_burst = 1e12;
-  testing::TestEngine t(config, DemoAppsConfig{50'000'000});
+  testing::TestEngine t(testing::unlimited_rate_config(), DemoAppsConfig{50'000'000});
   const std::string cookie = testing::cookie_for(1);
   auto sender = t.connect(cookie);
   t.act(*sender, "join", {{"username", "Alice"}});
@@ -90,10 +87,7 @@ void BM_MemoryPerConnection(benchmark::State& state) {
   constexpr std::size_t log_messages = 10'000;
   double bytes_beyond_log = 0;
   for (auto _ : state) {
-    EngineConfig config;
-    config.actions_per_second = 1e12;
-    config.actions_burst = 1e12;
-    testing::TestEngine t(config);
+    testing::TestEngine t(testing::unlimited_rate_config());
     auto writer = t.connect(testing::cookie_for(0));
     t.act(*writer, "join", {{"username", "writer"}});
     for (std::size_t i = 0; i < log_messages; ++i) {

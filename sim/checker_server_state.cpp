@@ -18,7 +18,7 @@ Checker::Window Checker::window_held(int id) const {
   const Engine& engine = server_->engine();
   const auto& state =
       static_cast<const BroadcastingState&>(engine.page_state(*server_->end_of(id)->connection));
-  return {state.shown->begin(), state.shown->end(), state.shown->has_older() && state.span != 0};
+  return {state.shown->begin(), state.shown->end(), state.shown->has_older()};
 }
 
 // A peer update that brings j new messages costs at most 64 bytes plus 1.1 times the encoded

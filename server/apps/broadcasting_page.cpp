@@ -73,7 +73,7 @@ T make_page_template(std::string_view scope) {
       // Everyone sees the log, joined or not: a tab shows its window on its first render, and
       // pages back through what the server kept.
       when<S>([](const S& s) { return s.shown->size() > 0; },
-              T{when<S>([](const S& s) { return s.shown->has_older() && s.span != 0; },
+              T{when<S>([](const S& s) { return s.shown->has_older(); },
                         T{html<S>("<form method=\"POST\"><button name=\"older\">Older "
                                   "messages</button></form>")},
                         T{html<S>("")}),

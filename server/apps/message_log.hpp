@@ -80,7 +80,8 @@ class MessageWindow final : public tree::RangeSource {
   std::size_t begin() const { return begin_; }
   std::size_t end() const { return end_; }
   std::size_t size() const { return end_ - begin_; }
-  // Whether the log kept older messages than the window's when it was made.
+  // Whether the log kept older messages than the window's when it was made (never for a
+  // window of all it kept).
   bool has_older() const { return has_older_; }
   const Message& at(std::size_t index) const;  // begin() <= index < end()
 

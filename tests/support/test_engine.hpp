@@ -33,6 +33,14 @@ inline EngineEnv test_env(std::shared_ptr<TestClock> clock, std::uint64_t seed =
   return env;
 }
 
+// An engine config whose rate limit no test or benchmark reaches.
+inline EngineConfig unlimited_rate_config() {
+  EngineConfig config;
+  config.actions_per_second = 1e12;
+  config.actions_burst = 1e12;
+  return config;
+}
+
 // A valid session cookie whose group is named by `n`.
 inline std::string cookie_for(int n) {
   std::string id(42, 'A');

@@ -316,10 +316,7 @@ namespace {
 // Issue 14's first finding: a long log (here 6 MB of the longest messages, each of the worst
 // characters to encode) no longer grows the first frame past what a client's queue takes.
 TEST(BoundedLog, AnyLogOpensWithAFirstFrameUnderItsBound) {
-  EngineConfig config;
-  config.actions_per_second = 1e12;
-  config.actions_burst = 1e12;
-  TestEngine t(config);
+  TestEngine t(testing::unlimited_rate_config());
   auto writer = t.connect(cookie_for(1));
   t.act(*writer, "join", {{"username", std::string(64, '"')}});
   const std::string worst(2000, '"');  // each is &quot; once escaped
