@@ -86,6 +86,9 @@ class Clients {
   void server_restarted();
   // A frame the server wrote, to be read after the latency, in order, as fast as the tab reads.
   void deliver(int id, ServerEnd::Written&& written);
+  void deliver(int id, std::vector<ServerEnd::Written>&& written) {  // in order
+    for (ServerEnd::Written& frame : written) deliver(id, std::move(frame));
+  }
 
   // --- the tab's events
   // ----------------------------------------------------------------------------

@@ -175,7 +175,7 @@ void Server::on(const event::SocketOpen& event) {
   if (!clients_.connecting(event.tab, event.generation)) return;
   const TabClient& tab = clients_.tabs()[event.tab];
   ConnectResult opened =
-      engine_->connect({std::string(path_of(tab.page)), "sim", "http://sim", cookie_of(event.tab)});
+      engine_->connect({std::string(path_of(tab.page)), "sim", site_origin, cookie_of(event.tab)});
   assert(opened.connection);
   ++requests_.upgrades;
   ServerEnd& end =
@@ -283,7 +283,7 @@ void Server::on(const event::ForeignUpgrade& event) {
   checker_.check_foreign_upgrade(event.tab, result.connection != nullptr, result.refuse_status);
   // The same site's page asking for a socket at a path with no live page: refused, 404.
   const ConnectResult pageless =
-      engine_->connect({"/realtime/nowhere", "sim", "http://sim", cookie_of(event.tab)});
+      engine_->connect({"/realtime/nowhere", "sim", site_origin, cookie_of(event.tab)});
   if (pageless.connection) {
     ++requests_.upgrades;
     engine_->disconnect(*pageless.connection);
@@ -388,7 +388,7 @@ void Server::send_frame(int id, std::string frame, std::optional<PredictedAnswer
   if (!end.send(std::move(frame), std::move(expected), written)) return cut(id);
   ++end.frames_made;
   if (orphan) return;
-  for (ServerEnd::Written& frame_written : written) clients_.deliver(id, std::move(frame_written));
+  clients_.deliver(id, std::move(written));
 }
 
 // Through the write path, as the transport closes: the tab reads the close frame after what
@@ -396,13 +396,13 @@ void Server::send_frame(int id, std::string frame, std::optional<PredictedAnswer
 void Server::close_end(int tab, std::uint16_t code) {
   std::vector<ServerEnd::Written> written;
   ends_.at(tab).close(code, written);
-  for (ServerEnd::Written& frame_written : written) clients_.deliver(tab, std::move(frame_written));
+  clients_.deliver(tab, std::move(written));
 }
 
 void Server::frame_read(int tab) {
   std::vector<ServerEnd::Written> written;
   ends_.at(tab).frame_read(written);
-  for (ServerEnd::Written& frame_written : written) clients_.deliver(tab, std::move(frame_written));
+  clients_.deliver(tab, std::move(written));
 }
 
 // The transport's part when the write path overflows: it counts, and cuts the socket.
