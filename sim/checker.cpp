@@ -98,7 +98,11 @@ std::optional<PredictedAnswer> Checker::action_at_socket(int tab, model::Page pa
     if (!model_.tab(tab).errors.empty()) ++context_.coverage["task-refused"];
   }
   if (taken.name == "__ping__") return std::nullopt;
-  if (taken.name == long_action_name_over) return PredictedAnswer{false, {}, true};
+  if (!taken.unreadable.empty()) {
+    if (within_rate) count_unreadable(taken.unreadable);
+    return PredictedAnswer{
+        false, {}, true, std::string(within_rate ? taken.unreadable : "rate_limited")};
+  }
   if (!within_rate) {
     return PredictedAnswer{false, {{"action", std::string(model::rate_limited_message)}}};
   }
@@ -111,6 +115,10 @@ std::optional<PredictedAnswer> Checker::action_at_socket(int tab, model::Page pa
   return PredictedAnswer{errors.empty(), errors};
 }
 
+void Checker::count_unreadable(std::string_view code) {
+  ++(code == "invalid_json" ? invalid_json_ : invalid_message_);
+}
+
 void Checker::count_log_eviction() {
   if (model_.log().size() > context_.config.log_messages_max) ++context_.coverage["log-evicted"];
 }
@@ -120,14 +128,18 @@ void Checker::check_answer(int tab, const Json& message, const PredictedAnswer& 
   const Json* meta = message.find("meta");
   if (predicted.envelope) {
     const Json* type = message.find("type");  // {"type":"error","code":...}
+    const Json* code = message.find("code");
+    const std::string held = meta != nullptr                         ? "a meta"
+                             : code == nullptr || !code->is_string() ? "no error code"
+                                                                     : "error " + code->text();
     if (meta == nullptr && type != nullptr && type->is_string() && type->text() == "error" &&
-        message.find("code") != nullptr) {
+        held == "error " + predicted.code) {
       return;
     }
     return context_.fail(
         "wire-correct",
-        "tab " + std::to_string(tab) + "'s frame with no action in it was answered as an action",
-        tab, "an error envelope", meta != nullptr ? "a meta" : "no error");
+        "tab " + std::to_string(tab) + "'s frame with no action in it was answered otherwise", tab,
+        "error " + predicted.code, held);
   }
   const Json* success = meta == nullptr ? nullptr : meta->find("success");
   const Json* errors = meta == nullptr ? nullptr : meta->find("errors");
@@ -158,6 +170,7 @@ void Checker::check_answer(int tab, const Json& message, const PredictedAnswer& 
 // state mounted from the URL: only what reaches the group stays.
 void Checker::action_over_http(int browser, model::Page page, const ActionTaken& action,
                                std::string_view name) {
+  if (!action.unreadable.empty()) return count_unreadable(action.unreadable);
   if (!page_has(page, action.name)) ++unknown_actions_;
   if (page == model::Page::broadcasting && action.name == "send") {
     if (model_.send_http(browser, name, action.value)) count_log_eviction();
@@ -272,6 +285,21 @@ void Checker::check_json_get(int tab, const std::string& name, const HttpRespons
              fresh_mount_view(tab, clients_.tabs()[tab].browser,
                               joins ? std::string(trimmed) : std::string()),
              page.html(), "'s JSON GET", invariant);
+}
+
+void Checker::check_http_refusal(int tab, std::string_view code, const HttpResponse& response) {
+  ++context_.checks["wire-correct"];
+  const Json* reply = response.status == 400 ? clients_.parsed_frame(tab, response.body) : nullptr;
+  const Json* type = reply == nullptr ? nullptr : reply->find("type");
+  const Json* held = reply == nullptr ? nullptr : reply->find("code");
+  if (type != nullptr && type->is_string() && type->text() == "error" && held != nullptr &&
+      held->is_string() && held->text() == code) {
+    return;
+  }
+  context_.fail("wire-correct",
+                "tab " + std::to_string(tab) + "'s unreadable HTTP action was answered " +
+                    std::to_string(response.status) + " " + response.body.substr(0, 80),
+                tab, "400 error " + std::string(code), std::to_string(response.status));
 }
 
 int Checker::browser_of_cookie(int tab, int kind) {

@@ -35,7 +35,7 @@ class Checker {
   // --- what happened, as the model takes it ----------------------------------------------------
   void engine_started() {
     counts_at_start_ = model_.counts();
-    rate_refusals_ = unknown_actions_ = 0;
+    rate_refusals_ = unknown_actions_ = invalid_json_ = invalid_message_ = 0;
   }
   void server_restarted();
   void socket_opened(int tab, int browser, model::Page page);
@@ -61,6 +61,8 @@ class Checker {
   void check_probe(int tab, const HttpResponse& answer);
   void check_form_post(int tab, const HttpResponse& response, const std::string& target);
   void check_json_get(int tab, const std::string& name, const HttpResponse& response);
+  // The answer to an HTTP action whose body no server may read: 400 and the error's code.
+  void check_http_refusal(int tab, std::string_view code, const HttpResponse& response);
   void check_foreign_upgrade(int tab, bool accepted, unsigned status);
   // A frame the tab sent that the server must refuse by closing (code_expected), or any close.
   void check_close(int tab, std::uint16_t code_expected, const Effects& effects);
@@ -80,7 +82,8 @@ class Checker {
   void check_quiescence();
   // The engine's metrics (what /metrics exports) against what it was sent and the model.
   void check_metrics();
-  void check_index();         // the site's index links each page
+  void check_index();                            // the site's index links each page
+  void count_unreadable(std::string_view code);  // a payload the server must refuse unread
   void count_log_eviction();  // after an append: whether the server's ring evicted a message
 
   // --- the engine's state (checker_server_state.cpp) ------------------------------------------
@@ -118,6 +121,8 @@ class Checker {
   model::Counts counts_at_start_;        // the model's counts when the engine started
   std::uint64_t rate_refusals_ = 0;      // the model's, since the engine started
   std::uint64_t unknown_actions_ = 0;    // actions sent to a page without them, since then
+  std::uint64_t invalid_json_ = 0;       // payloads that are not JSON, since then
+  std::uint64_t invalid_message_ = 0;    // JSON that is no action message, since then
   std::set<int> pings_refused_;          // tabs whose last ping the rate model refused
   std::vector<std::size_t> item_bytes_;  // see item_bytes()
   // The model's browsers of other cookies' groups: above any browser of a seed, no tab's.

@@ -260,6 +260,8 @@ void Checker::check_metrics() {
       {"lvt_http_requests_total", sent.http},
       {"lvt_errors_total{kind=\"rate_limited\"}", rate_refusals_},
       {"lvt_errors_total{kind=\"unknown_action\"}", unknown_actions_},
+      {"lvt_errors_total{kind=\"invalid_json\"}", invalid_json_},
+      {"lvt_errors_total{kind=\"invalid_message\"}", invalid_message_},
       {"lvt_broadcasts_delivered_total", delivered},
   };
   for (const auto& counter : counters) {

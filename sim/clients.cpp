@@ -70,6 +70,32 @@ void append_unicode_escape(std::string& out, std::uint32_t code_point, bool uppe
   unit(0xDC00 + (code_point & 0x3FF));
 }
 
+// Frames and bodies another client could write that test a reader's edges, each with the
+// error a server must answer (empty: it reads a send of `text`). Four are not JSON though a
+// fast reader might take them: a string cut after a backslash, a backslash before the closing
+// braces, a raw tab before a letter that would make it an escape, a high surrogate followed by
+// no low one (or by one that a reader taking a digit too many would find). Two nest to the
+// depth a server reads and one level over it.
+struct OddPayload {
+  std::string payload;
+  std::string_view unreadable;  // the error's code, or empty
+};
+constexpr std::size_t odd_payload_kinds = 7;
+
+OddPayload odd_payload(std::size_t kind, std::string_view text) {
+  const std::string head = "{\"action\":\"send\",\"data\":{\"text\":";
+  if (kind == 5 || kind == 6) {
+    const std::size_t arrays = json_depth_max - 2 + (kind == 6 ? 1 : 0);
+    std::string out = head;
+    append_json_stringified(out, text);
+    out += ",\"n\":" + std::string(arrays, '[') + "1" + std::string(arrays, ']') + "}}";
+    return {std::move(out), kind == 5 ? std::string_view() : "invalid_json"};
+  }
+  static constexpr const char* broken[] = {"\"odd\\", "\"odd\\}}", "\"a\tb\"}}",
+                                           "\"\\uD83D\\u0DC00\"}}", "\"\\uD83Dx\"}}"};
+  return {head + broken[kind], "invalid_json"};
+}
+
 // A button name as a browser sends it, spelled in one of the case styles the router accepts.
 std::string button_name(std::string_view action, int style) {
   std::string out;
@@ -338,6 +364,14 @@ void Clients::http_post(int id, std::string_view action, const std::vector<FormF
   ++context_.coverage[name.empty() ? "http-fallback" : "http"];
   auto event = action_event<event::HttpPost>(id, action, fields);
   event.page_load = tab.believes_open() ? 0 : tab.page_loads;
+  // From outside the page, now and then a body no server may read (kind 5 is readable).
+  if (const std::size_t size = event.action.value.size();
+      event.page_load == 0 && size % 8 == 1 && size / 8 % odd_payload_kinds != 5) {
+    ++context_.coverage["http-not-json"];
+    OddPayload odd = odd_payload(size / 8 % odd_payload_kinds, event.action.value);
+    event.payload = std::move(odd.payload);
+    event.action = {"", "", "", odd.unreadable};
+  }
   event.name = name;
   event.name_escape_broken = breaks_name_escape(name);
   context_.schedule(
@@ -427,6 +461,7 @@ void Clients::raw_send(int id, const std::string& text) {
                       : "{\"data\":{\"text\":\"" + spelled + "\"},\"action\":\"send\"}";
   frame.action = {"send", text, {}};
   context_.schedule(tab.to_server_free_us, std::move(frame));
+  if (text.size() % 8 == 1) odd_frame(id, text, text.size() / 8 % odd_payload_kinds);
   if (text.size() % 4 != 0) return;
   for (const std::string* name : {&long_action_name, &long_action_name_over}) {
     event::FrameToServer named;
@@ -434,9 +469,24 @@ void Clients::raw_send(int id, const std::string& text) {
     named.generation = tab.generation;
     named.payload = "{\"action\":\"" + *name + "\",\"data\":{}}";
     named.action.name = *name;
+    if (name == &long_action_name_over) named.action.unreadable = "invalid_message";
     if (name == &long_action_name) ++tab.replies_awaited;
     context_.schedule(tab.to_server_free_us, std::move(named));
   }
+}
+
+// After a raw send, one of the odd frames: answered with its error, or read as the send.
+void Clients::odd_frame(int id, const std::string& text, std::size_t kind) {
+  TabClient& tab = tabs_[id];
+  OddPayload odd = odd_payload(kind, text);
+  ++context_.coverage[kind == 5 ? "frame-nested-at-bound" : "frame-not-json"];
+  event::FrameToServer frame;
+  frame.tab = id;
+  frame.generation = tab.generation;
+  frame.payload = std::move(odd.payload);
+  frame.action = {odd.unreadable.empty() ? "send" : "", text, {}, odd.unreadable};
+  if (odd.unreadable.empty()) ++tab.replies_awaited;
+  context_.schedule(tab.to_server_free_us, std::move(frame));
 }
 
 // A frame one byte over the server's limit, or a send whose text holds U+D800 encoded as UTF-8

@@ -39,6 +39,9 @@ inline const std::string long_action_name_over(action_name_bytes_max + 1, 'a');
 inline constexpr std::size_t frame_bytes_max = 64 * 1024;
 inline constexpr std::uint16_t close_too_big = 1009, close_not_utf8 = 1007;
 
+// The deepest JSON a server reads (README.md, Serve: 16 levels); one level more is invalid_json.
+inline constexpr std::size_t json_depth_max = 16;
+
 inline std::string_view path_of(model::Page page) {
   return page == model::Page::reconnection ? reconnection_path
          : page == model::Page::tasks      ? tasks_path
@@ -68,6 +71,7 @@ class Clients {
   void navigate(int id, const std::string& name);
   void raw_send(int id, const std::string& text);
   void unreadable_frame(int id, std::uint16_t close_code);
+  void odd_frame(int id, const std::string& text, std::size_t kind);
   void foreign_upgrade(int id);
   void cookie_request(int id, int kind, const std::string& text, const std::string& name);
   // The Cookie header the tab's browser sends: its session cookie, from the seed.

@@ -23,12 +23,16 @@ struct PredictedAnswer {
   bool success = true;
   std::map<std::string, std::string> errors = {};
   bool envelope = false;  // no action was read: an error envelope, no meta
+  std::string code = {};  // the envelope's code
 };
 
 struct ActionTaken {
   std::string_view name = {};  // a literal ("send", "join", "__ping__", ...)
   std::string value = {};      // its one field's value as a correct server reads it
   std::string task_id = {};    // a task action's id field
+  // Not empty: the payload holds no action a server may read (it is not JSON, or its action name
+  // is too long), and this is the code of the error it must answer (invalid_json, ...).
+  std::string_view unreadable = {};
 };
 
 namespace event {

@@ -234,6 +234,8 @@ void Server::on(const event::HttpPost& event) {
             event.page_load == 0 ? std::string() : std::string(site_origin)});
   checker_.action_over_http(browser, page_of(event.tab), event.action,
                             name_read(event.name, event.name_escape_broken));
+  if (!event.action.unreadable.empty())
+    checker_.check_http_refusal(event.tab, event.action.unreadable, response);
   checker_.check_queues(-1, browser, response.wake);
   wake(response.wake);
   if (event.page_load != 0 && response.status == 200) {

@@ -8,12 +8,14 @@ namespace lvt::sim {
 namespace {
 
 // Text as people type and paste it: markup, entities typed as text, quotes, the client's
-// placeholder shape, backslashes, tabs and newlines inside, a terminal's escape sequence (a
-// control byte), multi-byte letters and emoji; now and then blank, or at and around the limit.
+// placeholder shape, backslashes, tabs, newlines and the other short escapes inside, a terminal's
+// escape sequence (a control byte), multi-byte letters and emoji; now and then blank, or at and
+// around the limit.
 std::string pick_text(Rng& rng) {
   static const std::vector<std::string> words = {
       "hi", "hello", "ok", "é", "✓", "日本", "😀", "<b>", "&", "&lt;", "&#34;", "\"q\"", "'",
-      "{{x}}", "a", "b c", "C:\\temp", "a\tb", "x\ny", "\x1b[0m", "<p>new</p>", "</textarea>",
+      "{{x}}", "a", "b c", "C:\\temp", "a\tb", "x\ny", "1\b2\f3\r4", "\x1b[0m", "<p>new</p>",
+      "</textarea>",
       // Numbers and booleans, which the client sends as JSON numbers and booleans when the
       // whole field is one (and "Infinity" as null); "007" and "1.50" stay text.
       "42", "-3.5", "007", "1.50", "true", "Infinity"};
