@@ -12,6 +12,19 @@
 namespace lvt::sim::detail {
 namespace {
 
+// Whether a document is styled as a person sees it: its head has a <style> element holding at
+// least one rule ("selector { ... }"). The rules themselves are the page's design, not judged.
+bool styled(std::string_view html) {
+  const std::size_t head_end = html.find("</head>");
+  const std::size_t open = html.find("<style>");
+  const std::size_t close = open == std::string_view::npos ? open : html.find("</style>", open);
+  if (head_end == std::string_view::npos || close == std::string_view::npos || close > head_end)
+    return false;
+  const std::string_view rules = html.substr(open + 7, close - open - 7);
+  const std::size_t brace = rules.find('{');
+  return brace != std::string_view::npos && brace > 0 && rules.find('}', brace) != rules.npos;
+}
+
 // RFC 4648 section 5 with its padding, six bits at a time off an accumulator.
 std::string base64url(const std::vector<unsigned char>& bytes) {
   constexpr std::string_view digits =
@@ -209,6 +222,11 @@ void Checker::check_page_get(int id, const HttpResponse& page, int browser) {
         invariant, "tab " + std::to_string(id) + "'s page GET got " + std::to_string(page.status),
         id);
   }
+  if (!styled(page.body)) {
+    ++context_.checks[invariant];
+    return context_.fail(invariant, "tab " + std::to_string(id) + "'s page has no style", id,
+                         "a <style> with rules in its head", "none");
+  }
   if (browser < 0) browser = clients_.tabs()[id].browser;
   judge_view(id, fresh_mount_view(id, browser, ""), page.body, "'s page GET", invariant);
 }
@@ -235,7 +253,9 @@ void Checker::check_index() {
   const HttpResponse index = server_->get("/");
   const std::string_view body = index.body;
   std::multiset<std::string> links;
-  std::string error = index.status == 200 ? "" : "status " + std::to_string(index.status);
+  std::string error = index.status != 200 ? "status " + std::to_string(index.status)
+                      : !styled(body)     ? "has no style"
+                                          : "";
   for (std::size_t at = body.find("<a "); error.empty() && at != std::string_view::npos;
        at = body.find("<a ", at)) {
     const std::size_t href = body.find(" href=\"", at);

@@ -83,6 +83,7 @@ class Checker {
   // The engine's metrics (what /metrics exports) against what it was sent and the model.
   void check_metrics();
   void check_index();                            // the site's index links each page
+  void check_logged();                           // by check_metrics
   void count_unreadable(std::string_view code);  // a payload the server must refuse unread
   void count_log_eviction();  // after an append: whether the server's ring evicted a message
 

@@ -264,6 +264,7 @@ void Checker::check_metrics() {
       {"lvt_errors_total{kind=\"invalid_message\"}", invalid_message_},
       {"lvt_broadcasts_delivered_total", delivered},
   };
+  check_logged();
   for (const auto& counter : counters) {
     const auto found = text.samples.find(counter.series);
     if (found != text.samples.end() && found->second == counter.expected) continue;
@@ -272,6 +273,30 @@ void Checker::check_metrics() {
                          "the server's " + std::string(counter.series) + " is " + held + ", not " +
                              std::to_string(counter.expected),
                          -1, std::to_string(counter.expected), held);
+  }
+}
+
+// Each refused input is explained in the server's log, once: a user reading it learns what
+// was sent and why nothing happened (README.md, Serve: log levels).
+void Checker::check_logged() {
+  const Server::Requests& sent = server_->requests();
+  const Server::Logged& logged = server_->logged();
+  const struct {
+    std::string_view what;
+    std::uint64_t expected, held;
+  } lines[] = {
+      {"payloads refused unread", invalid_json_ + invalid_message_, logged.unreadable},
+      {"unknown actions", unknown_actions_, logged.unknown_actions},
+      {"other sites' requests", sent.foreign_upgrades + sent.foreign_posts, logged.foreign_origins},
+      {"other host names' requests", sent.foreign_hosts, logged.foreign_hosts},
+  };
+  for (const auto& line : lines) {
+    ++context_.checks["bad-input-contained"];
+    if (line.expected == line.held) continue;
+    return context_.fail("bad-input-contained",
+                         "the server's log explains " + std::to_string(line.held) + " " +
+                             std::string(line.what) + ", not " + std::to_string(line.expected),
+                         -1, std::to_string(line.expected), std::to_string(line.held));
   }
 }
 

@@ -366,9 +366,9 @@ void Clients::http_post(int id, std::string_view action, const std::vector<FormF
   event.page_load = tab.believes_open() ? 0 : tab.page_loads;
   // From outside the page, now and then a body no server may read (kind 5 is readable).
   if (const std::size_t size = event.action.value.size();
-      event.page_load == 0 && size % 8 == 1 && size / 8 % odd_payload_kinds != 5) {
+      event.page_load == 0 && size % 4 == 1 && size / 4 % odd_payload_kinds != 5) {
     ++context_.coverage["http-not-json"];
-    OddPayload odd = odd_payload(size / 8 % odd_payload_kinds, event.action.value);
+    OddPayload odd = odd_payload(size / 4 % odd_payload_kinds, event.action.value);
     event.payload = std::move(odd.payload);
     event.action = {"", "", "", odd.unreadable};
   }
@@ -461,7 +461,7 @@ void Clients::raw_send(int id, const std::string& text) {
                       : "{\"data\":{\"text\":\"" + spelled + "\"},\"action\":\"send\"}";
   frame.action = {"send", text, {}};
   context_.schedule(tab.to_server_free_us, std::move(frame));
-  if (text.size() % 8 == 1) odd_frame(id, text, text.size() / 8 % odd_payload_kinds);
+  odd_frame(id, text, text.size() / 2 % odd_payload_kinds);
   if (text.size() % 4 != 0) return;
   for (const std::string* name : {&long_action_name, &long_action_name_over}) {
     event::FrameToServer named;

@@ -45,10 +45,26 @@ void Server::start_engine() {
       bytes[i] = static_cast<unsigned char>(engine_random_.next());
     random_drawn_last_.assign(bytes, bytes + n);
   };
+  env.log = [this](LogLevel level, std::string_view line) {
+    if (level == LogLevel::info &&
+        (line.ends_with(": invalid_json") || line.ends_with(": invalid_message"))) {
+      ++logged_.unreadable;
+    }
+    if (level == LogLevel::info && line.starts_with("unknown action: ")) ++logged_.unknown_actions;
+    if (level == LogLevel::warn && line.starts_with("refused ") &&
+        line.find(" from origin ") != line.npos) {
+      ++logged_.foreign_origins;
+    }
+    if (level == LogLevel::warn && line.starts_with("refused ") &&
+        line.find(" for host ") != line.npos) {
+      ++logged_.foreign_hosts;
+    }
+  };
   engine_ = std::make_unique<Engine>(engine_config, env);
   apps_ = add_demo_apps(*engine_, DemoAppsConfig{config.log_messages_max, config.log_window});
   server_render_.clear();
   requests_ = {};
+  logged_ = {};
   checker_.engine_started();
 }
 

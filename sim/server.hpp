@@ -81,6 +81,13 @@ class Server {
     std::uint64_t http = 0;
   };
   const Requests& requests() const { return requests_; }
+  // The engine's log lines since it started that explain a refusal, by what they name: a
+  // payload refused unread ("...: invalid_json"), an unknown action, another site's origin,
+  // another host name.
+  struct Logged {
+    std::uint64_t unreadable = 0, unknown_actions = 0, foreign_origins = 0, foreign_hosts = 0;
+  };
+  const Logged& logged() const { return logged_; }
   // A GET of one of the server's own pages, as a visitor's browser or a scraper sends it.
   HttpResponse get(std::string target) {
     return http({"GET", std::move(target), "sim", "", "", "", ""});
@@ -119,6 +126,7 @@ class Server {
   int next_orphan_ = 0;
   std::uint64_t stalled_until_us_ = 0;
   Requests requests_;
+  Logged logged_;
 };
 
 }  // namespace lvt::sim::detail

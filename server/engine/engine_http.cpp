@@ -170,6 +170,7 @@ HttpResponse Engine::serve_action_json(const Page& page, const HttpRequest& requ
   auto parsed = parse_action_message(request.body);
   if (const auto* code = std::get_if<std::string>(&parsed)) {
     (*code == "invalid_json" ? metrics_.errors_invalid_json : metrics_.errors_invalid_message)++;
+    log(LogLevel::info, "HTTP action on " + page.path() + ": " + *code);
     return json_response(400, error_envelope(*code));
   }
   const ActionMessage& message = std::get<ActionMessage>(parsed);
