@@ -39,7 +39,8 @@ class Checker {
   }
   void server_restarted();
   void socket_opened(int tab, int browser, model::Page page);
-  void closed(int id) { model_.close(id); }
+  // A connection the engine closed holds no broadcast any more: what waited is released.
+  void closed(int id, const Connection& connection);
   void orphaned(int tab, int orphan) { model_.orphan(tab, orphan); }
   void delivered(int id) { model_.deliver(id); }
   // Returns what the action's answer must say; nothing for a ping.

@@ -128,6 +128,17 @@ void Checker::check_queues(int sender, int sender_browser,
                                    counts_at_start_.delivered};  // report each divergence once
 }
 
+void Checker::closed(int id, const Connection& connection) {
+  model_.close(id);
+  ++context_.checks["convergence"];
+  if (const std::size_t waiting = connection.dispatch_jobs_waiting(); waiting != 0) {
+    context_.fail("convergence",
+                  "connection " + std::to_string(id) + " still holds " + std::to_string(waiting) +
+                      " broadcasts once closed",
+                  Server::is_orphan(id) ? -1 : id, "0", std::to_string(waiting));
+  }
+}
+
 void Checker::check_queue_of(int id, int sender, int sender_browser) {
   const auto found = server_->ends().find(id);
   if (found == server_->ends().end()) return;

@@ -71,16 +71,16 @@ void append_unicode_escape(std::string& out, std::uint32_t code_point, bool uppe
 }
 
 // Frames and bodies another client could write that test a reader's edges, each with the
-// error a server must answer (empty: it reads a send of `text`). Four are not JSON though a
+// error a server must answer (empty: it reads a send of `text`). Six are not JSON though a
 // fast reader might take them: a string cut after a backslash, a backslash before the closing
 // braces, a raw tab before a letter that would make it an escape, a high surrogate followed by
-// no low one (or by one that a reader taking a digit too many would find). Two nest to the
-// depth a server reads and one level over it.
+// no low one (or by one that a reader taking a digit too many would find); a member with no
+// value. Two nest to the depth a server reads and one level over it.
 struct OddPayload {
   std::string payload;
   std::string_view unreadable;  // the error's code, or empty
 };
-constexpr std::size_t odd_payload_kinds = 7;
+constexpr std::size_t odd_payload_kinds = 8;
 
 OddPayload odd_payload(std::size_t kind, std::string_view text) {
   const std::string head = "{\"action\":\"send\",\"data\":{\"text\":";
@@ -91,6 +91,7 @@ OddPayload odd_payload(std::size_t kind, std::string_view text) {
     out += ",\"n\":" + std::string(arrays, '[') + "1" + std::string(arrays, ']') + "}}";
     return {std::move(out), kind == 5 ? std::string_view() : "invalid_json"};
   }
+  if (kind == 7) return {"{\"action\":\"send\",\"data\":{\"text\"}}", "invalid_json"};
   static constexpr const char* broken[] = {"\"odd\\", "\"odd\\}}", "\"a\tb\"}}",
                                            "\"\\uD83D\\u0DC00\"}}", "\"\\uD83Dx\"}}"};
   return {head + broken[kind], "invalid_json"};

@@ -153,9 +153,9 @@ void Server::on(const event::Reap& event) {
 void Server::close_orphan(int id) {
   const auto found = ends_.find(id);
   engine_->disconnect(*found->second.connection);
+  checker_.closed(id, *found->second.connection);
   id_of_.erase(found->second.connection.get());
   ends_.erase(found);
-  checker_.closed(id);
 }
 
 void Server::disconnect(int tab) {
@@ -164,9 +164,9 @@ void Server::disconnect(int tab) {
   ++context_.tab_events;
   found->second.stop();
   engine_->disconnect(*found->second.connection);
+  checker_.closed(tab, *found->second.connection);
   id_of_.erase(found->second.connection.get());
   ends_.erase(found);
-  checker_.closed(tab);
 }
 
 // --- a tab's page and socket ---------------------------------------------------------------------
