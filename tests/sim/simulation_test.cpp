@@ -124,6 +124,18 @@ TEST(Scenario, FormsWithoutJavaScriptTheJsonGetOtherSitesAndIdleHeartbeats) {
   EXPECT_EQ(result.coverage.count("heartbeat-reconnect"), 0u);
 }
 
+TEST(Scenario, FramesAndBodiesAtAReadersEdgesAreAnsweredCountedAndLogged) {
+  const RunResult result = run_scenario_file("odd-frames-at-a-readers-edges.json");
+  EXPECT_EQ(result.coverage.at("raw-frame"), 8u);
+  EXPECT_EQ(result.coverage.at("frame-not-json"), 7u);
+  EXPECT_EQ(result.coverage.at("frame-nested-at-bound"), 1u);
+  EXPECT_EQ(result.coverage.at("http-not-json"), 4u);
+  // Tab 1 hears the eight raw sends (the send nested at the bound, right behind its raw send,
+  // coalesces with it); the readable post names no one, so its send is refused.
+  EXPECT_EQ(result.coverage.at("deliver"), 8u);
+  EXPECT_GT(result.checks.at("metrics-exact"), 0u);
+}
+
 TEST(Scenario, CookiesTheServerDidNotSetPlaceRequestsInTheRightGroup) {
   const RunResult result = run_scenario_file("cookies-of-every-kind.json");
   EXPECT_EQ(result.coverage.at("cookie-own"), 2u);
