@@ -8,7 +8,7 @@ WERROR ?= ON
 # What the sanitizer lanes build and run.
 SANITIZED_TARGETS := lvt_unit_tests lvt_stress_test lvt_sim_tests lvt_properties
 
-.PHONY: all deps build run serve test test-default test-tsan test-asan test-fuzz fuzz bench format clean
+.PHONY: all deps build run report serve test test-default test-tsan test-asan test-fuzz fuzz bench format clean
 
 all: build
 
@@ -23,10 +23,28 @@ build: configure-default
 	cmake --build build/default -j$(JOBS)
 
 # The main job: the default verification campaign (swarm seeds over both group modes and both
-# dispatch policies), its summary and where the results are.
+# dispatch policies), the planted bugs' power, and their report (its path is the last line).
+# The exit status is the campaign's: 0 held, 1 an invariant failed (the report is written anyway).
 CHECK_FLAGS ?= --seeds 3000
+PLANTED_FLAGS ?= --seeds 1000 --time-budget 5
+REPORT ?= build/report.html
+LVTLAB := build/default/cli/lvtlab
 run: build
-	build/default/cli/lvtlab check $(CHECK_FLAGS)
+	@status=0; \
+	$(LVTLAB) check $(CHECK_FLAGS) --results build/check-results.json || status=$$?; \
+	$(LVTLAB) check --plant all $(PLANTED_FLAGS) --results build/planted-results.json \
+	  --failures-dir build/failures/planted || status=$$?; \
+	$(LVTLAB) report build/check-results.json build/planted-results.json $(REPORT_EXTRA) \
+	  --out $(REPORT) || status=$$?; \
+	exit $$status
+
+# The benchmarks (with repetitions, for their spread) and the campaign, in one report; with
+# MUTATION=path/to/sweep.json the mutation score too.
+BENCH_REPETITIONS ?= 3
+report: build
+	build/default/benchmarks/lvt_benchmarks --benchmark_repetitions=$(BENCH_REPETITIONS) \
+	  --benchmark_out=build/bench-results.json --benchmark_out_format=json
+	$(MAKE) --no-print-directory run REPORT_EXTRA="build/bench-results.json $(MUTATION)"
 
 serve: build
 	build/default/cli/lvtlab serve --listen $(LISTEN) $(SERVE_FLAGS)

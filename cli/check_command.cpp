@@ -18,6 +18,7 @@
 #include "check_results.hpp"
 #include "commands.hpp"
 #include "planted.hpp"
+#include "run_record.hpp"
 #include "shrink.hpp"
 #include "simulation.hpp"
 #include "validators.hpp"
@@ -31,6 +32,8 @@ namespace fs = std::filesystem;
 constexpr std::uint64_t seeds_max = 1'000'000;
 // The results file lists at most this many failing seeds (the count says how many failed).
 constexpr std::size_t failing_seeds_listed_max = 100;
+// A shrunk failure's timeline keeps at most this many events (shrunk runs have a few hundred).
+constexpr std::size_t timeline_events_max = 2000;
 
 struct CheckFlags {
   std::uint64_t seeds = 1000;
@@ -89,28 +92,53 @@ std::string rerun_command(std::uint64_t seed, const CheckFlags& flags, bool dete
   return command;
 }
 
-// Shrinks the first failing seed and writes its minimal scenario for `lvtlab replay`: the first
-// failure, and the ones after it as its consequences. Gives the file's path, or nothing when it
-// could not be written.
-std::optional<std::string> shrink_and_save(const sim::RunResult& failing, const CheckFlags& flags) {
+// A failing seed, shrunk: where its minimal scenario was written (nothing when it could not be)
+// and the record the results list it under, with the timeline of the shrunk run.
+struct ShrunkFailure {
+  std::optional<std::string> path;
+  nlohmann::json record;
+};
+
+// Shrinks a failing seed and writes its minimal scenario for `lvtlab replay`: the first failure,
+// the ones after it as its consequences, and the events of the shrunk run as a timeline.
+ShrunkFailure shrink_and_save(const sim::RunResult& failing, const CheckFlags& flags,
+                              bool planted_power = false) {
   const sim::Failure& first = failing.failures.front();
-  std::printf("shrinking seed %llu (%s), budget %.0f s...\n",
-              static_cast<unsigned long long>(failing.config.seed), first.invariant.c_str(),
-              flags.time_budget_s);
-  std::fflush(stdout);
+  if (!planted_power) {
+    std::printf("shrinking seed %llu (%s), budget %.0f s...\n",
+                static_cast<unsigned long long>(failing.config.seed), first.invariant.c_str(),
+                flags.time_budget_s);
+    std::fflush(stdout);
+  }
   const sim::Scenario scenario = sim::scenario_for(failing.config);
   const sim::ShrinkResult shrunk =
       sim::shrink(scenario, first.invariant,
                   std::chrono::milliseconds(static_cast<std::int64_t>(flags.time_budget_s * 1000)));
+  const sim::RunResult traced =
+      sim::run_scenario(shrunk.scenario, {.timeline_events_max = timeline_events_max});
   nlohmann::json out = sim::scenario_to_json(shrunk.scenario);
   out["failure"] = failure_to_json(shrunk.failure);
   out["consequences"] = nlohmann::json::array();
   for (const sim::Failure& f : shrunk.consequences)
     out["consequences"].push_back(failure_to_json(f));
   if (!flags.plant.empty()) out["plant"] = flags.plant;  // replay switches it on again
-  const std::string path =
-      (fs::path(flags.failures_dir) / ("seed-" + std::to_string(failing.config.seed) + ".json"))
-          .string();
+  out["timeline"] = timeline_to_json(traced);
+  // In `--plant all` each bug's file is named after it.
+  const std::string stem = planted_power ? flags.plant + "-" : std::string();
+  const std::string path = (fs::path(flags.failures_dir) /
+                            (stem + "seed-" + std::to_string(failing.config.seed) + ".json"))
+                               .string();
+  ShrunkFailure result;
+  result.record = failure_to_json(shrunk.failure);
+  result.record["seed"] = failing.config.seed;
+  result.record["configuration"] = configuration_name(failing.config);
+  result.record["consequences"] = out["consequences"];
+  result.record["rerun_command"] = rerun_command(failing.config.seed, flags, false);
+  result.record["original_steps"] = scenario.steps.size();
+  result.record["shrunk_steps"] = shrunk.scenario.steps.size();
+  result.record["shrink_s"] = shrunk.seconds;
+  result.record["shrink_budget_ran_out"] = shrunk.budget_ran_out;
+  result.record["timeline"] = out["timeline"];
   std::error_code error;
   fs::create_directories(flags.failures_dir, error);
   std::ofstream file(path);
@@ -118,12 +146,19 @@ std::optional<std::string> shrink_and_save(const sim::RunResult& failing, const 
   file << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   if (!file.flush()) {
     std::fprintf(stderr, "lvtlab check: cannot write %s\n", path.c_str());
-    return std::nullopt;
+  } else {
+    result.path = path;
+    result.record["failure_file"] = path;
+    result.record["replay_command"] = "lvtlab replay " + path;
   }
-  std::printf("shrunk %zu steps to %zu in %d runs (%.1f s%s): %s\n", scenario.steps.size(),
-              shrunk.scenario.steps.size(), shrunk.runs, shrunk.seconds,
-              shrunk.budget_ran_out ? ", budget ran out" : "", shrunk.failure.detail.c_str());
-  return path;
+  if (planted_power) {
+    std::printf("shrunk %zu steps to %zu\n", scenario.steps.size(), shrunk.scenario.steps.size());
+  } else {
+    std::printf("shrunk %zu steps to %zu in %d runs (%.1f s%s): %s\n", scenario.steps.size(),
+                shrunk.scenario.steps.size(), shrunk.runs, shrunk.seconds,
+                shrunk.budget_ran_out ? ", budget ran out" : "", shrunk.failure.detail.c_str());
+  }
+  return result;
 }
 
 // What the run found, once every seed has run.
@@ -230,14 +265,72 @@ std::map<std::string, std::uint64_t> print_coverage(const Campaign& c) {
 
 struct Findings {
   int stale_seeds = 0, diverged_seeds = 0, drop_seeds = 0;
+  std::uint64_t tab_events = 0, virtual_us = 0;
 };
+
+// What each configuration was run on and found: seeds, failures by the invariant they are
+// counted under, and the findings of its kind (stale tabs, HTTP-reply pages), each in a sentence.
+nlohmann::json configurations_json(const Campaign& c) {
+  std::map<std::string, nlohmann::json> by_name;
+  for (std::size_t i = 0; i < c.results.size(); ++i) {
+    const sim::RunResult& r = c.results[i];
+    nlohmann::json& entry = by_name[configuration_name(r.config)];
+    if (entry.is_null()) {
+      entry = {
+          {"name", configuration_name(r.config)},
+          {"group_mode", r.config.group_mode == model::GroupMode::cookie ? "cookie" : "global"},
+          {"dispatch_policy",
+           r.config.dispatch_policy == model::DispatchPolicy::drop ? "drop" : "coalesce"},
+          {"seeds", 0},
+          {"failed_seeds", 0},
+          {"stale_seeds", 0},
+          {"diverged_seeds", 0},
+          {"failed_by_invariant", nlohmann::json::object()}};
+    }
+    entry["seeds"] = entry["seeds"].get<int>() + 1;
+    entry["stale_seeds"] = entry["stale_seeds"].get<int>() + (r.stale_tabs > 0 ? 1 : 0);
+    entry["diverged_seeds"] = entry["diverged_seeds"].get<int>() + (r.diverged_tabs > 0 ? 1 : 0);
+    const bool failed = !r.failures.empty() || c.replay_differs[i];
+    if (!failed) continue;
+    entry["failed_seeds"] = entry["failed_seeds"].get<int>() + 1;
+    const std::string invariant = r.failures.empty() ? "determinism" : r.failures.front().invariant;
+    nlohmann::json& count = entry["failed_by_invariant"][invariant];
+    count = count.is_null() ? 1 : count.get<int>() + 1;
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& [name, entry] : by_name) {
+    nlohmann::json findings = nlohmann::json::array();
+    if (const int stale = entry["stale_seeds"]; stale > 0) {
+      findings.push_back(
+          {{"kind", "stale-tabs"},
+           {"seeds", stale},
+           {"sentence", entry["group_mode"] == "cookie"
+                            ? "A tab of another browser (another session group) does not see a "
+                              "message until its next Mount: broadcasts stay in the sender's "
+                              "group, as livetemplate intends; the model predicts which tabs."
+                            : "A tab mounted from a reply that raced a send missed that send "
+                              "until its next Mount; the model predicts which tabs."}});
+    }
+    if (const int diverged = entry["diverged_seeds"]; diverged > 0) {
+      findings.push_back(
+          {{"kind", "http-reply-pages"},
+           {"seeds", diverged},
+           {"sentence",
+            "An action posted over HTTP while the socket connected was answered after the "
+            "socket's first tree; the client applies the reply, and the socket's later diffs "
+            "merge into a page the server does not know (the real client does the same)."}});
+    }
+    entry["findings"] = std::move(findings);
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
 
 Findings print_findings(const Campaign& c) {
   Findings f;
-  std::uint64_t tab_events = 0, virtual_us = 0;
   for (const sim::RunResult& r : c.results) {
-    tab_events += r.tab_events;
-    virtual_us += r.virtual_us;
+    f.tab_events += r.tab_events;
+    f.virtual_us += r.virtual_us;
     f.stale_seeds += r.stale_tabs > 0;
     f.diverged_seeds += r.diverged_tabs > 0;
     f.drop_seeds += r.config.dispatch_policy == model::DispatchPolicy::drop;
@@ -247,8 +340,8 @@ Findings print_findings(const Campaign& c) {
       "%zu seeds in %.1f s (%.0f tab-events/s, %.0fx virtual time); %d of %zu seeds left a tab "
       "stale (the model predicts which: a tab in another group learns of a message only on its "
       "next Mount); %d seeds ran under drop\n",
-      seeds, c.wall_s, static_cast<double>(tab_events) / c.wall_s,
-      static_cast<double>(virtual_us) / 1e6 / c.wall_s, f.stale_seeds, seeds, f.drop_seeds);
+      seeds, c.wall_s, static_cast<double>(f.tab_events) / c.wall_s,
+      static_cast<double>(f.virtual_us) / 1e6 / c.wall_s, f.stale_seeds, seeds, f.drop_seeds);
   std::printf(
       "%d of %zu seeds left a tab showing an HTTP reply's page (an action posted while the socket "
       "connected was answered after the socket's tree; the client applies it, and the socket's "
@@ -265,7 +358,8 @@ nlohmann::json failing_seeds_json(const Campaign& c,
   for (std::size_t i = 0; i < c.results.size() && list.size() < failing_seeds_listed_max; ++i) {
     const sim::RunResult& r = c.results[i];
     if (r.failures.empty() && !c.replay_differs[i]) continue;
-    nlohmann::json entry = {{"seed", r.config.seed}};
+    nlohmann::json entry = {{"seed", r.config.seed},
+                            {"configuration", configuration_name(r.config)}};
     if (!r.failures.empty()) {
       entry["invariant"] = r.failures.front().invariant;
       entry["detail"] = r.failures.front().detail;
@@ -339,23 +433,123 @@ int run_campaign(const CheckFlags& flags) {
   }
   std::optional<std::string> failure_file;
   bool wrote_everything = true;
+  nlohmann::json failures = nlohmann::json::array();
   if (first_shrinkable < c.results.size()) {
-    failure_file = shrink_and_save(c.results[first_shrinkable], flags);
+    ShrunkFailure shrunk = shrink_and_save(c.results[first_shrinkable], flags);
+    failure_file = shrunk.path;
     wrote_everything = failure_file.has_value();
+    failures.push_back(std::move(shrunk.record));
   }
-  const nlohmann::json results = {
-      {"seeds", c.seeds.size()},
-      {"wall_s", c.wall_s},
-      {"failed_seeds", failed_seeds},
-      {"stale_seeds", findings.stale_seeds},
-      {"diverged_seeds", findings.diverged_seeds},
-      {"coverage", coverage},
-      {"invariants", tally_to_json(tally)},
-      {"failing_seeds", failing_seeds_json(c, failure_file, first_shrinkable)}};
+  nlohmann::json results = run_record("check");
+  nlohmann::json never_hit = nlohmann::json::array();
+  for (const std::string& op : sim::coverage_names) {
+    if (coverage.at(op) == 0) never_hit.push_back(op);
+  }
+  results.update(
+      {{"verdict", failed_seeds == 0 ? "held" : "failed"},
+       {"campaign",
+        {{"seeds", c.seeds.size()},
+         {"first_seed", c.seeds.front()},
+         {"workers", flags.workers},
+         {"steps", flags.steps > 0 ? nlohmann::json(flags.steps) : nlohmann::json(nullptr)},
+         {"double_run", flags.double_run},
+         {"plant", flags.plant.empty() ? nlohmann::json(nullptr) : nlohmann::json(flags.plant)}}},
+       {"seeds", c.seeds.size()},
+       {"wall_s", c.wall_s},
+       {"timings",
+        {{"seeds_per_s", static_cast<double>(c.seeds.size()) / c.wall_s},
+         {"tab_events_per_s", static_cast<double>(findings.tab_events) / c.wall_s},
+         {"virtual_speedup", static_cast<double>(findings.virtual_us) / 1e6 / c.wall_s}}},
+       {"failed_seeds", failed_seeds},
+       {"stale_seeds", findings.stale_seeds},
+       {"diverged_seeds", findings.diverged_seeds},
+       {"coverage", coverage},
+       {"never_hit", never_hit},
+       {"invariants", tally_to_json(tally)},
+       {"configurations", configurations_json(c)},
+       {"failing_seeds", failing_seeds_json(c, failure_file, first_shrinkable)},
+       {"failures", std::move(failures)}});
+  results["duration_s"] = seconds_since_invocation();
   wrote_everything = write_results(flags.results, results) && wrote_everything;
   print_verdict(c, failed_seeds, first_failing, failure_file, flags);
   if (!wrote_everything) return exit_usage;
   return failed_seeds == 0 ? exit_held : exit_failed;
+}
+
+// The first seed of the campaign's range that fails, run `workers` at a time; nothing when every
+// seed held.
+std::optional<sim::RunResult> first_failing_seed(const CheckFlags& flags) {
+  for (std::uint64_t batch = 0; batch < flags.seeds; batch += flags.workers) {
+    const std::uint64_t size = std::min<std::uint64_t>(flags.workers, flags.seeds - batch);
+    std::vector<sim::RunResult> results(size);
+    std::vector<std::thread> pool;
+    for (std::uint64_t i = 0; i < size; ++i) {
+      pool.emplace_back([&, i] {
+        sim::SimConfig config = sim::config_for_seed(flags.first_seed + batch + i);
+        if (flags.steps > 0) config.steps = flags.steps;
+        results[i] = sim::run_seed(config);
+      });
+    }
+    for (auto& thread : pool) thread.join();
+    for (sim::RunResult& r : results) {
+      if (!r.failures.empty()) return std::move(r);
+    }
+  }
+  return std::nullopt;
+}
+
+// `check --plant all`: the harness's power over its planted bugs. Each is switched on in turn;
+// the seeds it takes to be caught and the length its failure shrinks to are what the report
+// draws, with the shrunk run's timeline.
+int run_planted_power(const CheckFlags& flags) {
+  if (const auto problem = prepare_outputs(flags)) {
+    std::fprintf(stderr, "lvtlab check: %s\n", problem->c_str());
+    return exit_usage;
+  }
+  nlohmann::json bugs = nlohmann::json::array();
+  std::size_t missed = 0;
+  bool wrote_everything = true;
+  for (const auto& info : planted_bugs) {
+    CheckFlags bug_flags = flags;
+    bug_flags.plant = std::string(info.name);
+    active_planted_bug = info.bug;
+    const auto started = std::chrono::steady_clock::now();
+    const std::optional<sim::RunResult> caught = first_failing_seed(bug_flags);
+    const double search_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    nlohmann::json entry = {{"name", info.name}, {"summary", info.summary}, {"search_s", search_s}};
+    if (!caught) {
+      ++missed;
+      entry["caught"] = false;
+      std::printf("%-28s NOT caught in %llu seeds\n", bug_flags.plant.c_str(),
+                  static_cast<unsigned long long>(flags.seeds));
+    } else {
+      entry["caught"] = true;
+      entry["seeds_to_catch"] = caught->config.seed - flags.first_seed + 1;
+      std::printf("%-28s caught by seed %4llu (%s), ", bug_flags.plant.c_str(),
+                  static_cast<unsigned long long>(caught->config.seed),
+                  caught->failures.front().invariant.c_str());
+      ShrunkFailure shrunk = shrink_and_save(*caught, bug_flags, /*planted_power=*/true);
+      wrote_everything = wrote_everything && shrunk.path.has_value();
+      entry.update(shrunk.record);
+    }
+    std::fflush(stdout);
+    bugs.push_back(std::move(entry));
+  }
+  active_planted_bug = PlantedBug::none;
+  nlohmann::json results = run_record("planted");
+  results.update({{"verdict", missed == 0 ? "held" : "failed"},
+                  {"seeds_max", flags.seeds},
+                  {"first_seed", flags.first_seed},
+                  {"caught", planted_bugs.size() - missed},
+                  {"bugs", std::move(bugs)}});
+  results["duration_s"] = seconds_since_invocation();
+  wrote_everything = write_results(flags.results, results) && wrote_everything;
+  std::printf("%s: %zu of %zu planted bugs caught within %llu seeds\n",
+              missed == 0 ? "every planted bug caught" : "FAILED", planted_bugs.size() - missed,
+              planted_bugs.size(), static_cast<unsigned long long>(flags.seeds));
+  if (!wrote_everything) return exit_usage;
+  return missed == 0 ? exit_held : exit_failed;
 }
 
 void list_planted_bugs() {
@@ -369,6 +563,7 @@ int run_check(const CheckFlags& flags) {
     list_planted_bugs();
     return exit_held;
   }
+  if (flags.plant == "all") return run_planted_power(flags);
   if (!flags.plant.empty()) {
     const auto bug = planted_bug_named(flags.plant);
     if (!bug) {
@@ -428,7 +623,8 @@ std::function<int()> add_check_command(CLI::App& app) {
       ->capture_default_str();
   check->add_option("--plant", flags->plant,
                     "Switch on a deliberately wrong engine behaviour, which the run must catch; "
-                    "'list' names them");
+                    "'list' names them; 'all' measures each in turn (the seeds of --seeds it "
+                    "takes to be caught, its shrunk length) and writes them to --results");
   return [flags, one_seed, check] {
     if (check->count("--seed") > 0) flags->seed = *one_seed;
     return run_check(*flags);

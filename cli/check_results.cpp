@@ -75,6 +75,25 @@ nlohmann::json failure_to_json(const sim::Failure& failure) {
   return out;
 }
 
+std::string configuration_name(const sim::SimConfig& config) {
+  return std::string(config.group_mode == model::GroupMode::cookie ? "cookie groups"
+                                                                   : "one global group") +
+         ", " + (config.dispatch_policy == model::DispatchPolicy::drop ? "drop" : "coalesce");
+}
+
+nlohmann::json timeline_to_json(const sim::RunResult& run) {
+  nlohmann::json events = nlohmann::json::array();
+  for (const sim::TimelineEvent& e : run.timeline) {
+    events.push_back({{"index", e.index},
+                      {"time_us", e.time_us},
+                      {"lane", e.lane},
+                      {"at_server", e.at_server},
+                      {"kind", e.kind},
+                      {"text", e.text}});
+  }
+  return {{"events", std::move(events)}, {"cut", run.timeline_cut}};
+}
+
 void print_failures(std::FILE* out, const std::vector<sim::Failure>& failures) {
   if (failures.empty()) return;
   print_failure(out, failures.front(), "FAILED ", "");

@@ -35,6 +35,12 @@ nlohmann::json tally_to_json(const Tally& tally);
 // failure has none.
 nlohmann::json failure_to_json(const sim::Failure& failure);
 
+// "cookie groups, drop": the two choices of a seed that the invariant table is split by.
+std::string configuration_name(const sim::SimConfig& config);
+
+// {events: [{index, time_us, lane, at_server, kind, text}], cut}: a run's recorded timeline.
+nlohmann::json timeline_to_json(const sim::RunResult& run);
+
 // `later` without the failures equal to `first` or to one before them (a check may report the same
 // thing twice at one event).
 std::vector<sim::Failure> without_repeats(const std::vector<sim::Failure>& later,

@@ -7,37 +7,22 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "run_record.hpp"
 #include "validators.hpp"
 
-#ifndef LVT_VERSION
-#define LVT_VERSION "unknown"
-#endif
-#ifndef LVT_GIT_COMMIT
-#define LVT_GIT_COMMIT ""
-#endif
-
-namespace {
-
-// "lvtlab 0.1.0 (git 2b7e119)": the project's version and the commit it was configured at.
-std::string version_text() {
-  std::string text = std::string("lvtlab ") + LVT_VERSION;
-  if (std::string(LVT_GIT_COMMIT).empty()) return text;
-  return text + " (git " + LVT_GIT_COMMIT + ")";
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
+  lvt::cli::note_invocation(argc, argv);
   CLI::App app{
       "lvtlab: proves what livetemplate's multi-tab broadcasting pattern guarantees, and "
       "measures what it costs.\n"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", version_text(), "Print the version and exit");
+  app.set_version_flag("--version", lvt::cli::version_text(), "Print the version and exit");
   app.footer(lvt::cli::exit_codes_help);
   std::map<std::string, std::function<int()>> runs;
   runs["serve"] = lvt::cli::add_serve_command(app);
   runs["check"] = lvt::cli::add_check_command(app);
   runs["replay"] = lvt::cli::add_replay_command(app);
+  runs["report"] = lvt::cli::add_report_command(app);
   for (CLI::App* sub : app.get_subcommands({})) sub->footer(lvt::cli::exit_codes_help);
   try {
     app.parse(argc, argv);

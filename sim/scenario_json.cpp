@@ -64,7 +64,12 @@ json scenario_to_json(const Scenario& scenario) {
     config["log_window"] = c.log_window;
   }
   json steps = json::array();
-  for (const Step& step : scenario.steps) {
+  for (const Step& step : scenario.steps) steps.push_back(step_to_json(step));
+  return {{"config", std::move(config)}, {"steps", std::move(steps)}};
+}
+
+json step_to_json(const Step& step) {
+  {
     json s = {{"op", op_names[static_cast<int>(step.op)]}, {"think_us", step.think_us}};
     if (step.op == Step::Op::open) {
       s["browser"] = step.browser;
@@ -84,9 +89,8 @@ json scenario_to_json(const Scenario& scenario) {
     if (step.button_style != 0) s["button_style"] = step.button_style;
     if (step.op == Step::Op::cookie) s["cookie"] = cookie_kinds[step.cookie_kind].name;
     if (const char* key = duration_key(step.op)) s[key] = step.duration_us;
-    steps.push_back(std::move(s));
+    return s;
   }
-  return {{"config", std::move(config)}, {"steps", std::move(steps)}};
 }
 
 Scenario scenario_from_json(const json& in) {

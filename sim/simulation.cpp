@@ -3,6 +3,7 @@
 #include <cassert>
 #include <cstring>
 #include <type_traits>
+#include <variant>
 
 #include "checker.hpp"
 #include "clients.hpp"
@@ -52,10 +53,60 @@ std::uint64_t traced(std::uint64_t trace_hash, std::uint64_t time_us, const Even
              std::string_view(reinterpret_cast<const char*>(fields), n * sizeof(std::uint64_t)));
 }
 
+// The timeline's name for an event's kind, by its index in Event.
+constexpr const char* event_kinds[] = {"step",
+                                       "page-get",
+                                       "probe",
+                                       "socket-open",
+                                       "frame-to-server",
+                                       "http-post",
+                                       "form-post",
+                                       "json-get",
+                                       "foreign-upgrade",
+                                       "cookie-request",
+                                       "dispatch",
+                                       "reap",
+                                       "frame-to-client",
+                                       "http-reply",
+                                       "heartbeat",
+                                       "pong-deadline",
+                                       "visible",
+                                       "visibility-reconnect"};
+static_assert(std::size(event_kinds) == std::variant_size_v<Event>);
+
+// What a timeline shows of an event: its lane, its side, and what it carried.
+TimelineEvent timeline_event(std::uint64_t index, std::uint64_t time_us, const Event& event) {
+  TimelineEvent out;
+  out.index = index;
+  out.time_us = time_us;
+  out.kind = event_kinds[event.index()];
+  out.at_server = at_server(event) || std::holds_alternative<event::Reap>(event);
+  std::visit(
+      [&](const auto& e) {
+        if constexpr (requires { e.tab; }) out.lane = e.tab;
+        if constexpr (requires { e.end; }) out.lane = e.end;
+        if constexpr (requires { e.payload; }) out.text = e.payload;
+        if constexpr (requires { e.close_code; }) {
+          if (e.close_code != 0) out.text = "close " + std::to_string(e.close_code);
+        }
+      },
+      event);
+  if (out.text.size() > timeline_text_bytes_max) {
+    out.text.resize(timeline_text_bytes_max);
+    while (!out.text.empty() && (static_cast<unsigned char>(out.text.back()) & 0xC0) == 0x80)
+      out.text.pop_back();  // no code point cut in two
+    if (!out.text.empty() && static_cast<unsigned char>(out.text.back()) >= 0xC0)
+      out.text.pop_back();
+    out.text += "…";
+  }
+  return out;
+}
+
 class Simulation {
  public:
-  explicit Simulation(const Scenario& scenario)
-      : context_(scenario.config, scenario.steps),
+  explicit Simulation(const Scenario& scenario, const RunOptions& options)
+      : options_(options),
+        context_(scenario.config, scenario.steps),
         checker_(context_, clients_),
         clients_(context_, checker_),
         server_(context_, checker_, clients_) {
@@ -84,7 +135,11 @@ class Simulation {
         context_.schedule(server_.stalled_until_us(), std::move(event));
         continue;
       }
-      std::visit([this](const auto& e) { handle(e); }, event);
+      if (options_.timeline_events_max == 0) {
+        std::visit([this](const auto& e) { handle(e); }, event);
+      } else {
+        record(time_us, event);
+      }
     }
     checker_.check_quiescence();
     return finish();
@@ -104,7 +159,30 @@ class Simulation {
     result.coverage = context_.coverage.counted();
     result.stale_tabs = context_.stale_tabs;
     result.diverged_tabs = context_.diverged_tabs;
+    result.timeline = std::move(timeline_);
+    result.timeline_cut = timeline_cut_;
     return result;
+  }
+
+  // Handles the event and puts it on the timeline: a workload event as the step it ran.
+  void record(std::uint64_t time_us, const Event& event) {
+    const std::size_t steps_before = context_.steps_done;
+    std::visit([this](const auto& e) { handle(e); }, event);
+    if (timeline_.size() >= options_.timeline_events_max) {
+      timeline_cut_ = true;
+      return;
+    }
+    TimelineEvent entry = timeline_event(context_.events, time_us, event);
+    if (std::holds_alternative<event::Workload>(event)) {
+      if (context_.steps_done == steps_before) return;  // the end of the workload
+      const Step& step = context_.steps[steps_before];
+      nlohmann::json fields = step_to_json(step);
+      fields.erase("think_us");
+      entry.lane = fields.contains("tab") ? step.tab : -1;
+      entry.text = "step " + std::to_string(steps_before + 1) + ": " +
+                   fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    timeline_.push_back(std::move(entry));
   }
 
   bool cancelled(const Event& event) const {
@@ -129,6 +207,9 @@ class Simulation {
   void step();
   void task_step(const Step& step);
 
+  RunOptions options_;
+  std::vector<TimelineEvent> timeline_;
+  bool timeline_cut_ = false;
   Context context_;
   Checker checker_;
   Clients clients_;
@@ -251,8 +332,8 @@ void Simulation::task_step(const Step& step) {
 }  // namespace
 }  // namespace detail
 
-RunResult run_scenario(const Scenario& scenario) {
-  return detail::Simulation(scenario).run();
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  return detail::Simulation(scenario, options).run();
 }
 
 RunResult run_seed(const SimConfig& config) {

@@ -155,6 +155,7 @@ struct Scenario {
 Scenario scenario_for_seed(std::uint64_t seed);
 Scenario scenario_for(const SimConfig& config);  // the steps the config's seed generates
 nlohmann::json scenario_to_json(const Scenario& scenario);
+nlohmann::json step_to_json(const Step& step);  // {"op": ..., "think_us": ..., its fields}
 Scenario scenario_from_json(const nlohmann::json& json);  // throws std::exception on bad input
 
 // The invariants of design.md this simulator checks, by name.
@@ -262,6 +263,22 @@ struct Failure {
   std::string expected, held;
 };
 
+// One event of a run as a person follows it on a timeline: when, on whose lane, what it was
+// and what it carried. Recorded only when asked (RunOptions), for a shrunk failure's report.
+struct TimelineEvent {
+  std::uint64_t index = 0;  // the event's number, as Failure::event counts it
+  std::uint64_t time_us = 0;
+  int lane = -1;           // the tab it concerns; -1: the server alone (a stall, a restart)
+  bool at_server = false;  // handled by the server (sent from the tab's lane) or by the tab
+  std::string kind;        // "step", "frame-to-server", "frame-to-client", "dispatch", ...
+  std::string text;        // what it carried, cut to timeline_text_bytes_max
+};
+inline constexpr std::size_t timeline_text_bytes_max = 200;
+
+struct RunOptions {
+  std::size_t timeline_events_max = 0;  // record the first this many events; 0: none
+};
+
 struct RunResult {
   SimConfig config;
   std::uint64_t trace_hash = 0;
@@ -275,9 +292,11 @@ struct RunResult {
   // Showing an HTTP reply's page that landed after their socket's tree, with the socket's later
   // diffs merged into it: what the real client does, so a finding of the protocol, not a failure.
   int diverged_tabs = 0;
+  std::vector<TimelineEvent> timeline;  // when RunOptions asked for it
+  bool timeline_cut = false;            // more events happened than were recorded
 };
 
-RunResult run_scenario(const Scenario& scenario);
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
 RunResult run_seed(const SimConfig& config);  // the seed's generated scenario
 
 }  // namespace lvt::sim

@@ -176,7 +176,12 @@ test('a failing run names its first seed, the shrunk file, and counts each seed 
   assert.equal(json.failing_seeds.length, json.failed_seeds);
   assert.deepEqual(json.failing_seeds[0],
                    { seed: Number(seed), invariant, detail: json.failing_seeds[0].detail,
-                     failure_file: file });
+                     configuration: json.failing_seeds[0].configuration, failure_file: file });
+  assert.match(json.failing_seeds[0].configuration, /^(cookie groups|one global group), (drop|coalesce)$/);
+  // The shrunk failure, with its timeline, for the report.
+  assert.equal(json.failures[0].seed, Number(seed));
+  assert.equal(json.failures[0].replay_command, `lvtlab replay ${file}`);
+  assert.ok(json.failures[0].timeline.events.some((e) => e.index === json.failures[0].event));
   assert.equal(json.invariants[invariant].first_failing_seed, Number(seed));
 
   const scenario = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -215,4 +220,30 @@ test('replay runs a scenario written by hand (no recorded failure) and exits 0 w
   const run = lvtlab(['replay', file]);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /every invariant held/);
+});
+
+test('report writes a page and its summary from results files, and refuses what it cannot read', () => {
+  const results = path.join(scratch, 'report-check.json');
+  assert.equal(lvtlab(['check', '--seeds', '3', '--workers', '2', '--results', results,
+                       '--failures-dir', path.join(scratch, 'report-failures')]).status, 0);
+  const written = JSON.parse(fs.readFileSync(results, 'utf8'));
+  assert.equal(written.schema_version, 1);
+  assert.equal(written.kind, 'check');
+  assert.equal(written.verdict, 'held');
+  assert.match(written.command_line, /check --seeds 3/);
+  assert.ok(written.machine.cores >= 1 && written.tool.name === 'lvtlab');
+  assert.deepEqual(written.never_hit.filter((name) => !(name in written.coverage)), []);
+
+  const page = path.join(scratch, 'report', 'index.html');
+  const run = lvtlab(['report', results, '--out', page]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, new RegExp(`^report: ${page.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  assert.match(fs.readFileSync(page, 'utf8'), /Safety held: 11 invariants on 3 seeds/);
+  assert.match(fs.readFileSync(path.join(scratch, 'report', 'index.md'), 'utf8'), /^# lvtlab report\n\nSafety held/);
+
+  const notResults = path.join(scratch, 'not-results.json');
+  fs.writeFileSync(notResults, '{"seeds": 3}');
+  assertUsageError(['report', notResults], /not-results\.json: no schema_version/);
+  assertUsageError(['report', path.join(scratch, 'missing.json')], /missing\.json/);
+  assertUsageError(['report', '--baseline', results, results, results], /one file after it \(2 given\)/);
 });

@@ -1,0 +1,80 @@
+#include "results_file.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace lvt::reports {
+
+std::string_view kind_name(ResultsKind kind) {
+  switch (kind) {
+    case ResultsKind::check:
+      return "check";
+    case ResultsKind::planted:
+      return "planted";
+    case ResultsKind::mutation:
+      return "mutation";
+    case ResultsKind::benchmark:
+      return "benchmark";
+  }
+  return "check";
+}
+
+ResultsFile classify_results(std::string path, nlohmann::json json) {
+  ResultsFile file{std::move(path), ResultsKind::check, {}};
+  const auto refuse = [&file](const std::string& why) {
+    throw std::runtime_error(file.path + ": " + why);
+  };
+  if (!json.is_object()) refuse("not a results file (a JSON object is expected)");
+  if (json.contains("benchmarks") && json.contains("context")) {
+    if (!json["benchmarks"].is_array()) refuse("its \"benchmarks\" is not a list");
+    file.kind = ResultsKind::benchmark;
+  } else {
+    const auto version = json.find("schema_version");
+    if (version == json.end()) {
+      refuse("no schema_version: written by an lvtlab older than its reports (run it again)");
+    }
+    if (!version->is_number_integer() || version->get<int>() != 1) {
+      refuse("schema_version " + version->dump() + " is not one this lvtlab reads (1)");
+    }
+    std::string kind = json.value("kind", std::string());
+    if (kind.empty() && json.contains("kill_rate_check")) kind = "mutation";  // sweeps before kind
+    if (kind == "check") {
+      file.kind = ResultsKind::check;
+      if (!json.contains("invariants") || !json.contains("coverage"))
+        refuse("a check results file without its invariants or coverage");
+    } else if (kind == "planted") {
+      file.kind = ResultsKind::planted;
+      if (!json.contains("bugs") || !json["bugs"].is_array())
+        refuse("planted results without bugs");
+    } else if (kind == "mutation") {
+      file.kind = ResultsKind::mutation;
+      if (!json.contains("mutants") || !json["mutants"].is_array())
+        refuse("a mutation sweep without its mutants");
+    } else {
+      refuse("an unknown kind of results: \"" + kind + "\"");
+    }
+  }
+  file.json = std::move(json);
+  return file;
+}
+
+ResultsFile read_results(const std::string& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  if (error) throw std::runtime_error(path + ": " + error.message());
+  if (size > results_file_bytes_max) {
+    throw std::runtime_error(path + ": " + std::to_string(size) + " bytes, over the " +
+                             std::to_string(results_file_bytes_max) + " a report reads");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw std::runtime_error(path + ": cannot be read");
+  nlohmann::json json = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) throw std::runtime_error(path + ": not JSON");
+  return classify_results(path, std::move(json));
+}
+
+}  // namespace lvt::reports

@@ -1,0 +1,107 @@
+#include "verdict.hpp"
+
+#include <cmath>
+
+namespace lvt::reports {
+namespace {
+
+using nlohmann::json;
+
+std::string check_clause(const json& run) {
+  const std::uint64_t seeds = run.value("seeds", std::uint64_t{0});
+  const std::uint64_t failed = run.value("failed_seeds", std::uint64_t{0});
+  const std::size_t invariants = run.at("invariants").size();
+  const std::size_t configurations =
+      run.contains("configurations") ? run["configurations"].size() : 0;
+  const std::size_t never_hit = run.contains("never_hit") ? run["never_hit"].size() : 0;
+  const std::string coverage = never_hit == 0 ? "every coverage item hit"
+                                              : std::to_string(never_hit) + " coverage item" +
+                                                    (never_hit == 1 ? "" : "s") + " never hit";
+  const std::string scope =
+      with_commas(seeds) + " seeds" +
+      (configurations > 0 ? " in " + std::to_string(configurations) + " configurations"
+                          : std::string());
+  if (failed == 0) {
+    return "Safety held: " + std::to_string(invariants) + " invariants on " + scope + ", " +
+           coverage;
+  }
+  std::string first;
+  if (run.contains("failing_seeds") && !run["failing_seeds"].empty()) {
+    const json& seed = run["failing_seeds"][0];
+    first = "; the first, seed " + seed.at("seed").dump() + ", broke " +
+            seed.value("invariant", std::string("an invariant"));
+  }
+  return "FAILED: " + with_commas(failed) + " of " + scope + " broke an invariant" + first;
+}
+
+std::string planted_clause(const json& run) {
+  const std::size_t bugs = run.at("bugs").size();
+  const std::uint64_t caught = run.value("caught", std::uint64_t{0});
+  return std::string(caught == bugs ? "" : "FAILED: ") + std::to_string(caught) + " of " +
+         std::to_string(bugs) + " planted bugs caught within " +
+         with_commas(run.value("seeds_max", std::uint64_t{0})) + " seeds";
+}
+
+std::string mutation_clause(const json& run) {
+  if (!run.contains("kill_rate_check") || run["kill_rate_check"].is_null())
+    return "a mutation sweep with no mutant scored";
+  const auto percent = [](double share) {
+    return std::to_string(static_cast<int>(std::lround(share * 100))) + "%";
+  };
+  std::string out = "check alone kills " + percent(run["kill_rate_check"].get<double>()) + " of " +
+                    run.value("scored", json(0)).dump() + " scored mutants";
+  if (run.contains("kill_rate_total") && !run["kill_rate_total"].is_null())
+    out += ", the tests " + percent(run["kill_rate_total"].get<double>());
+  return out;
+}
+
+}  // namespace
+
+std::string with_commas(std::uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+bool all_held(const std::vector<ResultsFile>& files) {
+  for (const ResultsFile& file : files) {
+    if ((file.kind == ResultsKind::check || file.kind == ResultsKind::planted) &&
+        file.json.value("verdict", std::string("held")) != "held") {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string verdict_sentence(const std::vector<ResultsFile>& files) {
+  std::string out;
+  std::size_t benchmarks = 0;
+  for (const ResultsFile& file : files) {
+    std::string clause;
+    switch (file.kind) {
+      case ResultsKind::check:
+        clause = check_clause(file.json);
+        break;
+      case ResultsKind::planted:
+        clause = planted_clause(file.json);
+        break;
+      case ResultsKind::mutation:
+        clause = mutation_clause(file.json);
+        break;
+      case ResultsKind::benchmark:
+        ++benchmarks;
+        break;
+    }
+    if (!clause.empty()) out += (out.empty() ? "" : "; ") + clause;
+  }
+  if (benchmarks > 0) {
+    out += (out.empty() ? "Benchmarks" : "; and benchmarks") + std::string(" from ") +
+           std::to_string(benchmarks) + " run" + (benchmarks == 1 ? "" : "s");
+  }
+  return out.empty() ? "No results read." : out + ".";
+}
+
+}  // namespace lvt::reports
