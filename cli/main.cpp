@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   runs["serve"] = lvt::cli::add_serve_command(app);
   runs["check"] = lvt::cli::add_check_command(app);
   runs["replay"] = lvt::cli::add_replay_command(app);
+  runs["load"] = lvt::cli::add_load_command(app);
   runs["report"] = lvt::cli::add_report_command(app);
   for (CLI::App* sub : app.get_subcommands({})) sub->footer(lvt::cli::exit_codes_help);
   try {

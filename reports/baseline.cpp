@@ -169,6 +169,40 @@ void compare_mutation(const json& old_run, const json& new_run, Comparison& out)
   }
 }
 
+void compare_load(const json& old_run, const json& new_run, Comparison& out) {
+  if (old_run.value("verdict", "") != new_run.value("verdict", "")) {
+    out.verdicts.push_back(
+        {"the load run", old_run.value("verdict", "?"), new_run.value("verdict", "?")});
+  }
+  const struct {
+    const char* name;
+    const json* (*pick)(const json&);
+    const char* unit;
+    bool higher_better;
+  } figures[] = {
+      {"deliveries per second", [](const json& r) { return &r.at("deliveries_per_s"); }, "per s",
+       true},
+      {"delivery latency p99", [](const json& r) { return &r.at("delivery_latency_ms").at("p99"); },
+       "ms", false},
+      {"server CPU per delivery",
+       [](const json& r) {
+         return r.at("server").is_null() ? nullptr : &r["server"].at("cpu_us_per_delivery");
+       },
+       "µs", false},
+  };
+  for (const auto& f : figures) {
+    const json* was = f.pick(old_run);
+    const json* now = f.pick(new_run);
+    if (was == nullptr || now == nullptr) continue;
+    FigureChange change = figure_change(f.name, f.unit, was->get<double>(), now->get<double>());
+    change.better =
+        f.higher_better ? change.new_value > change.old_value : change.new_value < change.old_value;
+    change.moved = std::abs(change.change) > campaign_speed_band;
+    change.noise = "one run a side: a " + percent(campaign_speed_band) + " band";
+    out.figures.push_back(std::move(change));
+  }
+}
+
 }  // namespace
 
 std::size_t Comparison::moved() const {
@@ -197,6 +231,9 @@ Comparison compare(const ResultsFile& old_run, const ResultsFile& new_run) {
       break;
     case ResultsKind::mutation:
       compare_mutation(old_run.json, new_run.json, out);
+      break;
+    case ResultsKind::load:
+      compare_load(old_run.json, new_run.json, out);
       break;
   }
   return out;

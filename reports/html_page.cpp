@@ -166,6 +166,10 @@ std::string render_markdown(const Report& report) {
       out += "\n";
     } else if (file.kind == ResultsKind::mutation) {
       out += "Counts: `" + run.value("counts", json::object()).dump() + "`\n\n";
+    } else if (file.kind == ResultsKind::load) {
+      out += "Deliveries " + run.value("deliveries", json(0)).dump() + ", latency ms `" +
+             run.at("delivery_latency_ms").dump() + "`, violations `" +
+             run.value("violations", json::object()).dump() + "`\n\n";
     } else {
       out += std::to_string(run.at("benchmarks").size()) + " benchmark entries.\n\n";
     }

@@ -17,6 +17,8 @@ std::string_view kind_name(ResultsKind kind) {
       return "mutation";
     case ResultsKind::benchmark:
       return "benchmark";
+    case ResultsKind::load:
+      return "load";
   }
   return "check";
 }
@@ -52,6 +54,9 @@ ResultsFile classify_results(std::string path, nlohmann::json json) {
       file.kind = ResultsKind::mutation;
       if (!json.contains("mutants") || !json["mutants"].is_array())
         refuse("a mutation sweep without its mutants");
+    } else if (kind == "load") {
+      file.kind = ResultsKind::load;
+      if (!json.contains("delivery_latency_ms")) refuse("a load run without its latencies");
     } else {
       refuse("an unknown kind of results: \"" + kind + "\"");
     }

@@ -10,7 +10,7 @@
 
 namespace lvt::reports {
 
-enum class ResultsKind { check, planted, mutation, benchmark };
+enum class ResultsKind { check, planted, mutation, benchmark, load };
 std::string_view kind_name(ResultsKind kind);
 
 struct ResultsFile {

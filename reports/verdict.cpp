@@ -1,6 +1,7 @@
 #include "verdict.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 namespace lvt::reports {
 namespace {
@@ -55,6 +56,16 @@ std::string mutation_clause(const json& run) {
   return out;
 }
 
+std::string load_clause(const json& run) {
+  char text[200];
+  std::snprintf(text, sizeof text, "%s%s deliveries/s to %s connections, p99 %.1f ms",
+                run.value("verdict", "") == "held" ? "" : "FAILED under load: ",
+                with_commas(static_cast<std::uint64_t>(run.value("deliveries_per_s", 0.0))).c_str(),
+                with_commas(run.value("connections", std::uint64_t{0})).c_str(),
+                run.at("delivery_latency_ms").value("p99", 0.0));
+  return text;
+}
+
 }  // namespace
 
 std::string with_commas(std::uint64_t n) {
@@ -68,7 +79,8 @@ std::string with_commas(std::uint64_t n) {
 
 bool all_held(const std::vector<ResultsFile>& files) {
   for (const ResultsFile& file : files) {
-    if ((file.kind == ResultsKind::check || file.kind == ResultsKind::planted) &&
+    if ((file.kind == ResultsKind::check || file.kind == ResultsKind::planted ||
+         file.kind == ResultsKind::load) &&
         file.json.value("verdict", std::string("held")) != "held") {
       return false;
     }
@@ -93,6 +105,9 @@ std::string verdict_sentence(const std::vector<ResultsFile>& files) {
         break;
       case ResultsKind::benchmark:
         ++benchmarks;
+        break;
+      case ResultsKind::load:
+        clause = load_clause(file.json);
         break;
     }
     if (!clause.empty()) out += (out.empty() ? "" : "; ") + clause;

@@ -301,6 +301,42 @@
     }
   }
 
+  // --- a load run ------------------------------------------------------------------------------------
+  function loadRuns() {
+    for (const file of files('load')) {
+      const d = file.data;
+      const v = Object.entries(d.violations || {});
+      const s = section('Load: ' + fmt(d.connections) + ' connections in ' + fmt(d.groups) + (d.groups === 1 ? ' group' : ' groups'),
+        (d.verdict === 'held' ? 'Held as a black box: each sender\'s messages in order, once, with no gap; no sender got its own broadcast' + (d.lost === 0 ? '; nothing lost.' : '.')
+          : 'FAILED: ' + v.map(([k, n]) => n + ' ' + k).join(', ') + '.') + ' Rates ' + d.rates.join(', ') + ' msg/s, ' + d.step_s + ' s each. ' + (d.command_line || ''));
+      const server = d.server || {};
+      s.append(el('table', { class: 'load-figures' }, el('tbody', {},
+        [['deliveries/s', fmt(Math.round(d.deliveries_per_s)) + ' (offered ' + fmt(Math.round(d.deliveries_offered_per_s)) + ')'],
+          ['delivery latency (ms)', ['p50', 'p90', 'p99', 'p999', 'max'].map((k) => k + ' ' + fmt(d.delivery_latency_ms[k])).join(' · ')],
+          ['last peer of a message (ms)', 'p50 ' + fmt(d.last_peer_latency_ms.p50) + ' · p99 ' + fmt(d.last_peer_latency_ms.p99)],
+          ['sender\'s answer (ms)', 'p50 ' + fmt(d.answer_latency_ms.p50) + ' · p99 ' + fmt(d.answer_latency_ms.p99)],
+          ['server CPU per delivery', server.cpu_us_per_delivery === undefined ? '–' : fmt(server.cpu_us_per_delivery) + ' µs'],
+          ['server memory per connection', server.rss_bytes_per_connection === undefined ? '–' : fmt(Math.round(server.rss_bytes_per_connection / 102.4) / 10) + ' KB'],
+          ['load generator CPU per delivery', fmt(d.load_generator.cpu_us_per_delivery) + ' µs'],
+          ['upgrades/s', fmt(Math.round(d.upgrades_per_s))],
+          ['lost, disconnects', fmt(d.lost) + ', ' + fmt(d.disconnects)]].map(([k, val]) => el('tr', {}, el('th', {}, k), el('td', {}, val))))));
+      const pair = el('div', { class: 'pair' });
+      s.append(pair);
+      const overTime = el('div', { class: 'chart-box' });
+      const cdf = el('div', { class: 'chart-box' });
+      pair.append(el('div', {}, el('h3', {}, 'Latency and deliveries over time'), overTime), el('div', {}, el('h3', {}, 'Latency distribution'), cdf));
+      const ps = d.per_second || [];
+      chart(overTime, { data: { labels: ps.map((p) => p.second + ' s'), datasets: [
+        { type: 'line', label: 'p50 ms', data: ps.map((p) => p.p50_ms), borderColor: colors[0], backgroundColor: colors[0] },
+        { type: 'line', label: 'p99 ms', data: ps.map((p) => p.p99_ms), borderColor: colors[1], backgroundColor: colors[1] },
+        { type: 'bar', label: 'deliveries', data: ps.map((p) => p.deliveries), yAxisID: 'y2', backgroundColor: 'rgba(26,127,55,0.25)' }] },
+        options: { scales: { y: { title: { display: true, text: 'ms' }, beginAtZero: true }, y2: { position: 'right', title: { display: true, text: 'deliveries per second' }, beginAtZero: true, grid: { drawOnChartArea: false } } } } });
+      const points = (d.delivery_latency_cdf || []).map(([share, ms]) => ({ x: Math.max(ms, 0.001), y: share * 100 }));
+      chart(cdf, { type: 'line', data: { datasets: [{ label: 'share of deliveries at or under', data: points, borderColor: colors[2], backgroundColor: colors[2] }] },
+        options: { scales: { x: { type: 'logarithmic', title: { display: true, text: 'latency ms (log)' } }, y: { title: { display: true, text: '% of deliveries' }, min: 0, max: 100 } } } });
+    }
+  }
+
   // --- before and after -------------------------------------------------------------------------------
   function comparison() {
     const c = data.comparison;
@@ -329,6 +365,7 @@
   planted();
   mutation();
   findings();
+  loadRuns();
   performance();
   sources();
 })();

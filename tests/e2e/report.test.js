@@ -10,7 +10,7 @@ const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { launchBrowser } = require("./harness");
+const { launchBrowser, startServer } = require("./harness");
 
 const repo = path.resolve(__dirname, "../..");
 const binary = process.env.LVTLAB_BINARY || path.join(repo, "build/default/cli/lvtlab");
@@ -34,6 +34,16 @@ test("the report opens from disk with no network, draws every chart and the fail
     run(binary, ["check", "--plant", "all", "--seeds", "1000", "--workers", "2", "--time-budget", "1",
       "--results", planted, "--failures-dir", failures]);
     const inputs = [failing, planted];
+    // A short load run against a real server, for the load charts.
+    const load = path.join(scratch, "load.json");
+    const server = await startServer(["--dispatch-policy", "coalesce", "--actions-per-second", "1000"]);
+    try {
+      run(binary, ["load", "--url", server.url + "/realtime/broadcasting", "--connections", "30",
+        "--rates", "20,40", "--step-s", "1", "--drain-s", "2", "--results", load]);
+    } finally {
+      await server.stop();
+    }
+    inputs.push(load);
     if (fs.existsSync(benchmarks)) {
       const bench = path.join(scratch, "bench.json");
       run(benchmarks, ["--benchmark_filter=BM_PeerNewMessage/(10|1000)$|BM_FanOut/(1|100)$",
@@ -66,7 +76,8 @@ test("the report opens from disk with no network, draws every chart and the fail
       assert.deepEqual(outside, [], "the page asks the network for nothing");
       const charts = await tab.evaluate(() => window.lvtReport.charts.map((chart) =>
         chart.data.datasets.map((set) => set.data.filter((point) => point !== null).length)));
-      const expected = 2 + (inputs.length === 3 ? 2 : 0);  // coverage, planted; peer update, fan-out
+      // coverage, planted; the load's latency over time and CDF; peer update and fan-out
+      const expected = 4 + (inputs.length === 4 ? 2 : 0);
       assert.equal(charts.length, expected, JSON.stringify(charts));
       for (const sets of charts) assert.ok(sets.some((points) => points > 0), JSON.stringify(charts));
 

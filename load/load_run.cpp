@@ -1,0 +1,600 @@
+// The load generator's sockets and clock: one Asio io_context on one thread, every connection a
+// Beast WebSocket, one pacing timer for the senders and one for the progress line.
+#include "load_run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <tuple>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "latency_histogram.hpp"
+#include "marks.hpp"
+#include "proc_stats.hpp"
+
+namespace lvt::load {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+std::uint64_t now_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+// A session id the server takes (44 base64url characters, as its own), one per group.
+std::string group_cookie(std::uint32_t run, std::size_t group) {
+  static constexpr char digits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::mt19937_64 random(run * 1'000'003ull + group);
+  std::string id;
+  for (int i = 0; i < 42; ++i) id += digits[random() % 64];
+  return "livetemplate-id=" + id + "A=";
+}
+
+constexpr std::size_t frame_bytes_max = 64 * 1024 * 1024;  // a read larger than this is an error
+
+struct Violation {
+  std::string kind;  // "out-of-order", "gap", "own-broadcast", "loss"
+  std::size_t peer = 0;
+  std::string detail;
+};
+
+struct SenderState {
+  std::size_t peer = 0;
+  std::uint64_t next_seq = 1;
+  std::uint64_t accepted_max = 0;  // the highest seq answered success (answers come in order)
+  std::uint64_t accepted = 0, refused = 0;
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> outstanding = {};  // (seq, sent ns)
+};
+
+class Run;
+
+class Peer : public std::enable_shared_from_this<Peer> {
+ public:
+  Peer(Run& run, asio::io_context& io, std::size_t index, std::size_t group)
+      : run_(run), ws_(io), index_(index), group_(group) {}
+  void start(const tcp::endpoint& endpoint);
+  void send(std::string text);
+  void close();
+  std::size_t group() const { return group_; }
+  bool joined() const { return joined_; }
+  bool failed() const { return failed_; }
+  int sender = -1;                      // its index in Run::senders_, or -1
+  std::vector<std::uint64_t> last_seq;  // per sender: the last seq seen (0: none)
+
+ private:
+  void on_frame(std::string_view frame);
+  void read();
+  void write_next();
+  void fail(const std::string& what, beast::error_code error);
+
+  Run& run_;
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> out_;
+  bool writing_ = false, joined_ = false, failed_ = false, closing_ = false;
+  std::size_t index_, group_;
+};
+
+class Run {
+ public:
+  explicit Run(const LoadConfig& config)
+      : config_(config), run_id_(static_cast<std::uint32_t>(std::random_device{}())) {}
+  LoadOutcome run();
+
+  // --- what the peers report
+  // ----------------------------------------------------------------------
+  void upgraded() { ++upgrades_; }
+  void joined() { ++joined_; }
+  void failed(std::size_t peer, std::string what) {
+    ++disconnects_;
+    if (first_error_.empty()) first_error_ = "connection " + std::to_string(peer) + ": " + what;
+  }
+  void frame_received(Peer& peer, std::string_view frame);
+  const LoadConfig& config() const { return config_; }
+  std::uint32_t run_id() const { return run_id_; }
+
+ private:
+  bool open_all();
+  void pace(const std::shared_ptr<asio::steady_timer>& timer);
+  void report_progress(const std::shared_ptr<asio::steady_timer>& timer);
+  void violation(std::string kind, std::size_t peer, std::string detail);
+  double elapsed_s() const { return static_cast<double>(now_ns() - phase_started_ns_) / 1e9; }
+  json results(double measured_s);
+
+  const LoadConfig& config_;
+  std::uint32_t run_id_;
+  asio::io_context io_;
+  std::vector<std::shared_ptr<Peer>> peers_;
+  std::vector<SenderState> senders_;
+  std::vector<std::size_t> group_sizes_;
+  std::uint64_t upgrades_ = 0, joined_ = 0, disconnects_ = 0;
+  double upgrades_per_s_ = 0;
+  std::string first_error_;
+  std::uint64_t phase_started_ns_ = 0, sends_offered_ = 0, sends_made_ = 0, sends_held_back_ = 0;
+  std::uint64_t deliveries_ = 0, frames_ = 0, bytes_ = 0, other_group_marks_ = 0;
+  std::optional<ProcStats> server_idle_;  // before any connection
+  std::size_t step_ = 0;
+  bool sending_ = false;
+  LatencyHistogram delivery_latency_, answer_latency_, last_peer_latency_;
+  std::vector<LatencyHistogram> per_second_;
+  std::vector<std::uint64_t> per_second_deliveries_;
+  // Per message (by sender, then seq): how many peers got it, and the latest of them.
+  std::vector<std::vector<std::uint32_t>> reached_;
+  std::vector<std::vector<std::uint64_t>> latest_ns_;
+  std::vector<std::vector<char>> refused_;  // per sender, per seq: answered unsuccessful
+  // Skips a peer saw, (sender, last seen, seq): judged at the end, when every refusal is known.
+  std::vector<std::tuple<std::size_t, std::uint64_t, std::uint64_t>> skips_;
+  std::vector<Violation> violations_;
+  std::map<std::string, std::uint64_t> violation_counts_;
+};
+
+// --- a connection
+// ------------------------------------------------------------------------------------
+void Peer::start(const tcp::endpoint& endpoint) {
+  beast::get_lowest_layer(ws_).expires_after(
+      std::chrono::milliseconds(static_cast<int>(run_.config().connect_timeout_s * 1000)));
+  beast::get_lowest_layer(ws_).async_connect(
+      endpoint, [self = shared_from_this()](beast::error_code error) {
+        if (error) return self->fail("connect", error);
+        const LoadConfig& c = self->run_.config();
+        const std::string cookie = group_cookie(self->run_.run_id(), self->group_);
+        const std::string origin = "http://" + c.host + ":" + std::to_string(c.port);
+        self->ws_.set_option(
+            websocket::stream_base::decorator([cookie, origin](websocket::request_type& request) {
+              request.set(http::field::cookie, cookie);
+              request.set(http::field::origin, origin);
+            }));
+        self->ws_.read_message_max(frame_bytes_max);
+        self->ws_.async_handshake(
+            c.host + ":" + std::to_string(c.port), c.path, [self](beast::error_code error) {
+              if (error) return self->fail("upgrade", error);
+              beast::get_lowest_layer(self->ws_).expires_never();
+              self->run_.upgraded();
+              self->read();
+              self->send("{\"action\":\"join\",\"data\":{\"username\":\"load" +
+                         std::to_string(self->index_) + "\"}}");
+            });
+      });
+}
+
+void Peer::read() {
+  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t) {
+    if (error) return self->fail("read", error);
+    const auto data = self->buffer_.cdata();
+    self->on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    self->buffer_.consume(self->buffer_.size());
+    self->read();
+  });
+}
+
+void Peer::on_frame(std::string_view frame) {
+  if (!joined_) {
+    if (frame.find("\"meta\":{\"action\":\"join\"") != std::string_view::npos) {
+      joined_ = true;
+      run_.joined();
+    }
+    return;  // the first tree, then the join's answer: nothing of the run's yet
+  }
+  run_.frame_received(*this, frame);
+}
+
+void Peer::send(std::string text) {
+  out_.push_back(std::move(text));
+  if (!writing_) write_next();
+}
+
+void Peer::write_next() {
+  if (out_.empty() || failed_) {
+    writing_ = false;
+    return;
+  }
+  writing_ = true;
+  ws_.async_write(asio::buffer(out_.front()),
+                  [self = shared_from_this()](beast::error_code error, std::size_t) {
+                    if (error) return self->fail("write", error);
+                    self->out_.pop_front();
+                    self->write_next();
+                  });
+}
+
+void Peer::close() {
+  closing_ = true;
+  ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {});
+}
+
+void Peer::fail(const std::string& what, beast::error_code error) {
+  if (failed_ || closing_) return;
+  failed_ = true;
+  run_.failed(index_, what + ": " + error.message());
+}
+
+// --- the run
+// -------------------------------------------------------------------------------------------
+void Run::violation(std::string kind, std::size_t peer, std::string detail) {
+  ++violation_counts_[kind];
+  if (violations_.size() < 20) violations_.push_back({std::move(kind), peer, std::move(detail)});
+}
+
+void Run::frame_received(Peer& peer, std::string_view frame) {
+  const std::uint64_t now = now_ns();
+  ++frames_;
+  bytes_ += frame.size();
+  const bool answer = frame.find("\"meta\":{\"action\":\"send\"") != std::string_view::npos;
+  if (answer && peer.sender >= 0) {
+    SenderState& s = senders_[static_cast<std::size_t>(peer.sender)];
+    if (!s.outstanding.empty()) {
+      const auto [seq, sent] = s.outstanding.front();
+      s.outstanding.pop_front();
+      answer_latency_.add(now - sent);
+      if (frame.find("\"success\":true}") != std::string_view::npos) {
+        ++s.accepted;
+        s.accepted_max = std::max(s.accepted_max, seq);
+      } else {
+        ++s.refused;
+        if (seq < refused_[static_cast<std::size_t>(peer.sender)].size())
+          refused_[static_cast<std::size_t>(peer.sender)][seq] = 1;
+      }
+    }
+  }
+  for (const Mark& mark : marks_in(frame)) {
+    if (mark.run != run_id_ || mark.sender >= senders_.size()) continue;
+    const SenderState& from = senders_[mark.sender];
+    if (static_cast<int>(mark.sender) == peer.sender) {
+      if (!answer)
+        violation("own-broadcast", from.peer,
+                  "sender got its own message " + std::to_string(mark.seq) + " in a broadcast");
+      continue;
+    }
+    // One log is shared by every group: a peer sees another group's messages too, whenever its
+    // own group's broadcast makes it read the log. Those are checked for order, not counted.
+    const bool same_group = config_.server_global || peers_[from.peer]->group() == peer.group();
+    std::uint64_t& last = peer.last_seq[mark.sender];
+    if (mark.seq <= last) {
+      violation("out-of-order", 0,
+                "a peer got sender " + std::to_string(mark.sender) + "'s message " +
+                    std::to_string(mark.seq) + " after " + std::to_string(last));
+      continue;
+    }
+    // A message refused by the server never shows; one skipped over that was accepted is a gap.
+    if (same_group && mark.seq > last + 1 && skips_.size() < 100'000)
+      skips_.emplace_back(mark.sender, last, mark.seq);
+    last = mark.seq;
+    if (!same_group) {
+      ++other_group_marks_;
+      continue;
+    }
+    ++deliveries_;
+    const std::uint64_t latency = now > mark.sent_ns ? now - mark.sent_ns : 0;
+    delivery_latency_.add(latency);
+    const auto second = static_cast<std::size_t>(elapsed_s());
+    if (second < per_second_.size()) {
+      per_second_[second].add(latency);
+      ++per_second_deliveries_[second];
+    }
+    if (mark.seq < reached_[mark.sender].size()) {
+      ++reached_[mark.sender][mark.seq];
+      latest_ns_[mark.sender][mark.seq] = std::max(latest_ns_[mark.sender][mark.seq], latency);
+    }
+  }
+}
+
+bool Run::open_all() {
+  if (config_.server_pid > 0) server_idle_ = read_proc_stats(config_.server_pid);
+  tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
+  const std::size_t groups = std::max<std::size_t>(config_.groups, 1);
+  group_sizes_.assign(groups, 0);
+  for (std::size_t i = 0; i < config_.connections; ++i) {
+    peers_.push_back(std::make_shared<Peer>(*this, io_, i, i % groups));
+    ++group_sizes_[i % groups];
+  }
+  // The first senders_per_group peers of each group send.
+  std::vector<std::size_t> taken(groups, 0);
+  for (std::size_t i = 0; i < peers_.size(); ++i) {
+    if (taken[peers_[i]->group()] < config_.senders_per_group) {
+      ++taken[peers_[i]->group()];
+      peers_[i]->sender = static_cast<int>(senders_.size());
+      senders_.emplace_back();
+      senders_.back().peer = i;
+    }
+  }
+  for (auto& peer : peers_) peer->last_seq.assign(senders_.size(), 0);
+  const std::uint64_t started = now_ns();
+  // At most 256 handshakes at once: a burst of SYNs beyond the listen backlog only retries.
+  std::size_t next = 0;
+  const auto deadline = started + static_cast<std::uint64_t>(config_.connect_timeout_s * 1e9);
+  while (joined_ + disconnects_ < peers_.size() && now_ns() < deadline) {
+    while (next < peers_.size() && next - (joined_ + disconnects_) < 256)
+      peers_[next++]->start(endpoint);
+    io_.run_for(std::chrono::milliseconds(20));
+    if (config_.progress) {
+      config_.progress("connecting: " + std::to_string(joined_) + "/" +
+                       std::to_string(peers_.size()) + " joined");
+    }
+  }
+  const double seconds = static_cast<double>(now_ns() - started) / 1e9;
+  upgrades_per_s_ = static_cast<double>(upgrades_) / std::max(seconds, 1e-9);
+  return joined_ == peers_.size();
+}
+
+void Run::pace(const std::shared_ptr<asio::steady_timer>& timer) {
+  if (!sending_) return;
+  const double t = elapsed_s();
+  step_ = std::min(static_cast<std::size_t>(t / config_.step_s), config_.rates.size() - 1);
+  if (t >= config_.step_s * static_cast<double>(config_.rates.size())) {
+    sending_ = false;
+    return;
+  }
+  // Sends due by now: the integral of the rate schedule.
+  double due = 0;
+  for (std::size_t i = 0; i <= step_; ++i) {
+    const double within = i < step_ ? config_.step_s : t - config_.step_s * static_cast<double>(i);
+    due += config_.rates[i] * within;
+  }
+  while (static_cast<double>(sends_offered_) < due) {
+    SenderState& s = senders_[sends_offered_ % senders_.size()];
+    ++sends_offered_;
+    Peer& peer = *peers_[s.peer];
+    if (peer.failed() || s.outstanding.size() >= config_.outstanding_max ||
+        s.next_seq >= config_.messages_max / senders_.size()) {
+      ++sends_held_back_;  // the sender's form would still be busy: offered, not made
+      continue;
+    }
+    const Mark mark{run_id_, static_cast<std::uint32_t>(&s - senders_.data()), s.next_seq++,
+                    now_ns()};
+    s.outstanding.emplace_back(mark.seq, mark.sent_ns);
+    ++sends_made_;
+    peer.send("{\"action\":\"send\",\"data\":{\"text\":\"" + mark_text(mark) + "\"}}");
+  }
+  timer->expires_after(std::chrono::milliseconds(1));
+  timer->async_wait([this, timer](beast::error_code error) {
+    if (!error) pace(timer);
+  });
+}
+
+void Run::report_progress(const std::shared_ptr<asio::steady_timer>& timer) {
+  if (config_.progress) {
+    char line[256];
+    const double t = elapsed_s();
+    std::snprintf(line, sizeof line,
+                  "%.0f s  step %zu/%zu at %.0f msg/s  sent %llu  deliveries %llu  p99 %.1f ms  "
+                  "violations %zu  disconnects %llu",
+                  t, step_ + 1, config_.rates.size(), config_.rates[step_],
+                  static_cast<unsigned long long>(sends_made_),
+                  static_cast<unsigned long long>(deliveries_),
+                  static_cast<double>(delivery_latency_.percentile_ns(0.99)) / 1e6,
+                  violations_.size(), static_cast<unsigned long long>(disconnects_));
+    config_.progress(line);
+  }
+  timer->expires_after(std::chrono::seconds(1));
+  timer->async_wait([this, timer](beast::error_code error) {
+    if (!error) report_progress(timer);
+  });
+}
+
+json percentiles_ms(const LatencyHistogram& h) {
+  const auto ms = [&h](double share) { return static_cast<double>(h.percentile_ns(share)) / 1e6; };
+  return {{"count", h.count()}, {"p50", ms(0.50)},
+          {"p90", ms(0.90)},    {"p99", ms(0.99)},
+          {"p999", ms(0.999)},  {"max", static_cast<double>(h.max_ns()) / 1e6}};
+}
+
+// [[share, ms], ...]: the latency distribution at 40 points, for a CDF.
+json latency_cdf(const LatencyHistogram& h) {
+  json out = json::array();
+  for (const double share :
+       {0.0,  0.01, 0.05,  0.1,  0.2,  0.3,  0.4,  0.5,  0.6,   0.7,   0.75,   0.8,
+        0.85, 0.9,  0.925, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999, 0.9999, 1.0}) {
+    out.push_back({share, static_cast<double>(h.percentile_ns(share)) / 1e6});
+  }
+  return out;
+}
+
+LoadOutcome Run::run() {
+  LoadOutcome outcome;
+  if (!open_all()) {
+    outcome.error = first_error_.empty() ? "only " + std::to_string(joined_) + " of " +
+                                               std::to_string(peers_.size()) +
+                                               " connections joined within the connect timeout"
+                                         : first_error_;
+    for (auto& peer : peers_) peer->close();
+    io_.run_for(std::chrono::milliseconds(500));
+    return outcome;
+  }
+  outcome.connected = true;
+  const std::size_t per_sender =
+      config_.messages_max / std::max<std::size_t>(senders_.size(), 1) + 1;
+  reached_.assign(senders_.size(), std::vector<std::uint32_t>(per_sender, 0));
+  latest_ns_.assign(senders_.size(), std::vector<std::uint64_t>(per_sender, 0));
+  refused_.assign(senders_.size(), std::vector<char>(per_sender, 0));
+  const double total_s =
+      config_.step_s * static_cast<double>(config_.rates.size()) + config_.drain_s;
+  per_second_.assign(static_cast<std::size_t>(std::min(total_s + 2, 3600.0)), {});
+  per_second_deliveries_.assign(per_second_.size(), 0);
+
+  const auto server_before =
+      config_.server_pid > 0 ? read_proc_stats(config_.server_pid) : std::nullopt;
+  const ProcStats own_before = own_stats();
+  phase_started_ns_ = now_ns();
+  sending_ = true;
+  auto pacer = std::make_shared<asio::steady_timer>(io_);
+  auto progress = std::make_shared<asio::steady_timer>(io_);
+  pace(pacer);
+  report_progress(progress);
+  // The schedule, then the drain: until every accepted message reached every peer, or the time.
+  const auto everything_arrived = [this] {
+    for (const auto& peer : peers_) {
+      if (peer->failed()) continue;
+      for (std::size_t s = 0; s < senders_.size(); ++s) {
+        const bool same_group =
+            config_.server_global || peers_[senders_[s].peer]->group() == peer->group();
+        if (same_group && static_cast<int>(s) != peer->sender &&
+            peer->last_seq[s] < senders_[s].accepted_max)
+          return false;
+      }
+    }
+    for (const SenderState& s : senders_) {
+      if (!s.outstanding.empty()) return false;
+    }
+    return true;
+  };
+  while (sending_) io_.run_for(std::chrono::milliseconds(50));
+  const double sending_s = elapsed_s();
+  const std::uint64_t drain_until = now_ns() + static_cast<std::uint64_t>(config_.drain_s * 1e9);
+  while (now_ns() < drain_until && !everything_arrived())
+    io_.run_for(std::chrono::milliseconds(20));
+  const double measured_s = elapsed_s();
+  const auto server_after =
+      config_.server_pid > 0 ? read_proc_stats(config_.server_pid) : std::nullopt;
+  const ProcStats own_after = own_stats();
+  pacer->cancel();
+  progress->cancel();
+
+  // Accepted messages among (after, upto] of sender s: those not refused.
+  const auto accepted_between = [this](std::size_t s, std::uint64_t after, std::uint64_t upto) {
+    std::uint64_t n = 0;
+    for (std::uint64_t seq = after + 1; seq <= upto; ++seq)
+      n += seq < refused_[s].size() && refused_[s][seq] ? 0 : 1;
+    return n;
+  };
+  for (const auto& [sender, last, seq] : skips_) {
+    if (const std::uint64_t skipped = accepted_between(sender, last, seq - 1); skipped > 0) {
+      violation("gap", 0,
+                "a peer got sender " + std::to_string(sender) + "'s message " +
+                    std::to_string(seq) + " right after " + std::to_string(last) + ", " +
+                    std::to_string(skipped) + " accepted between never came");
+    }
+  }
+  // Loss: what the server accepted and a peer of its group never got.
+  std::uint64_t lost = 0;
+  for (const auto& peer : peers_) {
+    if (peer->failed()) continue;
+    for (std::size_t s = 0; s < senders_.size(); ++s) {
+      const bool same_group =
+          config_.server_global || peers_[senders_[s].peer]->group() == peer->group();
+      if (same_group && static_cast<int>(s) != peer->sender)
+        lost += accepted_between(s, peer->last_seq[s], senders_[s].accepted_max);
+    }
+  }
+  if (lost > 0 && config_.expect_no_loss) {
+    violation("loss", 0,
+              std::to_string(lost) + " accepted messages never reached a peer of their group");
+  }
+  // Last-peer latency: per message that reached every peer of its group.
+  for (std::size_t s = 0; s < senders_.size(); ++s) {
+    const std::size_t group_peers =
+        (config_.server_global ? peers_.size() : group_sizes_[peers_[senders_[s].peer]->group()]) -
+        1;
+    for (std::uint64_t seq = 1; seq <= senders_[s].accepted_max && seq < reached_[s].size();
+         ++seq) {
+      if (reached_[s][seq] >= group_peers && group_peers > 0)
+        last_peer_latency_.add(latest_ns_[s][seq]);
+    }
+  }
+  std::uint64_t accepted = 0, refused = 0;
+  for (const SenderState& s : senders_) {
+    accepted += s.accepted;
+    refused += s.refused;
+  }
+  json timeline = json::array();
+  for (std::size_t i = 0; i < per_second_.size() && static_cast<double>(i) < measured_s; ++i) {
+    timeline.push_back({{"second", i},
+                        {"deliveries", per_second_deliveries_[i]},
+                        {"p50_ms", static_cast<double>(per_second_[i].percentile_ns(0.5)) / 1e6},
+                        {"p99_ms", static_cast<double>(per_second_[i].percentile_ns(0.99)) / 1e6}});
+  }
+  json violations = json::array();
+  for (const Violation& v : violations_)
+    violations.push_back({{"kind", v.kind}, {"detail", v.detail}});
+  json server = nullptr;
+  if (server_before && server_after) {
+    const double cpu = server_after->cpu_s - server_before->cpu_s;
+    server = {
+        {"pid", config_.server_pid},
+        {"cpu_s", cpu},
+        {"cpu_us_per_delivery",
+         deliveries_ > 0 ? cpu * 1e6 / static_cast<double>(deliveries_) : 0.0},
+        {"rss_bytes", server_after->rss_bytes},
+        {"rss_bytes_per_connection", server_idle_ ? (static_cast<double>(server_before->rss_bytes) -
+                                                     static_cast<double>(server_idle_->rss_bytes)) /
+                                                        static_cast<double>(peers_.size())
+                                                  : 0.0},
+        {"voluntary_switches",
+         server_after->voluntary_switches - server_before->voluntary_switches},
+        {"involuntary_switches",
+         server_after->involuntary_switches - server_before->involuntary_switches}};
+  }
+  const double own_cpu = own_after.cpu_s - own_before.cpu_s;
+  const double offered_per_s = static_cast<double>(sends_offered_) / std::max(sending_s, 1e-9);
+  std::size_t receivers_per_message = 0;  // peers that should get one message, on average
+  for (const SenderState& s : senders_) {
+    receivers_per_message +=
+        (config_.server_global ? peers_.size() : group_sizes_[peers_[s.peer]->group()]) - 1;
+  }
+  outcome.results = {
+      {"connections", peers_.size()},
+      {"groups", config_.groups},
+      {"senders", senders_.size()},
+      {"upgrades_per_s", upgrades_per_s_},
+      {"rates", config_.rates},
+      {"step_s", config_.step_s},
+      {"sending_s", sending_s},
+      {"measured_s", measured_s},
+      {"sends",
+       {{"offered", sends_offered_},
+        {"made", sends_made_},
+        {"held_back", sends_held_back_},
+        {"accepted", accepted},
+        {"refused", refused}}},
+      {"deliveries", deliveries_},
+      {"other_group_marks", other_group_marks_},
+      {"deliveries_offered_per_s", offered_per_s * static_cast<double>(receivers_per_message) /
+                                       std::max<double>(static_cast<double>(senders_.size()), 1)},
+      {"deliveries_per_s", static_cast<double>(deliveries_) / std::max(measured_s, 1e-9)},
+      {"frames", frames_},
+      {"bytes", bytes_},
+      {"delivery_latency_ms", percentiles_ms(delivery_latency_)},
+      {"delivery_latency_cdf", latency_cdf(delivery_latency_)},
+      {"last_peer_latency_ms", percentiles_ms(last_peer_latency_)},
+      {"answer_latency_ms", percentiles_ms(answer_latency_)},
+      {"lost", lost},
+      {"disconnects", disconnects_},
+      {"violations", violation_counts_},
+      {"violation_examples", violations},
+      {"per_second", timeline},
+      {"server", server},
+      {"load_generator",
+       {{"cpu_s", own_cpu},
+        {"cpu_us_per_delivery",
+         deliveries_ > 0 ? own_cpu * 1e6 / static_cast<double>(deliveries_) : 0.0}}}};
+  if (disconnects_ > 0) violation("disconnect", 0, first_error_);
+  outcome.invariants_held = violations_.empty();
+  for (auto& peer : peers_) peer->close();
+  io_.run_for(std::chrono::milliseconds(300));
+  return outcome;
+}
+
+}  // namespace
+
+LoadOutcome run_load(const LoadConfig& config) {
+  Run run(config);
+  return run.run();
+}
+
+}  // namespace lvt::load

@@ -1,0 +1,84 @@
+// `lvtlab load` against a real `lvtlab serve` on loopback: a short smoke run whose black-box
+// invariants must hold (each sender's messages in order, once, with no gap, never the sender's
+// own broadcast, nothing lost under coalesce), and the refusals that keep it on this machine.
+// Not a speed test: the figures are only checked for being there.
+const { after, test } = require('node:test');
+const assert = require('node:assert');
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const binary = process.env.LVTLAB_BINARY;
+assert.ok(binary, 'LVTLAB_BINARY names the lvtlab to test');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lvtlab-load-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+// A server on a free loopback port; resolves with its URL and PID once it says where it serves.
+function startServer(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--log-level', 'warn', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('serve did not start: ' + out)); }, 10_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const found = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (found) { clearTimeout(timer); resolve({ url: found[1], pid: child.pid, child }); }
+    });
+    child.stderr.on('data', (chunk) => (out += chunk));
+  });
+}
+
+function stop(server) {
+  return new Promise((resolve) => {
+    server.child.on('exit', resolve);
+    process.kill(server.pid, 'SIGTERM');
+    setTimeout(() => server.child.kill('SIGKILL'), 5_000).unref();
+  });
+}
+
+test('a short load run holds every black-box invariant and writes its figures', async () => {
+  const server = await startServer(['--dispatch-policy', 'coalesce', '--actions-per-second', '1000',
+                                    '--actions-burst', '1000']);
+  try {
+    const results = path.join(scratch, 'load.json');
+    const run = spawnSync(binary, ['load', '--url', server.url + '/realtime/broadcasting',
+      '--connections', '60', '--groups', '3', '--rates', '30,60', '--step-s', '1', '--drain-s', '3',
+      '--server-pid', String(server.pid), '--results', results], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /^held: in order, once, no gap, no own broadcast, nothing lost$/m);
+    const json = JSON.parse(fs.readFileSync(results, 'utf8'));
+    assert.equal(json.schema_version, 1);
+    assert.equal(json.kind, 'load');
+    assert.equal(json.verdict, 'held');
+    assert.deepEqual(json.violations, {});
+    assert.equal(json.connections, 60);
+    assert.equal(json.lost, 0);
+    // Every accepted message reached the 19 other connections of its group, once.
+    assert.ok(json.sends.accepted > 0);
+    assert.equal(json.deliveries, json.sends.accepted * 19);
+    assert.ok(json.delivery_latency_ms.p99 > 0 && json.delivery_latency_ms.max >= json.delivery_latency_ms.p99);
+    assert.ok(json.server.cpu_s >= 0 && json.server.rss_bytes > 0);
+    assert.ok(json.per_second.length >= 2);
+  } finally {
+    await stop(server);
+  }
+});
+
+test('load refuses any address but loopback, and says when nothing listens', () => {
+  for (const [url, message] of [
+    ['http://10.0.0.1:80/realtime/broadcasting', /10\.0\.0\.1 is not a loopback address/],
+    ['http://example.com:80/', /wants a loopback address/],
+    ['127.0.0.1:80', /wants http:\/\/HOST:PORT\/PATH/],
+  ]) {
+    const run = spawnSync(binary, ['load', '--url', url, '--results', path.join(scratch, 'x.json')], { encoding: 'utf8' });
+    assert.equal(run.status, 2, url);
+    assert.match(run.stderr, message, url);
+  }
+  // A port nothing listens on (the server above has stopped): exit 2, with the reason.
+  const closed = spawnSync(binary, ['load', '--url', 'http://127.0.0.1:1/realtime/broadcasting', '--connections', '4',
+    '--results', path.join(scratch, 'y.json')], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(closed.status, 2);
+  assert.match(closed.stderr, /connect: Connection refused.*is `lvtlab serve` listening/);
+});
