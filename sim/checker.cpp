@@ -25,6 +25,14 @@ bool styled(std::string_view html) {
   return brace != std::string_view::npos && brace > 0 && rules.find('}', brace) != rules.npos;
 }
 
+// Whether a page's answer forbids caching it: it holds one session's state at one moment, which
+// a back button must not show again from a cache.
+bool uncached(const HttpResponse& response) {
+  return std::any_of(response.headers.begin(), response.headers.end(), [](const auto& header) {
+    return header.first == "Cache-Control" && header.second == "no-store";
+  });
+}
+
 // RFC 4648 section 5 with its padding, six bits at a time off an accumulator.
 std::string base64url(const std::vector<unsigned char>& bytes) {
   constexpr std::string_view digits =
@@ -222,6 +230,11 @@ void Checker::check_page_get(int id, const HttpResponse& page, int browser) {
         invariant, "tab " + std::to_string(id) + "'s page GET got " + std::to_string(page.status),
         id);
   }
+  if (!uncached(page)) {
+    ++context_.checks[invariant];
+    return context_.fail(invariant, "tab " + std::to_string(id) + "'s page may be cached", id,
+                         "Cache-Control: no-store", "none");
+  }
   if (!styled(page.body)) {
     ++context_.checks[invariant];
     return context_.fail(invariant, "tab " + std::to_string(id) + "'s page has no style", id,
@@ -289,11 +302,12 @@ void Checker::check_json_get(int tab, const std::string& name, const HttpRespons
                                          : "mount-coherent";
   const Json* reply = response.status == 200 ? clients_.parsed_frame(tab, response.body) : nullptr;
   const Json* tree = reply == nullptr ? nullptr : reply->find("tree");
-  if (tree == nullptr || tree->find("s") == nullptr) {
+  if (tree == nullptr || tree->find("s") == nullptr || !uncached(response)) {
     ++context_.checks[invariant];
     return context_.fail(invariant,
                          "tab " + std::to_string(tab) + "'s JSON GET got " +
-                             std::to_string(response.status) + " without a full tree",
+                             std::to_string(response.status) +
+                             (uncached(response) ? " without a full tree" : ", cacheable"),
                          tab);
   }
   TreeApplier page;
@@ -367,6 +381,27 @@ void Checker::check_foreign_upgrade(int tab, bool accepted, unsigned status) {
         tab, "refused (403)", accepted ? "accepted" : std::to_string(status));
   }
   ++context_.coverage["foreign-origin-refused"];
+}
+
+void Checker::check_script_upgrade(int tab, const ConnectResult& result) {
+  ++context_.checks["wire-correct"];
+  if (result.connection) return;
+  context_.fail("wire-correct",
+                "an upgrade without Origin (no browser's) was refused with " +
+                    std::to_string(result.refuse_status) + " for tab " + std::to_string(tab) +
+                    "'s group",
+                tab, "accepted", std::to_string(result.refuse_status));
+}
+
+void Checker::check_no_set_cookie(int tab, std::string_view what, const HttpResponse& response) {
+  ++context_.checks["wire-correct"];
+  for (const auto& [name, value] : response.headers) {
+    if (name != "Set-Cookie") continue;
+    return context_.fail("wire-correct",
+                         "tab " + std::to_string(tab) + "'s " + std::string(what) +
+                             " with its own cookie was answered with Set-Cookie: " + value,
+                         tab, "no Set-Cookie", value);
+  }
 }
 
 void Checker::check_close(int tab, std::uint16_t code_expected, const Effects& effects) {

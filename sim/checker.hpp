@@ -65,6 +65,9 @@ class Checker {
   // The answer to an HTTP action whose body no server may read: 400 and the error's code.
   void check_http_refusal(int tab, std::string_view code, const HttpResponse& response);
   void check_foreign_upgrade(int tab, bool accepted, unsigned status);
+  void check_script_upgrade(int tab, const ConnectResult& result);  // no Origin: accepted
+  // A request with the tab's own cookie names its group: the answer sets no other.
+  void check_no_set_cookie(int tab, std::string_view what, const HttpResponse& response);
   // A frame the tab sent that the server must refuse by closing (code_expected), or any close.
   void check_close(int tab, std::uint16_t code_expected, const Effects& effects);
   void check_close_received(int tab, std::uint16_t code);  // the close frame the tab read
@@ -83,8 +86,10 @@ class Checker {
   void check_quiescence();
   // The engine's metrics (what /metrics exports) against what it was sent and the model.
   void check_metrics();
-  void check_index();                            // the site's index links each page
-  void check_logged();                           // by check_metrics
+  void check_index();   // the site's index links each page
+  void check_logged();  // by check_metrics
+  // The dispatch's debug line counts the broadcasts it left waiting as the connection holds them.
+  void check_dispatch_logged(int id, const Connection& connection);
   void count_unreadable(std::string_view code);  // a payload the server must refuse unread
   void count_log_eviction();  // after an append: whether the server's ring evicted a message
 

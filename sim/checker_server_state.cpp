@@ -300,6 +300,16 @@ void Checker::check_logged() {
       {"unknown actions", unknown_actions_, logged.unknown_actions},
       {"other sites' requests", sent.foreign_upgrades + sent.foreign_posts, logged.foreign_origins},
       {"other host names' requests", sent.foreign_hosts, logged.foreign_hosts},
+      // Debug lines only when asked for, and then one per connection opened, per unknown
+      // action and per broadcast run.
+      {"debug lines unasked for", 0, logged.debug_unasked},
+      {"connections opened (debug)", context_.config.debug_logs ? sent.upgrades : 0,
+       logged.debug_opened},
+      {"unknown actions (debug)", context_.config.debug_logs ? unknown_actions_ : 0,
+       logged.debug_unknown},
+      {"broadcasts run (debug)",
+       context_.config.debug_logs ? model_.counts().delivered - counts_at_start_.delivered : 0,
+       logged.debug_dispatches},
   };
   for (const auto& line : lines) {
     ++context_.checks["bad-input-contained"];
@@ -309,6 +319,18 @@ void Checker::check_logged() {
                              std::string(line.what) + ", not " + std::to_string(line.expected),
                          -1, std::to_string(line.expected), std::to_string(line.held));
   }
+}
+
+void Checker::check_dispatch_logged(int id, const Connection& connection) {
+  ++context_.checks["metrics-exact"];
+  const std::uint64_t logged = server_->logged().debug_waiting_last;
+  if (logged == connection.dispatch_jobs_waiting()) return;
+  context_.fail("metrics-exact",
+                "connection " + std::to_string(id) + "'s dispatch logged " +
+                    std::to_string(logged) + " broadcasts waiting, not " +
+                    std::to_string(connection.dispatch_jobs_waiting()),
+                Server::is_orphan(id) ? -1 : id, std::to_string(connection.dispatch_jobs_waiting()),
+                std::to_string(logged));
 }
 
 }  // namespace lvt::sim::detail

@@ -59,6 +59,7 @@ json scenario_to_json(const Scenario& scenario) {
     config["actions_per_second"] = c.actions_per_second;
     config["actions_burst"] = c.actions_burst;
   }
+  if (c.debug_logs) config["debug_logs"] = true;
   if (c.log_messages_max != limits::log_messages_default || c.log_window != 0) {
     config["log_messages_max"] = c.log_messages_max;
     config["log_window"] = c.log_window;
@@ -121,6 +122,7 @@ Scenario scenario_from_json(const json& in) {
   c.actions_burst = config.value("actions_burst", 1e9);
   c.log_messages_max = config.value("log_messages_max", limits::log_messages_default);
   c.log_window = config.value("log_window", std::size_t{0});
+  c.debug_logs = config.value("debug_logs", false);
   if (c.log_messages_max < 1 || c.log_messages_max > 100'000'000 || c.log_window > 100'000) {
     throw std::invalid_argument(
         "log_messages_max must be 1 to 100000000, log_window at most 100000");

@@ -3,6 +3,8 @@
 // orphans until reaped.
 #include "server.hpp"
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <cassert>
 #include <optional>
@@ -45,7 +47,24 @@ void Server::start_engine() {
       bytes[i] = static_cast<unsigned char>(engine_random_.next());
     random_drawn_last_.assign(bytes, bytes + n);
   };
-  env.log = [this](LogLevel level, std::string_view line) {
+  env.logs = [debug = config.debug_logs](LogLevel level) {
+    return level != LogLevel::debug || debug;
+  };
+  env.log = [this, debug = config.debug_logs](LogLevel level, std::string_view line) {
+    if (level == LogLevel::debug) {
+      if (!debug) ++logged_.debug_unasked;
+      if (line.starts_with("connection ") && line.find(" opened on ") != line.npos)
+        ++logged_.debug_opened;
+      if (line.starts_with("action ") && line.ends_with(": unknown action"))
+        ++logged_.debug_unknown;
+      if (line.starts_with("dispatch ") && line.ends_with(" waiting")) {
+        ++logged_.debug_dispatches;
+        const std::size_t number = line.rfind(", ") + 2;
+        logged_.debug_waiting_last =
+            std::strtoull(std::string(line.substr(number)).c_str(), nullptr, 10);
+      }
+      return;
+    }
     if (level == LogLevel::info &&
         (line.ends_with(": invalid_json") || line.ends_with(": invalid_message"))) {
       ++logged_.unreadable;
@@ -252,6 +271,7 @@ void Server::on(const event::HttpPost& event) {
                             name_read(event.name, event.name_escape_broken));
   if (!event.action.unreadable.empty())
     checker_.check_http_refusal(event.tab, event.action.unreadable, response);
+  checker_.check_no_set_cookie(event.tab, "JSON POST", response);
   checker_.check_queues(-1, browser, response.wake);
   wake(response.wake);
   if (event.page_load != 0 && response.status == 200) {
@@ -299,6 +319,16 @@ void Server::on(const event::ForeignUpgrade& event) {
     ++requests_.foreign_upgrades;
   }
   checker_.check_foreign_upgrade(event.tab, result.connection != nullptr, result.refuse_status);
+  // A client that is no browser (a script, `lvtlab load`) sends no Origin: it may connect.
+  const ConnectResult script =
+      engine_->connect({std::string(path_of(page_of(event.tab))), "sim", "", cookie_of(event.tab)});
+  if (script.connection) {
+    ++requests_.upgrades;
+    engine_->disconnect(*script.connection);
+  } else {
+    ++requests_.foreign_upgrades;
+  }
+  checker_.check_script_upgrade(event.tab, script);
   // The same site's page asking for a socket at a path with no live page: refused, 404.
   const ConnectResult pageless =
       engine_->connect({"/realtime/nowhere", "sim", site_origin, cookie_of(event.tab)});
@@ -374,6 +404,7 @@ void Server::on(const event::Dispatch& event) {
   const std::shared_ptr<Connection> connection = end.connection;
   Effects effects = engine_->dispatch(*connection);
   checker_.delivered(event.end);
+  if (context_.config.debug_logs) checker_.check_dispatch_logged(event.end, *connection);
   if (broadcasting) {
     for (const std::string& frame : effects.frames) {
       checker_.check_diff_proportional(frame, shown_before, checker_.window_held(event.end));

@@ -86,6 +86,10 @@ class Server {
   // another host name.
   struct Logged {
     std::uint64_t unreadable = 0, unknown_actions = 0, foreign_origins = 0, foreign_hosts = 0;
+    // Debug lines: written when the engine was told not to, connections opened, actions found
+    // unknown, dispatches, and the count of broadcasts the last dispatch left waiting.
+    std::uint64_t debug_unasked = 0, debug_opened = 0, debug_unknown = 0, debug_dispatches = 0;
+    std::uint64_t debug_waiting_last = 0;
   };
   const Logged& logged() const { return logged_; }
   // A GET of one of the server's own pages, as a visitor's browser or a scraper sends it.

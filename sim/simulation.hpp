@@ -51,6 +51,9 @@ struct SimConfig {
   // The server's log: the newest messages it keeps, and the newest a page shows (0: all kept).
   std::size_t log_messages_max = limits::log_messages_default;
   std::size_t log_window = 0;
+  // The engine writes its debug lines (one per connection opened, action and dispatch), which
+  // the checker reads; otherwise it must build none.
+  bool debug_logs = false;
   int reconnection_tabs_percent = 0;  // of opened tabs, how many show the Reconnection page
   int tasks_tabs_percent = 0;         // of the others, how many show the Tasks page
   // The server's per-connection rate limit (a token bucket); off unless a seed sets one.

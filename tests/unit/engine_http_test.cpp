@@ -106,6 +106,29 @@ TEST(Http, JsonPostRunsTheActionAndReturnsAFullTree) {
   EXPECT_EQ(t.engine->metrics().errors_invalid_json.load(), 1u);
 }
 
+// A page holds one session's state at one moment: neither its HTML nor its JSON is cached.
+TEST(Http, APageIsNeverCached) {
+  TestEngine t;
+  EXPECT_EQ(
+      header(t.engine->handle_http(get("/realtime/broadcasting", cookie_for(1))), "Cache-Control"),
+      "no-store");
+  EXPECT_EQ(header(t.engine->handle_http(
+                       get("/realtime/broadcasting", cookie_for(1), "application/json")),
+                   "Cache-Control"),
+            "no-store");
+}
+
+// A JSON POST sets a cookie only for a new group: one with a valid cookie keeps it.
+TEST(Http, AJsonPostSetsACookieOnlyForANewGroup) {
+  TestEngine t;
+  const auto post = [&t](const std::string& cookie) {
+    return t.engine->handle_http({"POST", "/realtime/reconnection", "h", cookie, "application/json",
+                                  "application/json", R"({"action":"increment"})"});
+  };
+  EXPECT_EQ(header(post(cookie_for(1)), "Set-Cookie"), "");
+  EXPECT_EQ(header(post(""), "Set-Cookie").rfind("livetemplate-id=", 0), 0u);
+}
+
 TEST(Http, PlainFormPostRunsTheButtonsActionAndRedirects) {
   TestEngine t;
   const HttpResponse r =
@@ -164,10 +187,12 @@ TEST(Origin, UpgradesFromAnotherOriginAreRefused) {
   EXPECT_TRUE(attempt("http://127.0.0.1:8080").connection);
   EXPECT_TRUE(attempt("http://trusted.example").connection);
   EXPECT_EQ(t.engine->connect({"/elsewhere", "h", "", ""}).refuse_status, 404u);
+  // A client that is no browser sends no Origin: it protects browsers' users only.
+  EXPECT_TRUE(attempt("").connection);
   // Both refusals are counted, the origin's also as an error of its kind.
   EXPECT_EQ(t.engine->metrics().connections_refused.load(), 2u);
   EXPECT_EQ(t.engine->metrics().errors_origin_refused.load(), 1u);
-  EXPECT_EQ(t.engine->metrics().connections_opened.load(), 2u);
+  EXPECT_EQ(t.engine->metrics().connections_opened.load(), 3u);
 }
 
 }  // namespace

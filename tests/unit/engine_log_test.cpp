@@ -63,5 +63,39 @@ TEST(EngineLog, AMessageThatIsNoActionIsLoggedAtInfoWithItsCode) {
   EXPECT_TRUE(p.log->has(LogLevel::info, "connection 2: invalid_message"));
 }
 
+TEST(EngineLog, AnActionLineSaysItWasUnknownAndADispatchLineWhatWaits) {
+  EngineConfig config;
+  config.dispatch_queue_jobs_max = 4;
+  LoggedPair p(config);
+  p.t.act(*p.alice, "fly");
+  EXPECT_TRUE(p.log->has(LogLevel::debug, "action fly from connection 1 on " + std::string(page) +
+                                              " (group baAAAAAA): unknown action"));
+  p.t.act(*p.alice, "send", {{"text", "m0"}});
+  p.t.act(*p.alice, "send", {{"text", "m1"}});
+  p.t.engine->dispatch(*p.bob);
+  EXPECT_TRUE(p.log->has(LogLevel::debug,
+                         "dispatch newmessage on connection 2 (group baAAAAAA): ok, 1 waiting"));
+}
+
+// The engine builds its debug lines only when they are written: told not to, it writes none.
+TEST(EngineLog, NoDebugLineIsWrittenWhenDebugIsOff) {
+  auto log = std::make_shared<LogCapture>();
+  EngineEnv quiet = testing::test_env(std::make_shared<testing::TestClock>());
+  quiet.log = [log](LogLevel level, std::string_view line) {
+    log->lines.emplace_back(level, line);
+  };
+  quiet.logs = [](LogLevel level) { return level != LogLevel::debug; };
+  Engine engine({}, quiet);
+  const DemoApps apps = add_demo_apps(engine, {});
+  auto alice = engine.connect({std::string(page), "h", "", cookie_for(1)}).connection;
+  auto bob = engine.connect({std::string(page), "h", "", cookie_for(1)}).connection;
+  engine.receive(*alice, R"({"action":"join","data":{"username":"Alice"}})");
+  engine.receive(*alice, R"({"action":"send","data":{"text":"hi"}})");
+  engine.dispatch(*bob);
+  engine.disconnect(*bob);
+  EXPECT_TRUE(std::none_of(log->lines.begin(), log->lines.end(),
+                           [](const auto& line) { return line.first == LogLevel::debug; }));
+}
+
 }  // namespace
 }  // namespace lvt
