@@ -393,6 +393,18 @@ void Checker::check_script_upgrade(int tab, const ConnectResult& result) {
                 tab, "accepted", std::to_string(result.refuse_status));
 }
 
+void Checker::check_rebound_upgrade(int tab, const ConnectResult& result) {
+  ++context_.checks["bad-input-contained"];
+  if (!result.connection && result.refuse_status == 421) return;
+  context_.fail("bad-input-contained",
+                "an upgrade for host evil.example was " +
+                    (result.connection ? std::string("accepted")
+                                       : "refused with " + std::to_string(result.refuse_status)) +
+                    " for tab " + std::to_string(tab) + "'s group",
+                tab, "refused (421)",
+                result.connection ? "accepted" : std::to_string(result.refuse_status));
+}
+
 void Checker::check_no_set_cookie(int tab, std::string_view what, const HttpResponse& response) {
   ++context_.checks["wire-correct"];
   for (const auto& [name, value] : response.headers) {

@@ -65,7 +65,8 @@ class Checker {
   // The answer to an HTTP action whose body no server may read: 400 and the error's code.
   void check_http_refusal(int tab, std::string_view code, const HttpResponse& response);
   void check_foreign_upgrade(int tab, bool accepted, unsigned status);
-  void check_script_upgrade(int tab, const ConnectResult& result);  // no Origin: accepted
+  void check_script_upgrade(int tab, const ConnectResult& result);   // no Origin: accepted
+  void check_rebound_upgrade(int tab, const ConnectResult& result);  // another host: 421
   // A request with the tab's own cookie names its group: the answer sets no other.
   void check_no_set_cookie(int tab, std::string_view what, const HttpResponse& response);
   // A frame the tab sent that the server must refuse by closing (code_expected), or any close.

@@ -262,9 +262,10 @@ void Checker::check_metrics() {
       {"lvt_connections", server_->ends().size()},
       {"lvt_groups", groups.size()},
       {"lvt_connections_opened_total", sent.upgrades},
-      {"lvt_connections_refused_total", sent.foreign_upgrades + sent.pageless_upgrades},
+      {"lvt_connections_refused_total",
+       sent.foreign_upgrades + sent.pageless_upgrades + sent.foreign_host_upgrades},
       {"lvt_errors_total{kind=\"origin_refused\"}", sent.foreign_upgrades + sent.foreign_posts},
-      {"lvt_errors_total{kind=\"host_refused\"}", sent.foreign_hosts},
+      {"lvt_errors_total{kind=\"host_refused\"}", sent.foreign_hosts + sent.foreign_host_upgrades},
       {"lvt_frames_received_total", sent.frames},
       {"lvt_errors_total{kind=\"frame_too_big\"}", sent.frames_too_big},
       {"lvt_errors_total{kind=\"invalid_utf8\"}", sent.frames_not_utf8},
@@ -299,7 +300,8 @@ void Checker::check_logged() {
       {"payloads refused unread", invalid_json_ + invalid_message_, logged.unreadable},
       {"unknown actions", unknown_actions_, logged.unknown_actions},
       {"other sites' requests", sent.foreign_upgrades + sent.foreign_posts, logged.foreign_origins},
-      {"other host names' requests", sent.foreign_hosts, logged.foreign_hosts},
+      {"other host names' requests", sent.foreign_hosts + sent.foreign_host_upgrades,
+       logged.foreign_hosts},
       // Debug lines only when asked for, and then one per connection opened, per unknown
       // action and per broadcast run.
       {"debug lines unasked for", 0, logged.debug_unasked},

@@ -71,16 +71,17 @@ void append_unicode_escape(std::string& out, std::uint32_t code_point, bool uppe
 }
 
 // Frames and bodies another client could write that test a reader's edges, each with the
-// error a server must answer (empty: it reads a send of `text`). Six are not JSON though a
+// error a server must answer (empty: it reads a send of `text`). Seven are not JSON though a
 // fast reader might take them: a string cut after a backslash, a backslash before the closing
 // braces, a raw tab before a letter that would make it an escape, a high surrogate followed by
 // no low one (or by one that a reader taking a digit too many would find); a member with no
-// value. Two nest to the depth a server reads and one level over it.
+// value; an escape with a letter past F for a digit. Two nest to the depth a server reads and
+// one level over it.
 struct OddPayload {
   std::string payload;
   std::string_view unreadable;  // the error's code, or empty
 };
-constexpr std::size_t odd_payload_kinds = 8;
+constexpr std::size_t odd_payload_kinds = 9;
 
 OddPayload odd_payload(std::size_t kind, std::string_view text) {
   const std::string head = "{\"action\":\"send\",\"data\":{\"text\":";
@@ -92,6 +93,7 @@ OddPayload odd_payload(std::size_t kind, std::string_view text) {
     return {std::move(out), kind == 5 ? std::string_view() : "invalid_json"};
   }
   if (kind == 7) return {"{\"action\":\"send\",\"data\":{\"text\"}}", "invalid_json"};
+  if (kind == 8) return {head + "\"\\u00G1\"}}", "invalid_json"};
   static constexpr const char* broken[] = {"\"odd\\", "\"odd\\}}", "\"a\tb\"}}",
                                            "\"\\uD83D\\u0DC00\"}}", "\"\\uD83Dx\"}}"};
   return {head + broken[kind], "invalid_json"};

@@ -22,6 +22,10 @@ namespace lvt::sim::detail {
 class Checker;
 class Clients;
 
+// The Host the simulated browsers name: an address and a port, as a server on this machine is
+// reached (its digits, dots and port go through the server's Host checks).
+inline constexpr std::string_view site_host = "127.0.0.1:8080";
+
 class Server {
  public:
   Server(Context& context, Checker& checker, Clients& clients);
@@ -70,11 +74,12 @@ class Server {
   static bool is_orphan(int id) { return id >= orphan_id_base; }
   // What the engine was sent since it started, as the server's metrics must count it.
   struct Requests {
-    std::uint64_t upgrades = 0;           // accepted ones
-    std::uint64_t foreign_upgrades = 0;   // refused for their Origin
-    std::uint64_t pageless_upgrades = 0;  // refused: no page at their path
-    std::uint64_t foreign_posts = 0;      // refused: another site's form
-    std::uint64_t foreign_hosts = 0;      // refused: another host name
+    std::uint64_t upgrades = 0;               // accepted ones
+    std::uint64_t foreign_upgrades = 0;       // refused for their Origin
+    std::uint64_t pageless_upgrades = 0;      // refused: no page at their path
+    std::uint64_t foreign_posts = 0;          // refused: another site's form
+    std::uint64_t foreign_hosts = 0;          // refused: another host name
+    std::uint64_t foreign_host_upgrades = 0;  // upgrades refused for another host name
     std::uint64_t frames = 0;
     std::uint64_t frames_too_big = 0;   // refused with 1009
     std::uint64_t frames_not_utf8 = 0;  // refused with 1007
@@ -94,7 +99,7 @@ class Server {
   const Logged& logged() const { return logged_; }
   // A GET of one of the server's own pages, as a visitor's browser or a scraper sends it.
   HttpResponse get(std::string target) {
-    return http({"GET", std::move(target), "sim", "", "", "", ""});
+    return http({"GET", std::move(target), std::string(site_host), "", "", "", ""});
   }
   RenderHash render_hash(int tab);  // the server's render of the tab's page now
 

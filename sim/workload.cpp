@@ -18,7 +18,7 @@ std::string pick_text(Rng& rng) {
       "</textarea>",
       // Numbers and booleans, which the client sends as JSON numbers and booleans when the
       // whole field is one (and "Infinity" as null); "007" and "1.50" stay text.
-      "42", "-3.5", "007", "1.50", "true", "Infinity"};
+      "42", "-7", "-3.5", "007", "1.50", "true", "Infinity"};
   const auto roll = rng.below(40);
   if (roll < 2) return "   ";                                            // empty after trimming
   if (roll == 2) return std::string(model::message_chars_max + 1, 'x');  // over the limit

@@ -45,7 +45,7 @@ struct EngineConfig {
   double actions_burst = limits::actions_burst_default;
   std::vector<std::string> allowed_origins;  // besides the page's own origin
   // Host names (no port) a request may name; empty: any. The server always fills it (DNS
-  // rebinding); the simulator's requests name "sim" and leave it empty.
+  // rebinding), as the simulator does.
   std::vector<std::string> allowed_hosts = {};
   unsigned heartbeat_ms = 0;  // 0: leave the client's default
   bool websocket_enabled = true;
