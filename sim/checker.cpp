@@ -678,6 +678,15 @@ void Checker::check_quiescence() {
     }
     judge_view(static_cast<int>(id), model::view_of(predicted, model_.config().group_mode),
                tab.held.html(), "at quiescence", "convergence");
+    // And byte for byte what the server renders for its connection (its own HTML writer).
+    if (const ServerEnd* end = server_->end_of(static_cast<int>(id))) {
+      ++context_.checks["wire-correct"];
+      if (tab.held.html() != server_->engine().render_html(*end->connection)) {
+        context_.fail("wire-correct",
+                      "tab " + std::to_string(id) + "'s HTML is not the server's render of it",
+                      static_cast<int>(id));
+      }
+    }
     check_server_converged(static_cast<int>(id));
   }
 }

@@ -503,10 +503,12 @@ void Clients::unreadable_frame(int id, std::uint16_t close_code) {
   frame.generation = tab.generation;
   frame.close_code_expected = close_code;
   if (tab.close_awaited == 0) tab.close_awaited = close_code;  // the first one closes the socket
-  frame.payload = close_code == close_too_big
-                      ? "{\"action\":\"send\",\"data\":{\"text\":\"" +
-                            std::string(frame_bytes_max, 'x') + "\"}}"
-                      : "{\"action\":\"send\",\"data\":{\"text\":\"\xED\xA0\x80\"}}";
+  // Not UTF-8: a surrogate encoded, a code point past U+10FFFF, an overlong '/', by turns.
+  static constexpr const char* not_utf8[] = {"\xED\xA0\x80", "\xF4\x90\x80\x80", "\xC0\xAF"};
+  frame.payload = "{\"action\":\"send\",\"data\":{\"text\":\"" +
+                  (close_code == close_too_big ? std::string(frame_bytes_max, 'x')
+                                               : std::string(not_utf8[tab.unreadable_sent++ % 3])) +
+                  "\"}}";
   tab.to_server_free_us =
       std::max(context_.now_us + context_.latency(tab.network), tab.to_server_free_us);
   context_.schedule(tab.to_server_free_us, std::move(frame));

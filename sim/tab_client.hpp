@@ -41,6 +41,7 @@ struct TabClient {
   // Not 0: the tab sent a frame no server may read on this socket, and awaits the close frame
   // with this code.
   std::uint16_t close_awaited = 0;
+  int unreadable_sent = 0;  // frames not UTF-8 sent: each takes the next kind
   // While connecting, the client has a transport (a CONNECTING socket, so actions go over HTTP)
   // only once its HEAD probe is answered; before, an action is lost.
   std::uint64_t transport_from_us = std::numeric_limits<std::uint64_t>::max();

@@ -31,6 +31,8 @@ TEST(RefererOrigin, IsTheSchemeAndAuthority) {
   EXPECT_EQ(referer_origin("/relative"), "");
   EXPECT_EQ(referer_origin("http://user@127.0.0.1:8080/"), "");
   EXPECT_EQ(referer_origin("ht tp://a/"), "");
+  // A scheme is a letter, then letters, digits, '+', '-' and '.' (RFC 3986 3.1), any case.
+  EXPECT_EQ(referer_origin("A+B-C.1://x/"), "a+b-c.1://x");
 }
 
 TEST(WebSocketKey, IsTheBase64OfSixteenBytes) {
