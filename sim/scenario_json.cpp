@@ -60,6 +60,7 @@ json scenario_to_json(const Scenario& scenario) {
     config["actions_burst"] = c.actions_burst;
   }
   if (c.debug_logs) config["debug_logs"] = true;
+  if (c.ipv6_loopback) config["ipv6_loopback"] = true;
   if (c.log_messages_max != limits::log_messages_default || c.log_window != 0) {
     config["log_messages_max"] = c.log_messages_max;
     config["log_window"] = c.log_window;
@@ -123,6 +124,7 @@ Scenario scenario_from_json(const json& in) {
   c.log_messages_max = config.value("log_messages_max", limits::log_messages_default);
   c.log_window = config.value("log_window", std::size_t{0});
   c.debug_logs = config.value("debug_logs", false);
+  c.ipv6_loopback = config.value("ipv6_loopback", false);
   if (c.log_messages_max < 1 || c.log_messages_max > 100'000'000 || c.log_window > 100'000) {
     throw std::invalid_argument(
         "log_messages_max must be 1 to 100000000, log_window at most 100000");

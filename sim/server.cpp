@@ -15,16 +15,13 @@
 #include "form_value.hpp"
 
 namespace lvt::sim::detail {
-namespace {
-// The simulated pages' own origin: the server as browsers on this machine reach it, by address
-// and port, which is also what the server's Host checks read.
-const std::string site_origin = "http://" + std::string(site_host);
-}  // namespace
 
 Server::Server(Context& context, Checker& checker, Clients& clients)
     : context_(context),
       checker_(checker),
       clients_(clients),
+      site_host_(context.config.ipv6_loopback ? "[::1]:8080" : "127.0.0.1:8080"),
+      site_origin_("http://" + site_host_),
       engine_random_(context.config.seed, "engine") {
   start_engine();
 }
@@ -40,7 +37,7 @@ void Server::start_engine() {
   engine_config.dispatch_queue_jobs_max = config.dispatch_queue_max;
   engine_config.actions_per_second = config.actions_per_second;
   engine_config.actions_burst = config.actions_burst;
-  engine_config.allowed_hosts = {"127.0.0.1"};  // the name the simulated browsers use
+  engine_config.allowed_hosts = {"127.0.0.1", "::1"};  // what the simulated browsers name
   engine_config.frame_bytes_max = frame_bytes_max;
   EngineEnv env;
   env.now_us = [this] { return context_.now_us; };
@@ -193,17 +190,16 @@ void Server::disconnect(int tab) {
 // --- a tab's page and socket ---------------------------------------------------------------------
 void Server::on(const event::PageGet& event) {
   if (!clients_.awaits_page(event.tab, event.generation)) return;  // superseded by another load
-  const HttpResponse page =
-      http({"GET", std::string(path_of(page_of(event.tab))), std::string(site_host),
-            cookie_of(event.tab), "text/html", "", ""});
+  const HttpResponse page = http({"GET", std::string(path_of(page_of(event.tab))), site_host_,
+                                  cookie_of(event.tab), "text/html", "", ""});
   checker_.check_page_get(event.tab, page);
   clients_.page_served(event.tab);
 }
 
 void Server::on(const event::Probe& event) {
   if (!clients_.connecting(event.tab, event.generation)) return;
-  const HttpResponse answer = http({"HEAD", std::string(path_of(page_of(event.tab))),
-                                    std::string(site_host), cookie_of(event.tab), "", "", ""});
+  const HttpResponse answer = http({"HEAD", std::string(path_of(page_of(event.tab))), site_host_,
+                                    cookie_of(event.tab), "", "", ""});
   ++context_.coverage["probe"];
   checker_.check_probe(event.tab, answer);
   clients_.probe_answered(event.tab);
@@ -213,7 +209,7 @@ void Server::on(const event::SocketOpen& event) {
   if (!clients_.connecting(event.tab, event.generation)) return;
   const TabClient& tab = clients_.tabs()[event.tab];
   ConnectResult opened = engine_->connect(
-      {std::string(path_of(tab.page)), std::string(site_host), site_origin, cookie_of(event.tab)});
+      {std::string(path_of(tab.page)), site_host_, site_origin_, cookie_of(event.tab)});
   assert(opened.connection);
   ++requests_.upgrades;
   ServerEnd& end =
@@ -267,9 +263,9 @@ void Server::on(const event::HttpPost& event) {
   // From outside the page (a script, curl) it carries no Origin, which no browser omits on a
   // POST: the server takes it as not a browser's, so no other site's.
   HttpResponse response =
-      http({"POST", target_with_name(event.tab, event.name, event.name_escape_broken),
-            std::string(site_host), cookie_of(event.tab), "application/json", "application/json",
-            event.payload, event.page_load == 0 ? std::string() : std::string(site_origin)});
+      http({"POST", target_with_name(event.tab, event.name, event.name_escape_broken), site_host_,
+            cookie_of(event.tab), "application/json", "application/json", event.payload,
+            event.page_load == 0 ? std::string() : site_origin_});
   checker_.action_over_http(browser, page_of(event.tab), event.action,
                             name_read(event.name, event.name_escape_broken));
   if (!event.action.unreadable.empty())
@@ -291,8 +287,8 @@ void Server::on(const event::FormPost& event) {
   const int browser = clients_.tabs()[event.tab].browser;
   const std::string target = target_with_name(event.tab, event.name, event.name_escape_broken);
   const HttpResponse response =
-      http({"POST", target, std::string(site_host), cookie_of(event.tab), "text/html",
-            "application/x-www-form-urlencoded", event.payload, site_origin});
+      http({"POST", target, site_host_, cookie_of(event.tab), "text/html",
+            "application/x-www-form-urlencoded", event.payload, site_origin_});
   checker_.action_over_http(browser, page_of(event.tab), event.action,
                             name_read(event.name, event.name_escape_broken));
   checker_.check_queues(-1, browser, response.wake);
@@ -305,8 +301,8 @@ void Server::on(const event::JsonGet& event) {
   ++context_.tab_events;
   ++context_.coverage["json-get"];
   const HttpResponse response =
-      http({"GET", target_with_name(event.tab, event.name, event.name_escape_broken),
-            std::string(site_host), cookie_of(event.tab), "application/json", "", ""});
+      http({"GET", target_with_name(event.tab, event.name, event.name_escape_broken), site_host_,
+            cookie_of(event.tab), "application/json", "", ""});
   checker_.check_json_get(event.tab, name_read(event.name, event.name_escape_broken), response);
 }
 
@@ -314,8 +310,8 @@ void Server::on(const event::JsonGet& event) {
 // site could act as them.
 void Server::on(const event::ForeignUpgrade& event) {
   const ConnectResult result =
-      engine_->connect({std::string(path_of(page_of(event.tab))), std::string(site_host),
-                        "http://evil.example", cookie_of(event.tab)});
+      engine_->connect({std::string(path_of(page_of(event.tab))), site_host_, "http://evil.example",
+                        cookie_of(event.tab)});
   if (result.connection) {
     ++requests_.upgrades;
     engine_->disconnect(*result.connection);
@@ -335,7 +331,7 @@ void Server::on(const event::ForeignUpgrade& event) {
   checker_.check_rebound_upgrade(event.tab, rebound_socket);
   // A client that is no browser (a script, `lvtlab load`) sends no Origin: it may connect.
   const ConnectResult script = engine_->connect(
-      {std::string(path_of(page_of(event.tab))), std::string(site_host), "", cookie_of(event.tab)});
+      {std::string(path_of(page_of(event.tab))), site_host_, "", cookie_of(event.tab)});
   if (script.connection) {
     ++requests_.upgrades;
     engine_->disconnect(*script.connection);
@@ -344,8 +340,8 @@ void Server::on(const event::ForeignUpgrade& event) {
   }
   checker_.check_script_upgrade(event.tab, script);
   // The same site's page asking for a socket at a path with no live page: refused, 404.
-  const ConnectResult pageless = engine_->connect(
-      {"/realtime/nowhere", std::string(site_host), site_origin, cookie_of(event.tab)});
+  const ConnectResult pageless =
+      engine_->connect({"/realtime/nowhere", site_host_, site_origin_, cookie_of(event.tab)});
   if (pageless.connection) {
     ++requests_.upgrades;
     engine_->disconnect(*pageless.connection);
@@ -355,10 +351,9 @@ void Server::on(const event::ForeignUpgrade& event) {
   checker_.check_pageless_upgrade(event.tab, pageless);
   // Another site's form posting to ours with our user's cookie (CSRF): refused, nothing changed.
   const std::string path(path_of(page_of(event.tab)));
-  const HttpResponse post =
-      http({"POST", path + "?username=Mallory", std::string(site_host), cookie_of(event.tab),
-            "text/html", "application/x-www-form-urlencoded",
-            "text=from+another+site&send=", "http://evil.example"});
+  const HttpResponse post = http(
+      {"POST", path + "?username=Mallory", site_host_, cookie_of(event.tab), "text/html",
+       "application/x-www-form-urlencoded", "text=from+another+site&send=", "http://evil.example"});
   ++requests_.foreign_posts;
   checker_.check_refused(event.tab, "another site's form POST", post, 403);
   // A page asked for under another host name (DNS rebinding): nothing served.
@@ -367,8 +362,7 @@ void Server::on(const event::ForeignUpgrade& event) {
   ++requests_.foreign_hosts;
   checker_.check_refused(event.tab, "a GET for host evil.example", rebound, 421);
   // A method the site has no use for: refused, nothing changed.
-  const HttpResponse deleted =
-      http({"DELETE", path, std::string(site_host), cookie_of(event.tab), "", "", ""});
+  const HttpResponse deleted = http({"DELETE", path, site_host_, cookie_of(event.tab), "", "", ""});
   checker_.check_refused(event.tab, "a DELETE of the page", deleted, 405);
 }
 
@@ -379,16 +373,16 @@ void Server::on(const event::CookieRequest& event) {
   const model::Page page = page_of(event.tab);
   const std::string target = target_with_name(event.tab, event.name, false);
   const HttpResponse answer =
-      http({"POST", target, std::string(site_host), event.cookie, "text/html",
-            "application/x-www-form-urlencoded", event.payload, site_origin});
+      http({"POST", target, site_host_, event.cookie, "text/html",
+            "application/x-www-form-urlencoded", event.payload, site_origin_});
   const int post_browser = checker_.browser_of_cookie(event.tab, event.kind);
   checker_.action_over_http(post_browser, page, event.action, event.name);
   checker_.check_queues(-1, post_browser, answer.wake);
   wake(answer.wake);
   checker_.check_form_post(event.tab, answer, target);
   checker_.check_set_cookie(event.tab, event.kind, answer);
-  const HttpResponse shown = http({"GET", std::string(path_of(page)), std::string(site_host),
-                                   event.cookie, "text/html", "", ""});
+  const HttpResponse shown =
+      http({"GET", std::string(path_of(page)), site_host_, event.cookie, "text/html", "", ""});
   checker_.check_set_cookie(event.tab, event.kind, shown);
   checker_.check_page_get(event.tab, shown, checker_.browser_of_cookie(event.tab, event.kind));
 }

@@ -22,10 +22,6 @@ namespace lvt::sim::detail {
 class Checker;
 class Clients;
 
-// The Host the simulated browsers name: an address and a port, as a server on this machine is
-// reached (its digits, dots and port go through the server's Host checks).
-inline constexpr std::string_view site_host = "127.0.0.1:8080";
-
 class Server {
  public:
   Server(Context& context, Checker& checker, Clients& clients);
@@ -99,7 +95,7 @@ class Server {
   const Logged& logged() const { return logged_; }
   // A GET of one of the server's own pages, as a visitor's browser or a scraper sends it.
   HttpResponse get(std::string target) {
-    return http({"GET", std::move(target), std::string(site_host), "", "", "", ""});
+    return http({"GET", std::move(target), site_host_, "", "", "", ""});
   }
   RenderHash render_hash(int tab);  // the server's render of the tab's page now
 
@@ -125,6 +121,10 @@ class Server {
   Context& context_;
   Checker& checker_;
   Clients& clients_;
+  // The Host the simulated browsers name, and their pages' origin: the server as a browser on
+  // this machine reaches it, by IPv4 or IPv6 loopback address and port (through the server's
+  // Host checks: digits, dots, brackets, a port).
+  const std::string site_host_, site_origin_;
   Rng engine_random_;
   std::vector<unsigned char> random_drawn_last_;  // what the engine last drew from engine_random_
   std::unique_ptr<Engine> engine_;

@@ -54,6 +54,7 @@ struct SimConfig {
   // The engine writes its debug lines (one per connection opened, action and dispatch), which
   // the checker reads; otherwise it must build none.
   bool debug_logs = false;
+  bool ipv6_loopback = false;         // browsers reach the server as [::1]:8080, not 127.0.0.1:8080
   int reconnection_tabs_percent = 0;  // of opened tabs, how many show the Reconnection page
   int tasks_tabs_percent = 0;         // of the others, how many show the Tasks page
   // The server's per-connection rate limit (a token bucket); off unless a seed sets one.

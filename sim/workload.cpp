@@ -155,6 +155,7 @@ SimConfig config_for_seed(std::uint64_t seed) {
   if (swarm.chance(0.5)) c.log_window = swarm.between(2, 8);
   c.weight_older = swarm.chance(0.4) ? static_cast<int>(swarm.between(1, 2)) : 0;
   c.debug_logs = swarm.chance(0.25);
+  c.ipv6_loopback = swarm.chance(0.3);
   return c;
 }
 
@@ -178,7 +179,7 @@ std::string SimConfig::describe() const {
       << " navigate_weight=" << weight_navigate << " raw_send_weight=" << weight_raw_send
       << " older_weight=" << weight_older << " log_messages_max=" << log_messages_max
       << " log_window=" << log_window << " debug_logs=" << (debug_logs ? "on" : "off")
-      << " rate_limit="
+      << " host=" << (ipv6_loopback ? "[::1]" : "127.0.0.1") << " rate_limit="
       << (rate_limited()
               ? std::to_string(actions_per_second) + "/s burst " + std::to_string(actions_burst)
               : std::string("off"))
