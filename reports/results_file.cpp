@@ -65,6 +65,38 @@ ResultsFile classify_results(std::string path, nlohmann::json json) {
   return file;
 }
 
+// Google Benchmark writes NaN (a stddev of one repetition) and Infinity, which JSON has not:
+// outside strings they become null.
+std::string without_non_numbers(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    bool replaced = false;
+    for (const std::string_view token : {"-Infinity", "Infinity", "NaN", "-nan", "nan"}) {
+      if (text.substr(i, token.size()) == token) {
+        out += "null";
+        i += token.size() - 1;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += c;
+  }
+  return out;
+}
+
 ResultsFile read_results(const std::string& path) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
@@ -78,6 +110,9 @@ ResultsFile read_results(const std::string& path) {
   text << in.rdbuf();
   if (!in) throw std::runtime_error(path + ": cannot be read");
   nlohmann::json json = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    json = nlohmann::json::parse(without_non_numbers(text.str()), nullptr, false);
+  }
   if (json.is_discarded()) throw std::runtime_error(path + ": not JSON");
   return classify_results(path, std::move(json));
 }

@@ -25,6 +25,10 @@ ResultsFile read_results(const std::string& path);
 // The same for a document already parsed (tests); `path` only names it in errors.
 ResultsFile classify_results(std::string path, nlohmann::json json);
 
+// `text` with the NaN and Infinity tokens Google Benchmark writes (not JSON) as null, strings
+// left alone.
+std::string without_non_numbers(std::string_view text);
+
 // The largest results file read (a campaign with timelines is well under it).
 inline constexpr std::size_t results_file_bytes_max = 256 * 1024 * 1024;
 

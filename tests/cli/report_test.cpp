@@ -84,6 +84,12 @@ TEST(ResultsFile, EachKindIsRecognisedAndAnythingElseRefusedWithItsReason) {
             std::string::npos);
 }
 
+TEST(ResultsFile, GoogleBenchmarksNaNAndInfinityAreReadAsNull) {
+  EXPECT_EQ(without_non_numbers(R"({"a":NaN,"b":-Infinity,"c":"NaN and Infinity","d":-nan,"e":1})"),
+            R"({"a":null,"b":null,"c":"NaN and Infinity","d":null,"e":1})");
+  EXPECT_EQ(without_non_numbers(R"({"q":"a\"NaN"})"), R"({"q":"a\"NaN"})");
+}
+
 TEST(Baseline, APlantedRegressionIsFlaggedAndNoiseIsNot) {
   const ResultsFile before = file("old.json", benchmark_run({100, 102, 98}));
   // 30% slower, each side's spread about 2%: beyond the noise, and worse.
