@@ -308,49 +308,36 @@ void Server::on(const event::JsonGet& event) {
 
 // Another site's page opening a WebSocket to ours with its users' cookie: refused, or any
 // site could act as them.
-void Server::on(const event::ForeignUpgrade& event) {
-  const ConnectResult result =
-      engine_->connect({std::string(path_of(page_of(event.tab))), site_host_, "http://evil.example",
-                        cookie_of(event.tab)});
+// An upgrade outside the tab's own socket: an accepted one is closed at once and counted as an
+// upgrade, a refused one under `refused`.
+ConnectResult Server::side_upgrade(const ConnectRequest& request, std::uint64_t& refused) {
+  ConnectResult result = engine_->connect(request);
   if (result.connection) {
     ++requests_.upgrades;
     engine_->disconnect(*result.connection);
   } else {
-    ++requests_.foreign_upgrades;
+    ++refused;
   }
-  checker_.check_foreign_upgrade(event.tab, result.connection != nullptr, result.refuse_status);
-  // A socket asked for under another host name (DNS rebinding): refused, 421.
-  const ConnectResult rebound_socket = engine_->connect(
-      {std::string(path_of(page_of(event.tab))), "evil.example", "", cookie_of(event.tab)});
-  if (rebound_socket.connection) {
-    ++requests_.upgrades;
-    engine_->disconnect(*rebound_socket.connection);
-  } else {
-    ++requests_.foreign_host_upgrades;
-  }
-  checker_.check_rebound_upgrade(event.tab, rebound_socket);
-  // A client that is no browser (a script, `lvtlab load`) sends no Origin: it may connect.
-  const ConnectResult script = engine_->connect(
-      {std::string(path_of(page_of(event.tab))), site_host_, "", cookie_of(event.tab)});
-  if (script.connection) {
-    ++requests_.upgrades;
-    engine_->disconnect(*script.connection);
-  } else {
-    ++requests_.foreign_upgrades;
-  }
-  checker_.check_script_upgrade(event.tab, script);
-  // The same site's page asking for a socket at a path with no live page: refused, 404.
-  const ConnectResult pageless =
-      engine_->connect({"/realtime/nowhere", site_host_, site_origin_, cookie_of(event.tab)});
-  if (pageless.connection) {
-    ++requests_.upgrades;
-    engine_->disconnect(*pageless.connection);
-  } else {
-    ++requests_.pageless_upgrades;
-  }
-  checker_.check_pageless_upgrade(event.tab, pageless);
-  // Another site's form posting to ours with our user's cookie (CSRF): refused, nothing changed.
+  return result;
+}
+
+void Server::on(const event::ForeignUpgrade& event) {
   const std::string path(path_of(page_of(event.tab)));
+  const std::string& cookie = cookie_of(event.tab);
+  const ConnectResult foreign =
+      side_upgrade({path, site_host_, "http://evil.example", cookie}, requests_.foreign_upgrades);
+  checker_.check_foreign_upgrade(event.tab, foreign.connection != nullptr, foreign.refuse_status);
+  // A socket asked for under another host name (DNS rebinding): refused, 421.
+  checker_.check_rebound_upgrade(
+      event.tab, side_upgrade({path, "evil.example", "", cookie}, requests_.foreign_host_upgrades));
+  // A client that is no browser (a script, `lvtlab load`) sends no Origin: it may connect.
+  checker_.check_script_upgrade(
+      event.tab, side_upgrade({path, site_host_, "", cookie}, requests_.foreign_upgrades));
+  // The same site's page asking for a socket at a path with no live page: refused, 404.
+  checker_.check_pageless_upgrade(
+      event.tab, side_upgrade({"/realtime/nowhere", site_host_, site_origin_, cookie},
+                              requests_.pageless_upgrades));
+  // Another site's form posting to ours with our user's cookie (CSRF): refused, nothing changed.
   const HttpResponse post = http(
       {"POST", path + "?username=Mallory", site_host_, cookie_of(event.tab), "text/html",
        "application/x-www-form-urlencoded", "text=from+another+site&send=", "http://evil.example"});

@@ -117,6 +117,7 @@ class Server {
   void close_end(int tab, std::uint16_t code);  // the engine's close, through the write path
   void close_orphan(int id);
   void wake(const std::vector<std::shared_ptr<Connection>>& connections);
+  ConnectResult side_upgrade(const ConnectRequest& request, std::uint64_t& refused);
 
   Context& context_;
   Checker& checker_;
