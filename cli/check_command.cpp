@@ -3,163 +3,31 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
 #include <optional>
-#include <system_error>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "check_outputs.hpp"
 #include "check_results.hpp"
 #include "commands.hpp"
 #include "planted.hpp"
+#include "planted_power.hpp"
 #include "run_record.hpp"
-#include "shrink.hpp"
 #include "simulation.hpp"
 #include "validators.hpp"
 
 namespace lvt::cli {
 namespace {
 
-namespace fs = std::filesystem;
-
 // Each seed's result is kept until the tally: about 3 KB a seed.
 constexpr std::uint64_t seeds_max = 1'000'000;
 // The results file lists at most this many failing seeds (the count says how many failed).
 constexpr std::size_t failing_seeds_listed_max = 100;
-// A shrunk failure's timeline keeps at most this many events (shrunk runs have a few hundred).
-constexpr std::size_t timeline_events_max = 2000;
-
-struct CheckFlags {
-  std::uint64_t seeds = 1000;
-  std::uint64_t first_seed = 1;
-  std::optional<std::uint64_t> seed;  // one seed only, verbose
-  unsigned workers = std::max(1u, std::thread::hardware_concurrency());
-  bool double_run = false;
-  std::string results = "build/check-results.json";
-  std::string plant;  // a planted bug's name, or "list"
-  double time_budget_s = 60;
-  int steps = 0;  // 0: each seed chooses
-  std::string failures_dir = "build/failures";
-};
-
-// Makes `dir` (and its parents) and checks a file can be made in it; else says why.
-std::optional<std::string> prepare_directory(const fs::path& dir) {
-  const fs::path where = dir.empty() ? fs::path(".") : dir;
-  // The nearest part of the path that exists must be a directory (not /dev/null, say).
-  for (fs::path part = where; !part.empty(); part = part.parent_path()) {
-    std::error_code error;
-    if (fs::exists(part, error)) {
-      if (!fs::is_directory(part, error)) return part.string() + " is not a directory";
-      break;
-    }
-    if (part == part.parent_path()) break;
-  }
-  std::error_code error;
-  fs::create_directories(where, error);
-  if (error) return "cannot create directory " + where.string() + ": " + error.message();
-  const fs::path probe = where / ".lvtlab-write-probe";
-  if (!std::ofstream(probe)) return "cannot write in " + where.string();
-  fs::remove(probe, error);
-  return std::nullopt;
-}
-
-// Checks before the run that its results and failures can be written, so a long campaign does not
-// end with nowhere to put them.
-std::optional<std::string> prepare_outputs(const CheckFlags& flags) {
-  const fs::path results(flags.results);
-  const std::string cannot = "cannot write --results " + flags.results + ": ";
-  if (results.filename().empty()) return cannot + "it names no file";
-  if (auto problem = prepare_directory(results.parent_path())) return cannot + *problem;
-  if (fs::is_directory(results)) return cannot + "it is a directory";
-  if (auto problem = prepare_directory(flags.failures_dir)) {
-    return "cannot write --failures-dir " + flags.failures_dir + ": " + *problem;
-  }
-  return std::nullopt;
-}
-
-// `lvtlab check --seed S` with the flags that change what seed S does.
-std::string rerun_command(std::uint64_t seed, const CheckFlags& flags, bool determinism) {
-  std::string command = "lvtlab check --seed " + std::to_string(seed);
-  if (flags.steps > 0) command += " --steps " + std::to_string(flags.steps);
-  if (!flags.plant.empty()) command += " --plant " + flags.plant;
-  if (determinism) command += " --double-run";
-  return command;
-}
-
-// A failing seed, shrunk: where its minimal scenario was written (nothing when it could not be)
-// and the record the results list it under, with the timeline of the shrunk run.
-struct ShrunkFailure {
-  std::optional<std::string> path;
-  nlohmann::json record;
-};
-
-// Shrinks a failing seed and writes its minimal scenario for `lvtlab replay`: the first failure,
-// the ones after it as its consequences, and the events of the shrunk run as a timeline.
-ShrunkFailure shrink_and_save(const sim::RunResult& failing, const CheckFlags& flags,
-                              bool planted_power = false) {
-  const sim::Failure& first = failing.failures.front();
-  if (!planted_power) {
-    std::printf("shrinking seed %llu (%s), budget %.0f s...\n",
-                static_cast<unsigned long long>(failing.config.seed), first.invariant.c_str(),
-                flags.time_budget_s);
-    std::fflush(stdout);
-  }
-  const sim::Scenario scenario = sim::scenario_for(failing.config);
-  const sim::ShrinkResult shrunk =
-      sim::shrink(scenario, first.invariant,
-                  std::chrono::milliseconds(static_cast<std::int64_t>(flags.time_budget_s * 1000)));
-  const sim::RunResult traced =
-      sim::run_scenario(shrunk.scenario, {.timeline_events_max = timeline_events_max});
-  nlohmann::json out = sim::scenario_to_json(shrunk.scenario);
-  out["failure"] = failure_to_json(shrunk.failure);
-  out["consequences"] = nlohmann::json::array();
-  for (const sim::Failure& f : shrunk.consequences)
-    out["consequences"].push_back(failure_to_json(f));
-  if (!flags.plant.empty()) out["plant"] = flags.plant;  // replay switches it on again
-  out["timeline"] = timeline_to_json(traced);
-  // In `--plant all` each bug's file is named after it.
-  const std::string stem = planted_power ? flags.plant + "-" : std::string();
-  const std::string path = (fs::path(flags.failures_dir) /
-                            (stem + "seed-" + std::to_string(failing.config.seed) + ".json"))
-                               .string();
-  ShrunkFailure result;
-  result.record = failure_to_json(shrunk.failure);
-  result.record["seed"] = failing.config.seed;
-  result.record["configuration"] = configuration_name(failing.config);
-  result.record["consequences"] = out["consequences"];
-  result.record["rerun_command"] = rerun_command(failing.config.seed, flags, false);
-  result.record["original_steps"] = scenario.steps.size();
-  result.record["shrunk_steps"] = shrunk.scenario.steps.size();
-  result.record["shrink_s"] = shrunk.seconds;
-  result.record["shrink_budget_ran_out"] = shrunk.budget_ran_out;
-  result.record["timeline"] = out["timeline"];
-  std::error_code error;
-  fs::create_directories(flags.failures_dir, error);
-  std::ofstream file(path);
-  // What a broken engine sent may not be UTF-8: such bytes are written as U+FFFD.
-  file << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  if (!file.flush()) {
-    std::fprintf(stderr, "lvtlab check: cannot write %s\n", path.c_str());
-  } else {
-    result.path = path;
-    result.record["failure_file"] = path;
-    result.record["replay_command"] = "lvtlab replay " + path;
-  }
-  if (planted_power) {
-    std::printf("shrunk %zu steps to %zu\n", scenario.steps.size(), shrunk.scenario.steps.size());
-  } else {
-    std::printf("shrunk %zu steps to %zu in %d runs (%.1f s%s): %s\n", scenario.steps.size(),
-                shrunk.scenario.steps.size(), shrunk.runs, shrunk.seconds,
-                shrunk.budget_ran_out ? ", budget ran out" : "", shrunk.failure.detail.c_str());
-  }
-  return result;
-}
 
 // What the run found, once every seed has run.
 struct Campaign {
@@ -373,17 +241,6 @@ nlohmann::json failing_seeds_json(const Campaign& c,
   return list;
 }
 
-bool write_results(const std::string& path, const nlohmann::json& results) {
-  std::ofstream out(path);
-  out << results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  if (!out.flush()) {
-    std::fprintf(stderr, "lvtlab check: cannot write %s\n", path.c_str());
-    return false;
-  }
-  std::printf("results: %s\n", path.c_str());
-  return true;
-}
-
 void print_one_seed(const sim::RunResult& r) {
   std::printf("%s\ntrace hash %016llx, %llu events, %llu tab-events, %.3f s virtual\n",
               r.config.describe().c_str(), static_cast<unsigned long long>(r.trace_hash),
@@ -474,82 +331,6 @@ int run_campaign(const CheckFlags& flags) {
   print_verdict(c, failed_seeds, first_failing, failure_file, flags);
   if (!wrote_everything) return exit_usage;
   return failed_seeds == 0 ? exit_held : exit_failed;
-}
-
-// The first seed of the campaign's range that fails, run `workers` at a time; nothing when every
-// seed held.
-std::optional<sim::RunResult> first_failing_seed(const CheckFlags& flags) {
-  for (std::uint64_t batch = 0; batch < flags.seeds; batch += flags.workers) {
-    const std::uint64_t size = std::min<std::uint64_t>(flags.workers, flags.seeds - batch);
-    std::vector<sim::RunResult> results(size);
-    std::vector<std::thread> pool;
-    for (std::uint64_t i = 0; i < size; ++i) {
-      pool.emplace_back([&, i] {
-        sim::SimConfig config = sim::config_for_seed(flags.first_seed + batch + i);
-        if (flags.steps > 0) config.steps = flags.steps;
-        results[i] = sim::run_seed(config);
-      });
-    }
-    for (auto& thread : pool) thread.join();
-    for (sim::RunResult& r : results) {
-      if (!r.failures.empty()) return std::move(r);
-    }
-  }
-  return std::nullopt;
-}
-
-// `check --plant all`: the harness's power over its planted bugs. Each is switched on in turn;
-// the seeds it takes to be caught and the length its failure shrinks to are what the report
-// draws, with the shrunk run's timeline.
-int run_planted_power(const CheckFlags& flags) {
-  if (const auto problem = prepare_outputs(flags)) {
-    std::fprintf(stderr, "lvtlab check: %s\n", problem->c_str());
-    return exit_usage;
-  }
-  nlohmann::json bugs = nlohmann::json::array();
-  std::size_t missed = 0;
-  bool wrote_everything = true;
-  for (const auto& info : planted_bugs) {
-    CheckFlags bug_flags = flags;
-    bug_flags.plant = std::string(info.name);
-    active_planted_bug = info.bug;
-    const auto started = std::chrono::steady_clock::now();
-    const std::optional<sim::RunResult> caught = first_failing_seed(bug_flags);
-    const double search_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    nlohmann::json entry = {{"name", info.name}, {"summary", info.summary}, {"search_s", search_s}};
-    if (!caught) {
-      ++missed;
-      entry["caught"] = false;
-      std::printf("%-28s NOT caught in %llu seeds\n", bug_flags.plant.c_str(),
-                  static_cast<unsigned long long>(flags.seeds));
-    } else {
-      entry["caught"] = true;
-      entry["seeds_to_catch"] = caught->config.seed - flags.first_seed + 1;
-      std::printf("%-28s caught by seed %4llu (%s), ", bug_flags.plant.c_str(),
-                  static_cast<unsigned long long>(caught->config.seed),
-                  caught->failures.front().invariant.c_str());
-      ShrunkFailure shrunk = shrink_and_save(*caught, bug_flags, /*planted_power=*/true);
-      wrote_everything = wrote_everything && shrunk.path.has_value();
-      entry.update(shrunk.record);
-    }
-    std::fflush(stdout);
-    bugs.push_back(std::move(entry));
-  }
-  active_planted_bug = PlantedBug::none;
-  nlohmann::json results = run_record("planted");
-  results.update({{"verdict", missed == 0 ? "held" : "failed"},
-                  {"seeds_max", flags.seeds},
-                  {"first_seed", flags.first_seed},
-                  {"caught", planted_bugs.size() - missed},
-                  {"bugs", std::move(bugs)}});
-  results["duration_s"] = seconds_since_invocation();
-  wrote_everything = write_results(flags.results, results) && wrote_everything;
-  std::printf("%s: %zu of %zu planted bugs caught within %llu seeds\n",
-              missed == 0 ? "every planted bug caught" : "FAILED", planted_bugs.size() - missed,
-              planted_bugs.size(), static_cast<unsigned long long>(flags.seeds));
-  if (!wrote_everything) return exit_usage;
-  return missed == 0 ? exit_held : exit_failed;
 }
 
 void list_planted_bugs() {
