@@ -352,7 +352,7 @@ void Run::pace(const std::shared_ptr<asio::steady_timer>& timer) {
     ++sends_offered_;
     Peer& peer = *peers_[s.peer];
     if (peer.failed() || s.outstanding.size() >= config_.outstanding_max ||
-        s.next_seq >= config_.messages_max / senders_.size()) {
+        s.next_seq + 1 >= reached_[static_cast<std::size_t>(&s - senders_.data())].size()) {
       ++sends_held_back_;  // the sender's form would still be busy: offered, not made
       continue;
     }
@@ -418,8 +418,14 @@ LoadOutcome Run::run() {
     return outcome;
   }
   outcome.connected = true;
+  // Room for every send the schedule can make (sends past it are held back), at most
+  // messages_max in all.
+  double scheduled = 0;
+  for (const double rate : config_.rates) scheduled += rate * config_.step_s;
   const std::size_t per_sender =
-      config_.messages_max / std::max<std::size_t>(senders_.size(), 1) + 1;
+      static_cast<std::size_t>(std::min(scheduled + 1, static_cast<double>(config_.messages_max))) /
+          std::max<std::size_t>(senders_.size(), 1) +
+      2;
   reached_.assign(senders_.size(), std::vector<std::uint32_t>(per_sender, 0));
   latest_ns_.assign(senders_.size(), std::vector<std::uint64_t>(per_sender, 0));
   refused_.assign(senders_.size(), std::vector<char>(per_sender, 0));
