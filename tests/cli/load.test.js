@@ -66,6 +66,34 @@ test('a short load run holds every black-box invariant and writes its figures', 
   }
 });
 
+// The Node `ws` hub (benchmarks/peers/ws-hub.js), a peer that `make bench-scale` will measure
+// beside lvtlab, speaks what lvtlab load speaks: the same run holds against it.
+test('the Node ws hub peer takes the same load and holds the same black-box checks', async () => {
+  const hubScript = path.join(__dirname, '..', '..', 'benchmarks', 'peers', 'ws-hub.js');
+  const hub = await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [hubScript], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('hub did not start: ' + out)); }, 10_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const found = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (found) { clearTimeout(timer); resolve({ url: found[1], pid: child.pid, child }); }
+    });
+    child.stderr.on('data', (chunk) => (out += chunk));
+  });
+  try {
+    const results = path.join(scratch, 'hub.json');
+    const run = spawnSync(binary, ['load', '--url', hub.url + '/realtime/broadcasting', '--connections', '40',
+      '--groups', '2', '--rates', '40', '--step-s', '1', '--drain-s', '2', '--results', results],
+    { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const json = JSON.parse(fs.readFileSync(results, 'utf8'));
+    assert.equal(json.deliveries, json.sends.accepted * 19);
+  } finally {
+    await stop(hub);
+  }
+});
+
 test('load refuses any address but loopback, and says when nothing listens', () => {
   for (const [url, message] of [
     ['http://10.0.0.1:80/realtime/broadcasting', /10\.0\.0\.1 is not a loopback address/],
