@@ -87,7 +87,8 @@ int run_report(const ReportFlags& flags) {
                   report.comparison->moved() == 1 ? "" : "s",
                   report.comparison->moved() == 1 ? "" : "s");
     }
-    std::printf("report: %s\nsummary: %s\n", html.string().c_str(), markdown.string().c_str());
+    // The page's path last: `make run` ends with it.
+    std::printf("summary: %s\nreport: %s\n", markdown.string().c_str(), html.string().c_str());
   } catch (const std::exception& error) {
     std::fprintf(stderr, "lvtlab report: %s\n", error.what());
     return exit_usage;
