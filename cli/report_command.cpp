@@ -1,7 +1,6 @@
 // `lvtlab report`: reads results files (check, check --plant all, a mutation sweep, Google
 // Benchmark's JSON) and writes one self-contained HTML page and a Markdown summary beside it.
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -13,6 +12,7 @@
 #include "commands.hpp"
 #include "html_page.hpp"
 #include "results_file.hpp"
+#include "run_record.hpp"
 #include "validators.hpp"
 #include "verdict.hpp"
 
@@ -36,15 +36,6 @@ struct ReportFlags {
   std::string chart_js = LVT_CHARTJS_FILE;
 };
 
-std::string now_utc() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 bool write_text(const fs::path& path, const std::string& text) {
   std::error_code error;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), error);
@@ -57,7 +48,7 @@ bool write_text(const fs::path& path, const std::string& text) {
 
 int run_report(const ReportFlags& flags) {
   reports::Report report;
-  report.generated_at = now_utc();
+  report.generated_at = utc_text(std::chrono::system_clock::now());
   try {
     for (const std::string& path : flags.files) report.files.push_back(reports::read_results(path));
     if (!flags.baseline.empty()) {

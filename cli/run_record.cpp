@@ -60,12 +60,16 @@ double seconds_since_invocation() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
-nlohmann::json run_record(std::string_view kind) {
-  const std::time_t wall = std::chrono::system_clock::to_time_t(started_wall);
+std::string utc_text(std::chrono::system_clock::time_point when) {
+  const std::time_t wall = std::chrono::system_clock::to_time_t(when);
   std::tm utc{};
   gmtime_r(&wall, &utc);
-  char started_at[32];
-  std::strftime(started_at, sizeof started_at, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+nlohmann::json run_record(std::string_view kind) {
   const std::string memory_kb = proc_field("/proc/meminfo", "MemTotal");
   nlohmann::json machine = {{"cores", std::thread::hardware_concurrency()},
                             {"cpu", proc_field("/proc/cpuinfo", "model name")}};
@@ -78,7 +82,7 @@ nlohmann::json run_record(std::string_view kind) {
           {"kind", kind},
           {"tool", {{"name", "lvtlab"}, {"version", LVT_VERSION}, {"git_commit", git}}},
           {"command_line", command_line},
-          {"started_at", started_at},
+          {"started_at", utc_text(started_wall)},
           {"machine", machine}};
 }
 

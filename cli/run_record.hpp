@@ -3,6 +3,7 @@
 // report` reads these fields to say where a figure came from.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,9 @@ void note_invocation(int argc, char** argv);
 // {schema_version, kind, tool: {name, version, git_commit}, command_line, started_at,
 //  machine: {cores, memory_bytes, cpu}}; `kind` names the results' shape ("check", "planted").
 nlohmann::json run_record(std::string_view kind);
+
+// `when` as ISO 8601 in UTC, to the second: "2026-11-30T05:06:46Z".
+std::string utc_text(std::chrono::system_clock::time_point when);
 
 // Seconds since note_invocation.
 double seconds_since_invocation();

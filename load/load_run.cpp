@@ -116,6 +116,17 @@ class Run {
   void report_progress(const std::shared_ptr<asio::steady_timer>& timer);
   void violation(std::string kind, std::size_t peer, std::string detail);
   double elapsed_s() const { return static_cast<double>(now_ns() - phase_started_ns_) / 1e9; }
+  // Whether sender s's messages are broadcast to `peer` (its group's, not its own).
+  bool hears(const Peer& peer, std::size_t s) const {
+    return static_cast<int>(s) != peer.sender &&
+           (config_.server_global || peers_[senders_[s].peer]->group() == peer.group());
+  }
+  // How many connections sender s's messages are broadcast to.
+  std::size_t hearers(std::size_t s) const {
+    return (config_.server_global ? peers_.size()
+                                  : group_sizes_[peers_[senders_[s].peer]->group()]) -
+           1;
+  }
   json results(double measured_s);
 
   const LoadConfig& config_;
@@ -448,11 +459,7 @@ LoadOutcome Run::run() {
     for (const auto& peer : peers_) {
       if (peer->failed()) continue;
       for (std::size_t s = 0; s < senders_.size(); ++s) {
-        const bool same_group =
-            config_.server_global || peers_[senders_[s].peer]->group() == peer->group();
-        if (same_group && static_cast<int>(s) != peer->sender &&
-            peer->last_seq[s] < senders_[s].accepted_max)
-          return false;
+        if (hears(*peer, s) && peer->last_seq[s] < senders_[s].accepted_max) return false;
       }
     }
     for (const SenderState& s : senders_) {
@@ -492,10 +499,7 @@ LoadOutcome Run::run() {
   for (const auto& peer : peers_) {
     if (peer->failed()) continue;
     for (std::size_t s = 0; s < senders_.size(); ++s) {
-      const bool same_group =
-          config_.server_global || peers_[senders_[s].peer]->group() == peer->group();
-      if (same_group && static_cast<int>(s) != peer->sender)
-        lost += accepted_between(s, peer->last_seq[s], senders_[s].accepted_max);
+      if (hears(*peer, s)) lost += accepted_between(s, peer->last_seq[s], senders_[s].accepted_max);
     }
   }
   if (lost > 0 && config_.expect_no_loss) {
@@ -504,9 +508,7 @@ LoadOutcome Run::run() {
   }
   // Last-peer latency: per message that reached every peer of its group.
   for (std::size_t s = 0; s < senders_.size(); ++s) {
-    const std::size_t group_peers =
-        (config_.server_global ? peers_.size() : group_sizes_[peers_[senders_[s].peer]->group()]) -
-        1;
+    const std::size_t group_peers = hearers(s);
     for (std::uint64_t seq = 1; seq <= senders_[s].accepted_max && seq < reached_[s].size();
          ++seq) {
       if (reached_[s][seq] >= group_peers && group_peers > 0)
@@ -549,10 +551,8 @@ LoadOutcome Run::run() {
   const double own_cpu = own_after.cpu_s - own_before.cpu_s;
   const double offered_per_s = static_cast<double>(sends_offered_) / std::max(sending_s, 1e-9);
   std::size_t receivers_per_message = 0;  // peers that should get one message, on average
-  for (const SenderState& s : senders_) {
-    receivers_per_message +=
-        (config_.server_global ? peers_.size() : group_sizes_[peers_[s.peer]->group()]) - 1;
-  }
+  for (std::size_t sender = 0; sender < senders_.size(); ++sender)
+    receivers_per_message += hearers(sender);
   outcome.results = {
       {"connections", peers_.size()},
       {"groups", config_.groups},

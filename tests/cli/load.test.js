@@ -14,13 +14,13 @@ assert.ok(binary, 'LVTLAB_BINARY names the lvtlab to test');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lvtlab-load-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-// A server on a free loopback port; resolves with its URL and PID once it says where it serves.
-function startServer(args) {
+// Starts `program args`, a server on a free loopback port; resolves with its URL and PID once it
+// prints "serving on URL/".
+function startServing(program, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--log-level', 'warn', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('serve did not start: ' + out)); }, 10_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${program} did not start: ${out}`)); }, 10_000);
     child.stdout.on('data', (chunk) => {
       out += chunk;
       const found = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)\//);
@@ -28,6 +28,11 @@ function startServer(args) {
     });
     child.stderr.on('data', (chunk) => (out += chunk));
   });
+}
+
+// `lvtlab serve` on a free loopback port.
+function startServer(args) {
+  return startServing(binary, ['serve', '--listen', '127.0.0.1:0', '--log-level', 'warn', ...args]);
 }
 
 function stop(server) {
@@ -70,17 +75,7 @@ test('a short load run holds every black-box invariant and writes its figures', 
 // beside lvtlab, speaks what lvtlab load speaks: the same run holds against it.
 test('the Node ws hub peer takes the same load and holds the same black-box checks', async () => {
   const hubScript = path.join(__dirname, '..', '..', 'benchmarks', 'peers', 'ws-hub.js');
-  const hub = await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hubScript], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('hub did not start: ' + out)); }, 10_000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const found = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)\//);
-      if (found) { clearTimeout(timer); resolve({ url: found[1], pid: child.pid, child }); }
-    });
-    child.stderr.on('data', (chunk) => (out += chunk));
-  });
+  const hub = await startServing(process.execPath, [hubScript]);
   try {
     const results = path.join(scratch, 'hub.json');
     const run = spawnSync(binary, ['load', '--url', hub.url + '/realtime/broadcasting', '--connections', '40',
