@@ -180,8 +180,9 @@ void BroadcastingPage::send(S& state, ActionContext& context) const {
     context.fail("text", too_long("Message", limits::message_chars_max));
     return;
   }
-  log_->append(state.username, std::string(message));
-  read_log(state);
+  // Stored, then shown: in one process at once; with replicas once the shared store took it.
+  context.append_to_log({state.username, std::string(message), "text",
+                         [this](PageState& stored) { read_log(static_cast<S&>(stored)); }});
   context.broadcast("NewMessage");
 }
 

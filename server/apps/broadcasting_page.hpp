@@ -44,6 +44,8 @@ class BroadcastingPage final : public PageOf<BroadcastingState> {
   BroadcastingPage(std::shared_ptr<MessageLog> log, GroupMode group_mode,
                    BroadcastingLimits limits = {});
   std::unique_ptr<PageState> make_state() const override;
+  // Its state is a view of the shared log: NewMessage re-reads it on every replica.
+  std::string_view replicated_refresh() const override { return "newmessage"; }
 
  protected:
   // Nothing of this page persists; the username-per-group plant makes Username persist.

@@ -10,6 +10,7 @@ DemoApps add_demo_apps(Engine& engine, const DemoAppsConfig& config) {
   DemoApps apps{std::make_shared<MessageLog>(config.log_messages_max)};
   // The pages say what their group means, which the engine's group mode decides.
   const GroupMode group_mode = engine.config().group_mode;
+  engine.use_shared_log(apps.log);
   engine.add_page(std::make_unique<BroadcastingPage>(apps.log, group_mode,
                                                      BroadcastingLimits{config.log_window}));
   engine.add_page(std::make_unique<ReconnectionPage>(group_mode));

@@ -13,22 +13,57 @@ MessageLog::MessageLog(std::size_t messages_max) : messages_max_(messages_max) {
 
 std::size_t MessageLog::append(std::string user, std::string text) {
   std::unique_lock lock(mutex_);
-  if (size_ % chunk_messages == 0) chunks_.push_back(std::make_shared<Chunk>());
+  append_locked(size_ + 1, std::move(user), std::move(text));
+  return size_;
+}
+
+void MessageLog::absorb(const std::vector<LogRecord>& records) {
+  std::unique_lock lock(mutex_);
+  for (const LogRecord& record : records) {
+    assert(record.id > 0);
+    if (record.id <= size_) continue;  // held already (read twice, or the sender's own)
+    if (record.id > size_ + 1) {
+      // The store evicted what lies between: move past it to the chunk the record goes in.
+      const std::size_t position = record.id - 1;
+      while (!chunks_.empty() && (first_chunk_ + chunks_.size()) * chunk_messages <= position) {
+        chunks_.pop_front();
+        ++first_chunk_;
+      }
+      if (chunks_.empty()) {
+        first_chunk_ = position / chunk_messages;
+        chunks_.push_back(std::make_shared<Chunk>());
+      }
+      first_present_ = position;
+      size_ = position;
+    }
+    append_locked(record.id, record.user, record.text);
+  }
+}
+
+void MessageLog::append_locked(std::uint64_t id, std::string user, std::string text) {
+  assert(id == size_ + 1);
+  if (size_ % chunk_messages == 0 &&
+      (chunks_.empty() || (first_chunk_ + chunks_.size()) * chunk_messages <= size_)) {
+    chunks_.push_back(std::make_shared<Chunk>());
+  }
   Message& slot = chunks_.back()->messages[size_ % chunk_messages];
-  slot.id = size_ + 1;
+  slot.id = id;
   slot.user = std::move(user);
   slot.text = std::move(text);
   if (encoder_) encoder_(slot);
   ++size_;
   // Evict the chunks every message of which is older than the newest messages_max; windows
   // that still show them keep them alive.
-  const std::size_t first_kept = size_ - std::min(size_, messages_max_);
+  const std::size_t first_kept = first_kept_locked();
   while ((first_chunk_ + 1) * chunk_messages <= first_kept) {
     chunks_.pop_front();
     ++first_chunk_;
   }
   assert(!chunks_.empty() && (first_chunk_ + chunks_.size() - 1) * chunk_messages < size_);
-  return size_;
+}
+
+std::size_t MessageLog::first_kept_locked() const {
+  return std::max(size_ - std::min(size_, messages_max_), first_present_);
 }
 
 void MessageLog::encode_items_with(ItemEncoder encoder) {
@@ -45,7 +80,7 @@ std::size_t MessageLog::snapshot() const {
 std::shared_ptr<const MessageWindow> MessageLog::window(std::size_t span, ItemRenderer render,
                                                         std::size_t end_max) const {
   std::shared_lock lock(mutex_);
-  const std::size_t first_kept = size_ - std::min(size_, messages_max_);
+  const std::size_t first_kept = first_kept_locked();
   const std::size_t end = std::max(first_kept, std::min(size_, end_max));
   const std::size_t begin = span == 0 || span >= end - first_kept ? first_kept : end - span;
   std::vector<std::shared_ptr<const Chunk>> chunks;

@@ -12,8 +12,10 @@
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "replica.hpp"
 #include "tree.hpp"
 
 namespace lvt {
@@ -29,7 +31,7 @@ struct Message {
 
 class MessageWindow;
 
-class MessageLog {
+class MessageLog final : public SharedLogCache {
  public:
   static constexpr std::size_t chunk_messages = 32;
   struct Chunk {
@@ -56,6 +58,14 @@ class MessageLog {
   std::size_t snapshot() const;  // messages ever appended, under the read lock
   std::size_t messages_max() const { return messages_max_; }
 
+  // As a replica's cache of the shared log (replica.hpp).
+  std::uint64_t cached_through() const override { return snapshot(); }
+  std::size_t kept_max() const override { return messages_max_; }
+  std::uint64_t append_local(std::string user, std::string text) override {
+    return append(std::move(user), std::move(text));
+  }
+  void absorb(const std::vector<LogRecord>& records) override;
+
  private:
   mutable std::shared_mutex mutex_;
   const std::size_t messages_max_;
@@ -64,7 +74,12 @@ class MessageLog {
   std::deque<std::shared_ptr<Chunk>> chunks_;
   std::size_t first_chunk_ = 0;
   std::size_t size_ = 0;
+  // Positions below this hold no message: the store had evicted them when absorb jumped.
+  std::size_t first_present_ = 0;
   ItemEncoder encoder_ = nullptr;
+
+  void append_locked(std::uint64_t id, std::string user, std::string text);
+  std::size_t first_kept_locked() const;
 };
 
 // Messages [begin, end) of one log as range items: item i is message begin + i. Two windows of

@@ -119,6 +119,11 @@ void Engine::add_page(std::unique_ptr<Page> page) {
 
 Engine::~Engine() = default;
 
+void Engine::use_shared_log(std::shared_ptr<SharedLogCache> cache) {
+  assert(cache && !shared_log_);
+  shared_log_ = std::move(cache);
+}
+
 const Page* Engine::find_page(std::string_view path) const {
   for (const auto& page : pages_) {
     if (page->path() == path) return page.get();
@@ -189,6 +194,23 @@ ConnectResult Engine::connect(const ConnectRequest& request) {
     log(LogLevel::warn, "refused WebSocket from origin " + request.origin);
     return result;
   }
+  if (replicated(*page)) {
+    // Mount shows the log: read what other replicas stored since the cache last looked.
+    result.store = std::make_shared<StoreWait<ConnectResult>>();
+    result.store->command = read_command();
+    result.store->resume = [this, page, request](const StoreReply& reply) {
+      absorb(reply);
+      return open_connection(*page, request);
+    };
+    return result;
+  }
+  return open_connection(*page, request);
+}
+
+ConnectResult Engine::open_connection(const Page& page_ref, const ConnectRequest& request) {
+  const Page* page = &page_ref;
+  ConnectResult result;
+  const url::Target target = url::split_target(request.target);
   std::string group = group_for(request.cookie, nullptr);
   std::string registry_key = page->path() + '\n' + group;
   nlohmann::json params = url::decode_form(target.query);
@@ -213,6 +235,7 @@ ConnectResult Engine::connect(const ConnectRequest& request) {
     auto& members = registry_[registry_key];
     if (members.empty()) ++metrics_.groups;
     members.push_back(connection);
+    count_subscriber(*page, group, +1);
   }
   ++metrics_.connections;
   ++metrics_.connections_opened;
@@ -239,6 +262,7 @@ void Engine::disconnect(Connection& connection) {
     auto& members = found->second;
     std::erase_if(members, [&](const auto& member) { return member.get() == &connection; });
     group_left = members.size();
+    count_subscriber(*connection.page_, connection.group_, -1);
     if (members.empty()) {
       registry_.erase(found);
       --metrics_.groups;
@@ -415,8 +439,27 @@ Effects Engine::receive(Connection& connection, std::string_view frame) {
     return effects;
   }
 
+  assert(!connection.awaiting_store_);  // the transport reads no frame while it waits
   const std::string from = "connection " + std::to_string(connection.id_);
   ActionRun run = run_action(page, *connection.state_, connection.group_, from, action, data);
+  if (run.append) {
+    connection.awaiting_store_ = true;
+    std::shared_ptr<Connection> self = connection.shared_from_this();
+    std::shared_ptr<PageState> state(self, connection.state_.get());
+    effects.store = wait_for_append<Effects>(
+        page, std::move(state), connection.group_, from, action, data, std::move(run),
+        [this, self](ActionRun& done, PageState&) {
+          Effects answer;
+          self->awaiting_store_ = false;
+          answer.frames.push_back(update_frame(*self, done.meta_json));
+          if (done.outcome == ActionOutcome::ok) {
+            fan_out(self->registry_key_, self.get(), "connection " + std::to_string(self->id_),
+                    done.broadcasts, answer.wake);
+          }
+          return answer;
+        });
+    return effects;
+  }
   // The sender always gets an answer, or its form stays busy.
   effects.frames.push_back(update_frame(connection, run.meta_json));
   // Broadcasts run only after success, after the state is saved and every lock released.
@@ -435,31 +478,63 @@ Engine::ActionRun Engine::run_action(const Page& page, PageState& state, const s
   ActionContext context(data, /*running_as_broadcast=*/false);
   run.outcome = page.act(state, canonical, context);
   metrics_.broadcasts_refused += context.broadcasts_refused();
-  std::string outcome = "ok";
+  if (run.outcome == ActionOutcome::ok && context.log_append()) {
+    assert(shared_log_);
+    if (replicated(page)) {
+      // Finished by the store's reply (finish_stored).
+      run.append = std::move(context.log_append());
+      run.broadcasts = std::move(context.broadcasts());
+      return run;
+    }
+    shared_log_->append_local(std::move(context.log_append()->user),
+                              std::move(context.log_append()->text));
+    context.log_append()->then(state);
+  }
   if (run.outcome == ActionOutcome::unknown) {
     ++metrics_.errors_unknown_action;
     log(LogLevel::info, "unknown action: " + action);
     run.meta_json = action_meta(action, {{"action", "unknown action: " + action}}, false);
-    outcome = "unknown action";
   } else if (run.outcome == ActionOutcome::failed) {
-    ++metrics_.errors_field;
-    run.meta_json = action_meta(action, context.errors(), false);
-    // The page shows them beside their fields until the connection's next success.
-    state.errors = context.errors();
-    outcome = "refused";
-    for (const auto& [field, message] : context.errors()) outcome += ", " + field + ": " + message;
+    refuse_fields(state, action, context.errors(), run);
   } else {
-    run.meta_json = action_meta(action, {}, true);
-    if (!planted(PlantedBug::field_error_kept)) state.errors.clear();
-    save_persisted(page, state, group);
+    succeed(page, state, group, action, run);
     run.broadcasts = std::move(context.broadcasts());
   }
-  if (logs_debug()) {
-    log(LogLevel::debug, "action " + action + " from " + std::string(from) + " on " + page.path() +
-                             " (group " + short_group(group) + ")" + describe_fields(data) + ": " +
-                             outcome);
-  }
+  log_action(page, group, from, action, data, run);
   return run;
+}
+
+void Engine::refuse_fields(PageState& state, const std::string& action,
+                           const std::map<std::string, std::string>& errors, ActionRun& run) {
+  ++metrics_.errors_field;
+  run.outcome = ActionOutcome::failed;
+  run.meta_json = action_meta(action, errors, false);
+  run.errors = errors;
+  // The page shows them beside their fields until the connection's next success.
+  state.errors = errors;
+}
+
+void Engine::succeed(const Page& page, PageState& state, const std::string& group,
+                     const std::string& action, ActionRun& run) {
+  run.meta_json = action_meta(action, {}, true);
+  if (!planted(PlantedBug::field_error_kept)) state.errors.clear();
+  save_persisted(page, state, group);
+}
+
+void Engine::log_action(const Page& page, const std::string& group, std::string_view from,
+                        const std::string& action, const nlohmann::json& data,
+                        const ActionRun& run) const {
+  if (!logs_debug()) return;
+  std::string outcome = "ok";
+  if (run.outcome == ActionOutcome::unknown) {
+    outcome = "unknown action";
+  } else if (run.outcome == ActionOutcome::failed) {
+    outcome = "refused";
+    for (const auto& [field, message] : run.errors) outcome += ", " + field + ": " + message;
+  }
+  log(LogLevel::debug, "action " + action + " from " + std::string(from) + " on " + page.path() +
+                           " (group " + short_group(group) + ")" + describe_fields(data) + ": " +
+                           outcome);
 }
 
 void Engine::restore_persisted(const Page& page, PageState& state, const std::string& group) const {

@@ -7,10 +7,12 @@
 // (receive, dispatch, disconnect) must be serialised, as a strand per connection does.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +27,7 @@
 #include "limits.hpp"
 #include "metrics.hpp"
 #include "page.hpp"
+#include "replica.hpp"
 #include "session.hpp"
 #include "tree.hpp"
 
@@ -34,6 +37,15 @@ enum class GroupMode { cookie, global };
 // What a full per-recipient dispatch queue does with one more broadcast: drop it (livetemplate)
 // or let a waiting equal refresh absorb it (nothing lost, memory still bounded).
 enum class DispatchPolicy { drop, coalesce };
+
+// Several replicas share the log through a store and broadcasts through a bus (replica.hpp).
+struct ReplicaConfig {
+  bool enabled = false;
+  std::string instance_id;  // unique among the replicas: its own broadcasts come back to it
+  // After a link to the store or bus comes back, refresh every local connection of a replicated
+  // page from the log (off: livetemplate, whose tabs stay stale until their next broadcast).
+  bool heal = true;
+};
 
 struct EngineConfig {
   GroupMode group_mode = GroupMode::cookie;
@@ -49,6 +61,7 @@ struct EngineConfig {
   std::vector<std::string> allowed_hosts = {};
   unsigned heartbeat_ms = 0;  // 0: leave the client's default
   bool websocket_enabled = true;
+  ReplicaConfig replica;
 };
 
 enum class LogLevel { debug, info, warn };
@@ -60,6 +73,11 @@ struct EngineEnv {
   // Whether `log` writes lines of this level: the engine builds its debug lines (one per action,
   // fan-out and dispatch) only when they are written.
   std::function<bool(LogLevel)> logs = [](LogLevel) { return false; };
+  // With replicas: a group of a replicated page gained its first local connection (true) or lost
+  // its last (false). Called under the engine's registry lock, so calls for one group come in
+  // the order their counts changed: queue them, never call the engine back.
+  std::function<void(const std::string& group, bool subscribe)> bus_subscription =
+      [](const std::string&, bool) {};
 };
 
 using ConnectionId = std::uint64_t;
@@ -72,7 +90,7 @@ struct BroadcastJob {
 
 enum class Offer { queued, queued_wake, coalesced, dropped, closed };
 
-class Connection {
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
   ConnectionId id() const { return id_; }
   const std::string& group() const { return group_; }
@@ -80,6 +98,8 @@ class Connection {
   // Any thread: queue a broadcast for this connection under the engine's policy.
   Offer offer(BroadcastJob job);
   std::size_t dispatch_jobs_waiting() const;
+  // Whether the connection's action waits for the shared store: its next frame must wait too.
+  bool awaiting_store() const { return awaiting_store_; }
 
  private:
   friend class Engine;
@@ -99,16 +119,28 @@ class Connection {
   tree::Node sent_;  // the tree the client holds
   double rate_tokens_;
   std::uint64_t rate_refilled_us_ = 0;
+  bool awaiting_store_ = false;
 
   mutable std::mutex queue_mutex_;
   std::deque<BroadcastJob> queue_;  // guarded by queue_mutex_
   bool closed_ = false;             // guarded by queue_mutex_
 };
 
+// What the engine waits for when it needs the shared store: whoever runs the engine sends
+// `command` to the store and calls `resume` with the reply (on the connection's strand when the
+// wait is a connection's), whose answer replaces the one that carried this wait. A failed or
+// lost round trip is a reply with ok false: resume must be called exactly once.
+template <class Answer>
+struct StoreWait {
+  StoreCommand command;
+  std::function<Answer(const StoreReply&)> resume;
+};
+
 struct Effects {
   std::vector<std::string> frames;                // to this connection, in order
   std::vector<std::shared_ptr<Connection>> wake;  // run dispatch() on each, on its own strand
   std::optional<std::pair<std::uint16_t, std::string>> close;
+  std::shared_ptr<StoreWait<Effects>> store;  // with replicas; read no frame until resumed
 };
 
 struct HttpRequest {
@@ -133,7 +165,8 @@ struct HttpResponse {
   std::string content_type = "text/html; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::vector<std::shared_ptr<Connection>> wake;  // as in Effects
+  std::vector<std::shared_ptr<Connection>> wake;   // as in Effects
+  std::shared_ptr<StoreWait<HttpResponse>> store;  // as in Effects
 };
 
 struct ConnectRequest {
@@ -148,6 +181,8 @@ struct ConnectResult {
   std::string first_frame;                 // the full tree
   unsigned refuse_status = 0;
   std::string refuse_reason;
+  // With replicas, a page of the shared log is opened once the cache has read the store.
+  std::shared_ptr<StoreWait<ConnectResult>> store;
 };
 
 class Engine {
@@ -159,12 +194,19 @@ class Engine {
 
   // The engine knows no app: whoever builds it registers the pages it serves, before serving.
   void add_page(std::unique_ptr<Page> page);
+  // The shared log's local copy, which LogAppends go to (replica.hpp), before serving.
+  void use_shared_log(std::shared_ptr<SharedLogCache> cache);
 
   HttpResponse handle_http(const HttpRequest& request);
   ConnectResult connect(const ConnectRequest& request);
   Effects receive(Connection& connection, std::string_view frame);
   Effects dispatch(Connection& connection);  // runs one waiting broadcast, if any
   void disconnect(Connection& connection);
+
+  // With replicas (config().replica): a broadcast heard on the bus, and a link to the store or
+  // the bus back after a loss (the bus resubscribed). Both read the store first.
+  Effects bus_delivered(const GroupAction& action);
+  Effects replica_reconnected();
 
   // What the connection's state renders to now: the HTML the client must hold.
   std::string render_html(const Connection& connection) const;
@@ -197,10 +239,21 @@ class Engine {
     ActionOutcome outcome = ActionOutcome::ok;
     std::string meta_json;                     // the answer's meta, encoded
     std::vector<BroadcastRequest> broadcasts;  // to fan out: only after success
+    // With replicas, a successful action that appends to the log is finished by the store's
+    // reply (finish_stored): its meta, its save and its broadcasts wait until then.
+    std::optional<LogAppend> append;
+    std::map<std::string, std::string> errors;  // when refused: field -> message
   };
   ActionRun run_action(const Page& page, PageState& state, const std::string& group,
                        std::string_view from, const std::string& action,
                        const nlohmann::json& data);
+  void refuse_fields(PageState& state, const std::string& action,
+                     const std::map<std::string, std::string>& errors, ActionRun& run);
+  void succeed(const Page& page, PageState& state, const std::string& group,
+               const std::string& action, ActionRun& run);
+  void log_action(const Page& page, const std::string& group, std::string_view from,
+                  const std::string& action, const nlohmann::json& data,
+                  const ActionRun& run) const;
   void restore_persisted(const Page& page, PageState& state, const std::string& group) const;
   // Restore, Mount, save, as one step: two first Mounts of a group at once must not each make
   // what the group persists (say a new task list), the later save orphaning the other's.
@@ -208,6 +261,28 @@ class Engine {
                        const nlohmann::json& params);
   void save_persisted(const Page& page, const PageState& state, const std::string& group);
   std::string update_frame(Connection& connection, std::string_view meta_json);
+  // Replicas (engine_replica.cpp).
+  bool replicated(const Page& page) const {
+    return config_.replica.enabled && !page.replicated_refresh().empty();
+  }
+  // Under registry_mutex_: a connection of `page` joined (+1) or left (-1) `group`.
+  void count_subscriber(const Page& page, const std::string& group, int change);
+  StoreCommand read_command() const;
+  void absorb(const StoreReply& reply);
+  // The action's store round trip; `answer` makes the reply's answer from the finished run.
+  template <class Answer>
+  std::shared_ptr<StoreWait<Answer>> wait_for_append(
+      const Page& page, std::shared_ptr<PageState> state, std::string group, std::string from,
+      std::string action, nlohmann::json data, ActionRun run,
+      std::function<Answer(ActionRun&, PageState&)> answer);
+  void finish_stored(const Page& page, PageState& state, const std::string& group,
+                     std::string_view from, const std::string& action, const nlohmann::json& data,
+                     ActionRun& run, const StoreReply& reply);
+  // Runs a broadcast from another replica (or a heal's refresh) on this replica's connections.
+  void deliver_locally(const GroupAction& action, std::vector<std::shared_ptr<Connection>>& wake);
+  ConnectResult open_connection(const Page& page, const ConnectRequest& request);
+  HttpResponse serve_page_now(const Page& page, const HttpRequest& request,
+                              const std::string& query);
   void log(LogLevel level, std::string_view message) const { env_.log(level, message); }
   bool logs_debug() const { return env_.logs(LogLevel::debug); }
 
@@ -229,6 +304,14 @@ class Engine {
   std::mutex mount_mutex_;  // see mount_for_group
   std::unordered_map<std::string, std::vector<std::shared_ptr<Connection>>> registry_;
   ConnectionId next_connection_id_ = 1;  // guarded by registry_mutex_
+
+  std::shared_ptr<SharedLogCache> shared_log_;
+  // Replicas: local connections of replicated pages per group (guarded by registry_mutex_),
+  // what this replica published, and whose broadcasts it has run.
+  std::unordered_map<std::string, std::size_t> subscribers_;
+  std::atomic<std::uint64_t> publish_seq_{0};
+  std::mutex bus_mutex_;
+  DeliveriesSeen deliveries_seen_;  // guarded by bus_mutex_
 };
 
 // {"type":"error","code":...}: an answer that leaves the connection open.

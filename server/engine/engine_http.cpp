@@ -145,6 +145,20 @@ HttpResponse Engine::handle_http(const HttpRequest& request) {
 
 HttpResponse Engine::serve_page(const Page& page, const HttpRequest& request,
                                 const std::string& query) {
+  if (!replicated(page)) return serve_page_now(page, request, query);
+  // Mount shows the log: read what other replicas stored since the cache last looked.
+  HttpResponse waiting;
+  waiting.store = std::make_shared<StoreWait<HttpResponse>>();
+  waiting.store->command = read_command();
+  waiting.store->resume = [this, &page, request, query](const StoreReply& reply) {
+    absorb(reply);
+    return serve_page_now(page, request, query);
+  };
+  return waiting;
+}
+
+HttpResponse Engine::serve_page_now(const Page& page, const HttpRequest& request,
+                                    const std::string& query) {
   std::string new_cookie;
   const std::string group = group_for(request.cookie, &new_cookie);
   auto state = page.make_state();
@@ -177,20 +191,29 @@ HttpResponse Engine::serve_action_json(const Page& page, const HttpRequest& requ
   std::string new_cookie;
   const std::string group = group_for(request.cookie, &new_cookie);
   // Mount runs before every HTTP action, on a fresh state with the persisted fields restored.
-  auto state = page.make_state();
+  std::shared_ptr<PageState> state = page.make_state();
   mount_for_group(page, *state, group, url::decode_form(query));
   ActionRun run = run_action(page, *state, group, "HTTP", message.action, message.data);
-  // The client may hold any tree: the full tree is always safe to apply.
-  HttpResponse response = json_response(
-      200, "{\"tree\":" + wire::full(page.render(*state)) + ",\"meta\":" + run.meta_json + "}");
-  if (!new_cookie.empty()) {
-    response.headers.emplace_back("Set-Cookie", session_cookie_header(new_cookie));
+  auto answer = [this, &page, group, new_cookie](ActionRun& done, PageState& done_state) {
+    // The client may hold any tree: the full tree is always safe to apply.
+    HttpResponse response = json_response(200, "{\"tree\":" + wire::full(page.render(done_state)) +
+                                                   ",\"meta\":" + done.meta_json + "}");
+    if (!new_cookie.empty()) {
+      response.headers.emplace_back("Set-Cookie", session_cookie_header(new_cookie));
+    }
+    // From HTTP there is no sending connection: every WebSocket of the group gets it.
+    if (done.outcome == ActionOutcome::ok && !planted(PlantedBug::http_broadcast_lost)) {
+      fan_out(page.path() + '\n' + group, nullptr, "HTTP", done.broadcasts, response.wake);
+    }
+    return response;
+  };
+  if (run.append) {
+    HttpResponse waiting;
+    waiting.store = wait_for_append<HttpResponse>(page, state, group, "HTTP", message.action,
+                                                  message.data, std::move(run), answer);
+    return waiting;
   }
-  // From HTTP there is no sending connection: every WebSocket of the group gets it.
-  if (run.outcome == ActionOutcome::ok && !planted(PlantedBug::http_broadcast_lost)) {
-    fan_out(page.path() + '\n' + group, nullptr, "HTTP", run.broadcasts, response.wake);
-  }
-  return response;
+  return answer(run, *state);
 }
 
 HttpResponse Engine::serve_action_form(const Page& page, const HttpRequest& request,
@@ -207,18 +230,28 @@ HttpResponse Engine::serve_action_form(const Page& page, const HttpRequest& requ
   if (!action.empty()) fields.erase(action);
   std::string new_cookie;
   const std::string group = group_for(request.cookie, &new_cookie);
-  auto state = page.make_state();
+  std::shared_ptr<PageState> state = page.make_state();
   mount_for_group(page, *state, group, url::decode_form(query));
   ActionRun run = run_action(page, *state, group, "a form POST", action, fields);
-  HttpResponse response = text_response(303, "", "text/plain");
-  response.headers.emplace_back("Location", request.target);
-  if (!new_cookie.empty()) {
-    response.headers.emplace_back("Set-Cookie", session_cookie_header(new_cookie));
+  auto answer = [this, &page, group, new_cookie, target = request.target](ActionRun& done,
+                                                                          PageState&) {
+    HttpResponse response = text_response(303, "", "text/plain");
+    response.headers.emplace_back("Location", target);
+    if (!new_cookie.empty()) {
+      response.headers.emplace_back("Set-Cookie", session_cookie_header(new_cookie));
+    }
+    if (done.outcome == ActionOutcome::ok) {
+      fan_out(page.path() + '\n' + group, nullptr, "HTTP", done.broadcasts, response.wake);
+    }
+    return response;
+  };
+  if (run.append) {
+    HttpResponse waiting;
+    waiting.store = wait_for_append<HttpResponse>(page, state, group, "a form POST", action, fields,
+                                                  std::move(run), answer);
+    return waiting;
   }
-  if (run.outcome == ActionOutcome::ok) {
-    fan_out(page.path() + '\n' + group, nullptr, "HTTP", run.broadcasts, response.wake);
-  }
-  return response;
+  return answer(run, *state);
 }
 
 }  // namespace lvt

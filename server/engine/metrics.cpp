@@ -57,6 +57,25 @@ std::string Metrics::prometheus_text() const {
        bytes_sent.load());
   line(out, "lvt_frames_received_total", "counter", "WebSocket frames read.",
        frames_received.load());
+  line(out, "lvt_store_commands_total", "counter", "Round trips to the shared store.",
+       store_commands.load());
+  line(out, "lvt_store_errors_total", "counter", "Round trips to the shared store that failed.",
+       store_errors.load());
+  line(out, "lvt_bus_published_total", "counter", "Broadcasts published to other replicas.",
+       bus_published.load());
+  line(out, "lvt_bus_delivered_total", "counter", "Broadcasts delivered from other replicas.",
+       bus_delivered.load());
+  line(out, "lvt_bus_own_ignored_total", "counter", "This replica's own broadcasts heard back.",
+       bus_own_ignored.load());
+  line(out, "lvt_bus_duplicates_total", "counter", "Broadcasts from other replicas heard twice.",
+       bus_duplicates.load());
+  line(out, "lvt_replica_reconnects_total", "counter", "Links to the store or bus re-established.",
+       replica_reconnects.load());
+  line(out, "lvt_replica_heals_total", "counter",
+       "Heals: every local connection refreshed after a link came back.", replica_heals.load());
+  line(out, "lvt_cache_lag_records", "gauge",
+       "Records the store held that the cache had not read, at the last read.",
+       cache_lag_records.load());
   out += "# HELP lvt_errors_total Rejected input and dropped clients, by kind.\n";
   out += "# TYPE lvt_errors_total counter\n";
   error_line(out, "invalid_json", errors_invalid_json.load());

@@ -42,6 +42,19 @@ struct Metrics {
   Counter errors_http_timeout{0};
   Counter errors_http_busy{0};
   Counter errors_accept_paused{0};
+  // Replicas (replica.hpp): round trips to the shared store and those that failed, broadcasts
+  // published to and delivered from other replicas, deliveries ignored (own echo, or seen
+  // already), links to Redis re-established, heals run, and how far the cache lagged the
+  // store before its last read (records).
+  Counter store_commands{0};
+  Counter store_errors{0};
+  Counter bus_published{0};
+  Counter bus_delivered{0};
+  Counter bus_own_ignored{0};
+  Counter bus_duplicates{0};
+  Counter replica_reconnects{0};
+  Counter replica_heals{0};
+  std::atomic<std::uint64_t> cache_lag_records{0};
 
   std::string prometheus_text() const;
 };

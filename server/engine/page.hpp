@@ -2,6 +2,7 @@
 // by name, and a render into a tree. Pages know nothing of connections, groups or transport.
 #pragma once
 
+#include <cassert>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,6 +31,17 @@ struct BroadcastRequest {
   nlohmann::json data;
 };
 
+class PageState;
+
+// A message an action adds to the shared log (replica.hpp). In one process the engine appends
+// it at once; with replicas it goes to the shared store, and the action's answer, its
+// broadcasts and `then` wait for the store's reply.
+struct LogAppend {
+  std::string user, text;
+  std::string error_field;               // where a store that cannot be reached is reported
+  std::function<void(PageState&)> then;  // once stored (and the cache holds it)
+};
+
 class ActionContext {
  public:
   ActionContext(const nlohmann::json& data, bool running_as_broadcast)
@@ -42,6 +54,12 @@ class ActionContext {
   }
   // Queues a broadcast to the other connections of the group, run only if the action succeeds.
   void broadcast(std::string action, nlohmann::json data = nlohmann::json::object());
+  // Appends to the shared log once the action has succeeded (at most once per action).
+  void append_to_log(LogAppend append) {
+    assert(!log_append_);
+    log_append_ = std::move(append);
+  }
+  std::optional<LogAppend>& log_append() { return log_append_; }
 
   bool failed() const { return !errors_.empty(); }
   const std::map<std::string, std::string>& errors() const { return errors_; }
@@ -53,6 +71,7 @@ class ActionContext {
   bool running_as_broadcast_;
   std::map<std::string, std::string> errors_;
   std::vector<BroadcastRequest> broadcasts_;
+  std::optional<LogAppend> log_append_;
   std::size_t broadcasts_refused_ = 0;  // over the limit, or queued while running as a broadcast
 };
 
@@ -86,6 +105,10 @@ class Page {
   virtual ActionOutcome act(PageState& state, std::string_view canonical,
                             ActionContext& context) const = 0;
   virtual tree::Node render(const PageState& state) const = 0;
+  // A page whose state is a view of the shared log names the refresh action that re-reads it:
+  // its broadcasts then reach every replica, and a healing replica runs it on its connections.
+  // Empty: the page's broadcasts stay on this replica.
+  virtual std::string_view replicated_refresh() const { return {}; }
 };
 
 // A page over a concrete state type, with its actions in a table.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,10 +75,13 @@ struct TestEngine {
   DemoApps apps;  // the demo pages, registered as the server registers them
 
   // With `log`, the engine writes every level into it; without, it logs nothing.
+  // `with_env` may add to the environment (a bus's subscription callback, say).
   explicit TestEngine(EngineConfig config = {}, DemoAppsConfig apps_config = {},
-                      std::shared_ptr<LogCapture> log = nullptr) {
+                      std::shared_ptr<LogCapture> log = nullptr,
+                      const std::function<void(EngineEnv&)>& with_env = nullptr) {
     EngineEnv env = test_env(clock);
     if (log) env = logging_env(std::move(env), std::move(log));
+    if (with_env) with_env(env);
     engine = std::make_unique<Engine>(std::move(config), std::move(env));
     apps = add_demo_apps(*engine, apps_config);
   }

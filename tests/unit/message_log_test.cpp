@@ -85,5 +85,47 @@ TEST(MessageLog, AWindowOutlivesTheEvictionOfWhatItShows) {
   EXPECT_EQ(kept->sequence_index(3), 3u);
 }
 
+// As a replica's cache: records read from the store append in id order, what is held already
+// is skipped, and a jump (the store evicted what lies between) shows only what was read.
+TEST(MessageLog, AbsorbsRecordsReadFromTheStore) {
+  MessageLog log(10);
+  log.absorb({{1, "ann", "a"}, {2, "bob", "b"}});
+  EXPECT_EQ(log.cached_through(), 2u);
+  log.absorb({{2, "bob", "b"}, {3, "cy", "c"}});  // 2 again: read twice
+  ASSERT_EQ(log.cached_through(), 3u);
+  auto all = log.window(0, &render);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ(all->at(2).user, "cy");
+  EXPECT_EQ(all->at(2).id, 3u);
+
+  std::vector<LogRecord> newest;  // the store kept 101..110 of 110
+  for (std::uint64_t id = 101; id <= 110; ++id) newest.push_back({id, "u", std::to_string(id)});
+  log.absorb(newest);
+  EXPECT_EQ(log.cached_through(), 110u);
+  all = log.window(0, &render);
+  EXPECT_EQ(all->begin(), 100u);
+  EXPECT_EQ(all->end(), 110u);
+  EXPECT_FALSE(all->has_older());
+  EXPECT_EQ(all->at(100).text, "101");
+  EXPECT_EQ(all->at(109).text, "110");
+  EXPECT_EQ(log.append_local("v", "111"), 111u);
+  EXPECT_EQ(log.window(0, &render)->begin(), 101u);
+}
+
+// A jump inside the chunk the log is filling, to a chunk boundary, and from an empty cache.
+TEST(MessageLog, AbsorbsJumpsAtAndWithinChunkBoundaries) {
+  for (const std::uint64_t first : {5u, 33u, 65u, 70u}) {
+    MessageLog log(4);
+    if (first > 5) log.absorb({{1, "a", "1"}, {2, "a", "2"}});
+    std::vector<LogRecord> records;
+    for (std::uint64_t id = first; id < first + 4; ++id) records.push_back({id, "u", "t"});
+    log.absorb(records);
+    const auto all = log.window(0, &render);
+    ASSERT_EQ(all->begin(), first - 1) << first;
+    ASSERT_EQ(all->end(), first + 3) << first;
+    for (std::uint64_t id = first; id < first + 4; ++id) ASSERT_EQ(all->at(id - 1).id, id);
+  }
+}
+
 }  // namespace
 }  // namespace lvt

@@ -68,7 +68,16 @@ TEST(Metrics, EachCounterIsOneSampleUnderItsOwnHelpAndType) {
                         &m.errors_bad_request,
                         &m.errors_http_timeout,
                         &m.errors_http_busy,
-                        &m.errors_accept_paused}) {
+                        &m.errors_accept_paused,
+                        &m.store_commands,
+                        &m.store_errors,
+                        &m.bus_published,
+                        &m.bus_delivered,
+                        &m.bus_own_ignored,
+                        &m.bus_duplicates,
+                        &m.replica_reconnects,
+                        &m.replica_heals,
+                        &m.cache_lag_records}) {
     *counter = ++next;
   }
   m.connections = -1;  // a gauge is signed
@@ -103,6 +112,15 @@ TEST(Metrics, EachCounterIsOneSampleUnderItsOwnHelpAndType) {
       {"lvt_errors_total{kind=\"http_timeout\"}", "26"},
       {"lvt_errors_total{kind=\"http_busy\"}", "27"},
       {"lvt_errors_total{kind=\"accept_paused\"}", "28"},
+      {"lvt_store_commands_total", "29"},
+      {"lvt_store_errors_total", "30"},
+      {"lvt_bus_published_total", "31"},
+      {"lvt_bus_delivered_total", "32"},
+      {"lvt_bus_own_ignored_total", "33"},
+      {"lvt_bus_duplicates_total", "34"},
+      {"lvt_replica_reconnects_total", "35"},
+      {"lvt_replica_heals_total", "36"},
+      {"lvt_cache_lag_records", "37"},
   };
   const std::string text = m.prometheus_text();
   EXPECT_EQ(samples_of(text), expected) << text;

@@ -1,0 +1,179 @@
+// The engine's side of replicas (replica.hpp): appends that wait for the shared store,
+// broadcasts heard from other replicas, and the heal after a link comes back.
+#include <cassert>
+
+#include "engine.hpp"
+
+namespace lvt {
+namespace {
+
+// What a user sees when the store cannot take a message: the typed text stays in the form.
+constexpr std::string_view store_unreachable_message =
+    "Not sent: the message store cannot be reached. Try again in a moment.";
+
+}  // namespace
+
+void Engine::count_subscriber(const Page& page, const std::string& group, int change) {
+  if (!replicated(page)) return;
+  if (change > 0) {
+    if (subscribers_[group]++ == 0) env_.bus_subscription(group, true);
+    return;
+  }
+  const auto found = subscribers_.find(group);
+  assert(found != subscribers_.end() && found->second > 0);
+  if (--found->second == 0) {
+    subscribers_.erase(found);
+    env_.bus_subscription(group, false);
+  }
+}
+
+StoreCommand Engine::read_command() const {
+  assert(shared_log_);
+  StoreCommand command;
+  command.read_after = shared_log_->cached_through();
+  command.kept_max = shared_log_->kept_max();
+  return command;
+}
+
+void Engine::absorb(const StoreReply& reply) {
+  ++metrics_.store_commands;
+  if (!reply.ok) {
+    ++metrics_.store_errors;
+    log(LogLevel::warn, "shared store: " + reply.error);
+    return;
+  }
+  const std::uint64_t cached = shared_log_->cached_through();
+  metrics_.cache_lag_records = reply.newest_id > cached ? reply.newest_id - cached : 0;
+  if (reply.newest_id < cached) {
+    // The store lost records this replica has seen (a restart without persistence).
+    log(LogLevel::warn, "shared store: its newest id " + std::to_string(reply.newest_id) +
+                            " is behind this replica's " + std::to_string(cached));
+  }
+  shared_log_->absorb(reply.records);
+}
+
+template <class Answer>
+std::shared_ptr<StoreWait<Answer>> Engine::wait_for_append(
+    const Page& page, std::shared_ptr<PageState> state, std::string group, std::string from,
+    std::string action, nlohmann::json data, ActionRun run,
+    std::function<Answer(ActionRun&, PageState&)> answer) {
+  assert(run.append && run.outcome == ActionOutcome::ok);
+  auto wait = std::make_shared<StoreWait<Answer>>();
+  StoreCommand& command = wait->command;
+  command = read_command();
+  command.append = true;
+  command.user = run.append->user;
+  command.text = run.append->text;
+  for (const BroadcastRequest& broadcast : run.broadcasts) {
+    command.publish.push_back(GroupAction{group, broadcast.action, broadcast.data,
+                                          config_.replica.instance_id, ++publish_seq_,
+                                          env_.now_us()});
+  }
+  // The run moves into the closure; `resume` is called once.
+  auto held = std::make_shared<ActionRun>(std::move(run));
+  wait->resume = [this, &page, state = std::move(state), group = std::move(group),
+                  from = std::move(from), action = std::move(action), data = std::move(data), held,
+                  answer = std::move(answer)](const StoreReply& reply) {
+    finish_stored(page, *state, group, from, action, data, *held, reply);
+    return answer(*held, *state);
+  };
+  return wait;
+}
+
+template std::shared_ptr<StoreWait<Effects>> Engine::wait_for_append<Effects>(
+    const Page&, std::shared_ptr<PageState>, std::string, std::string, std::string, nlohmann::json,
+    ActionRun, std::function<Effects(ActionRun&, PageState&)>);
+template std::shared_ptr<StoreWait<HttpResponse>> Engine::wait_for_append<HttpResponse>(
+    const Page&, std::shared_ptr<PageState>, std::string, std::string, std::string, nlohmann::json,
+    ActionRun, std::function<HttpResponse(ActionRun&, PageState&)>);
+
+void Engine::finish_stored(const Page& page, PageState& state, const std::string& group,
+                           std::string_view from, const std::string& action,
+                           const nlohmann::json& data, ActionRun& run, const StoreReply& reply) {
+  assert(run.append);
+  absorb(reply);
+  if (reply.ok) {
+    // The reply brought every record up to the appended one: the cache shows it now.
+    assert(shared_log_->cached_through() >= reply.appended_id);
+    metrics_.bus_published += run.broadcasts.size();
+    run.append->then(state);
+    succeed(page, state, group, action, run);
+  } else {
+    // Never looks stored: an error beside the field, and no broadcast.
+    refuse_fields(state, action,
+                  {{run.append->error_field, std::string(store_unreachable_message)}}, run);
+    run.broadcasts.clear();
+  }
+  run.append.reset();
+  log_action(page, group, from, action, data, run);
+}
+
+Effects Engine::bus_delivered(const GroupAction& action) {
+  Effects effects;
+  assert(config_.replica.enabled);
+  if (action.instance_id == config_.replica.instance_id) {
+    ++metrics_.bus_own_ignored;  // its sender's replica ran it on its own connections
+    return effects;
+  }
+  {
+    std::lock_guard lock(bus_mutex_);
+    if (!deliveries_seen_.first_time(action.instance_id, action.seq)) {
+      ++metrics_.bus_duplicates;
+      return effects;
+    }
+  }
+  ++metrics_.bus_delivered;
+  // The broadcast says the log grew: read what is new before the connections re-read the cache.
+  effects.store = std::make_shared<StoreWait<Effects>>();
+  effects.store->command = read_command();
+  effects.store->resume = [this, action](const StoreReply& reply) {
+    absorb(reply);
+    Effects delivered;
+    deliver_locally(action, delivered.wake);
+    return delivered;
+  };
+  return effects;
+}
+
+Effects Engine::replica_reconnected() {
+  Effects effects;
+  assert(config_.replica.enabled);
+  ++metrics_.replica_reconnects;
+  effects.store = std::make_shared<StoreWait<Effects>>();
+  effects.store->command = read_command();
+  effects.store->resume = [this](const StoreReply& reply) {
+    absorb(reply);
+    Effects healed;
+    if (!config_.replica.heal) return healed;
+    // Broadcasts may have gone by while the link was down: every connection of a replicated
+    // page re-reads the log.
+    ++metrics_.replica_heals;
+    std::vector<std::pair<const Page*, std::string>> groups;
+    {
+      std::lock_guard lock(registry_mutex_);
+      for (const auto& [key, members] : registry_) {
+        if (members.empty() || !replicated(members.front()->page())) continue;
+        groups.emplace_back(&members.front()->page(), members.front()->group());
+      }
+    }
+    for (const auto& [page, group] : groups) {
+      std::vector<BroadcastRequest> refresh{
+          {std::string(page->replicated_refresh()), nlohmann::json::object()}};
+      fan_out(page->path() + '\n' + group, nullptr, "a heal", refresh, healed.wake);
+    }
+    return healed;
+  };
+  return effects;
+}
+
+void Engine::deliver_locally(const GroupAction& action,
+                             std::vector<std::shared_ptr<Connection>>& wake) {
+  const std::string from = "replica " + action.instance_id.substr(0, 8);
+  for (const auto& page : pages_) {
+    if (!replicated(*page) || !page->has_action(action.action)) continue;
+    std::vector<BroadcastRequest> broadcasts{{action.action, action.data}};
+    fan_out(page->path() + '\n' + action.group, nullptr, from, broadcasts, wake);
+  }
+}
+
+}  // namespace lvt

@@ -1,0 +1,315 @@
+// The engine as a replica: sends wait for the shared store, broadcasts cross to other replicas
+// over a bus, and a replica heals after a link comes back. The store and bus here are the
+// test's own few lines, written from replica.hpp's contract, not from any implementation.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "test_engine.hpp"
+
+namespace lvt {
+namespace {
+
+using testing::cookie_for;
+using testing::parse;
+using testing::TestEngine;
+
+// One shared log and the broadcasts published, as StoreCommand describes them.
+struct FakeStore {
+  std::vector<LogRecord> records;
+  std::uint64_t newest_id = 0;
+  std::vector<GroupAction> published;
+  bool reachable = true;
+
+  StoreReply run(const StoreCommand& command) {
+    StoreReply reply;
+    if (!reachable) {
+      reply.error = "connection refused";
+      return reply;
+    }
+    reply.ok = true;
+    if (command.append) {
+      records.push_back({++newest_id, command.user, command.text});
+      while (records.size() > command.kept_max) records.erase(records.begin());
+      reply.appended_id = newest_id;
+      published.insert(published.end(), command.publish.begin(), command.publish.end());
+    }
+    reply.newest_id = newest_id;
+    for (const LogRecord& record : records) {
+      if (record.id > command.read_after) reply.records.push_back(record);
+    }
+    return reply;
+  }
+};
+
+EngineConfig replica_config(std::string instance_id, bool heal = true) {
+  EngineConfig config = testing::unlimited_rate_config();
+  config.replica = {true, std::move(instance_id), heal};
+  return config;
+}
+
+// A replica and the bus subscriptions it asked for, in order.
+struct Replica {
+  std::vector<std::pair<std::string, bool>> subscriptions;
+  TestEngine t;
+
+  explicit Replica(std::string id, bool heal = true)
+      : t(replica_config(std::move(id), heal), {}, nullptr, [this](EngineEnv& env) {
+          env.bus_subscription = [this](const std::string& group, bool on) {
+            subscriptions.emplace_back(group, on);
+          };
+        }) {}
+
+  std::shared_ptr<Connection> connect(FakeStore& store, int browser) {
+    ConnectResult waiting = t.open(cookie_for(browser));
+    EXPECT_FALSE(waiting.connection);
+    EXPECT_TRUE(waiting.store);
+    if (!waiting.store) return nullptr;
+    return waiting.store->resume(store.run(waiting.store->command)).connection;
+  }
+};
+
+// The messages a frame's tree shows, in order ("user: text" each), from a full tree's range.
+std::vector<std::string> messages_in(const std::string& html) {
+  std::vector<std::string> out;
+  for (std::size_t at = html.find("<strong>"); at != std::string::npos;
+       at = html.find("<strong>", at + 1)) {
+    const std::size_t end = html.find("</p>", at);
+    std::string item = html.substr(at + 8, end - at - 8);
+    if (const auto tag = item.find(":</strong> "); tag != std::string::npos) {
+      out.push_back(item.substr(0, tag) + ": " + item.substr(tag + 11));
+    }
+  }
+  return out;
+}
+
+TEST(EngineReplica, ASendWaitsForTheStoreThenAnswersAndWakesLocalPeers) {
+  FakeStore store;
+  Replica a("instance-a");
+  auto sender = a.connect(store, 1);
+  auto peer = a.connect(store, 1);
+  ASSERT_TRUE(sender && peer);
+  a.t.act(*sender, "join", {{"username", "ann"}});
+
+  Effects sent = a.t.act(*sender, "send", {{"text", "hello"}});
+  EXPECT_TRUE(sent.frames.empty());  // no answer before the store took it
+  EXPECT_TRUE(sent.wake.empty());
+  ASSERT_TRUE(sent.store);
+  EXPECT_TRUE(sender->awaiting_store());
+  const StoreCommand& command = sent.store->command;
+  EXPECT_TRUE(command.append);
+  EXPECT_EQ(command.user, "ann");
+  EXPECT_EQ(command.text, "hello");
+  EXPECT_EQ(command.read_after, 0u);
+  ASSERT_EQ(command.publish.size(), 1u);
+  EXPECT_EQ(command.publish[0].action, "newmessage");
+  EXPECT_EQ(command.publish[0].group, sender->group());
+  EXPECT_EQ(command.publish[0].instance_id, "instance-a");
+  EXPECT_EQ(command.publish[0].seq, 1u);
+
+  Effects answered = sent.store->resume(store.run(command));
+  EXPECT_FALSE(sender->awaiting_store());
+  ASSERT_EQ(answered.frames.size(), 1u);
+  EXPECT_EQ(parse(answered.frames[0])["meta"]["success"], true);
+  ASSERT_EQ(answered.wake.size(), 1u);
+  EXPECT_EQ(answered.wake[0], peer);
+  EXPECT_EQ(messages_in(a.t.engine->render_html(*sender)), std::vector<std::string>{"ann: hello"});
+  a.t.drain(*peer);
+  EXPECT_EQ(messages_in(a.t.engine->render_html(*peer)), std::vector<std::string>{"ann: hello"});
+  EXPECT_EQ(a.t.engine->metrics().bus_published, 1u);
+}
+
+TEST(EngineReplica, ABroadcastFromAnotherReplicaReadsTheStoreThenRunsOnTheGroup) {
+  FakeStore store;
+  Replica a("instance-a");
+  Replica b("instance-b");
+  auto sender = a.connect(store, 1);
+  auto same_group = b.connect(store, 1);
+  auto other_group = b.connect(store, 2);
+  a.t.act(*sender, "join", {{"username", "ann"}});
+  for (const char* text : {"one", "two"}) {
+    Effects sent = a.t.act(*sender, "send", {{"text", text}});
+    sent.store->resume(store.run(sent.store->command));
+  }
+  ASSERT_EQ(store.published.size(), 2u);
+
+  Effects heard = b.t.engine->bus_delivered(store.published[1]);
+  ASSERT_TRUE(heard.store);
+  EXPECT_FALSE(heard.store->command.append);
+  EXPECT_EQ(heard.store->command.read_after, 0u);
+  Effects delivered = heard.store->resume(store.run(heard.store->command));
+  ASSERT_EQ(delivered.wake.size(), 1u);  // not the other group
+  EXPECT_EQ(delivered.wake[0], same_group);
+  b.t.drain(*same_group);
+  EXPECT_EQ(messages_in(b.t.engine->render_html(*same_group)),
+            (std::vector<std::string>{"ann: one", "ann: two"}));
+  EXPECT_EQ(other_group->dispatch_jobs_waiting(), 0u);
+  EXPECT_EQ(b.t.engine->metrics().bus_delivered, 1u);
+
+  // The first publish arrives late: a new (instance, seq), so it runs, and reads nothing new.
+  Effects late = b.t.engine->bus_delivered(store.published[0]);
+  ASSERT_TRUE(late.store);
+  EXPECT_EQ(late.store->command.read_after, 2u);
+  EXPECT_EQ(late.store->resume(store.run(late.store->command)).wake.size(), 1u);
+  // Heard again, or its own: nothing runs.
+  EXPECT_FALSE(b.t.engine->bus_delivered(store.published[1]).store);
+  EXPECT_FALSE(a.t.engine->bus_delivered(store.published[1]).store);
+  EXPECT_EQ(b.t.engine->metrics().bus_duplicates, 1u);
+  EXPECT_EQ(a.t.engine->metrics().bus_own_ignored, 1u);
+}
+
+TEST(EngineReplica, ASendTheStoreCannotTakeFailsVisiblyAndBroadcastsNothing) {
+  FakeStore store;
+  Replica a("instance-a");
+  auto sender = a.connect(store, 1);
+  auto peer = a.connect(store, 1);
+  a.t.act(*sender, "join", {{"username", "ann"}});
+  store.reachable = false;
+  Effects sent = a.t.act(*sender, "send", {{"text", "lost?"}});
+  Effects answered = sent.store->resume(store.run(sent.store->command));
+  ASSERT_EQ(answered.frames.size(), 1u);
+  const auto meta = parse(answered.frames[0])["meta"];
+  EXPECT_EQ(meta["success"], false);
+  EXPECT_TRUE(meta["errors"].contains("text"));
+  EXPECT_TRUE(answered.wake.empty());
+  EXPECT_TRUE(messages_in(a.t.engine->render_html(*sender)).empty());
+  EXPECT_NE(a.t.engine->render_html(*sender).find("cannot be reached"), std::string::npos);
+  EXPECT_EQ(a.t.engine->metrics().store_errors, 1u);
+  EXPECT_EQ(a.t.engine->metrics().bus_published, 0u);
+  EXPECT_EQ(peer->dispatch_jobs_waiting(), 0u);
+}
+
+TEST(EngineReplica, ATabOpensOnWhatTheStoreHoldsAndAPageLoadReadsItToo) {
+  FakeStore store;
+  Replica a("instance-a");
+  Replica b("instance-b");
+  auto sender = a.connect(store, 1);
+  a.t.act(*sender, "join", {{"username", "ann"}});
+  Effects sent = a.t.act(*sender, "send", {{"text", "before you came"}});
+  sent.store->resume(store.run(sent.store->command));
+
+  // b heard no broadcast (its subscription was down): Mount still shows the message.
+  auto late = b.connect(store, 1);
+  ASSERT_TRUE(late);
+  EXPECT_EQ(messages_in(b.t.engine->render_html(*late)),
+            std::vector<std::string>{"ann: before you came"});
+
+  Replica c("instance-c");
+  HttpResponse waiting = c.t.engine->handle_http(
+      {"GET", "/realtime/broadcasting", "127.0.0.1:8080", cookie_for(1), "text/html", "", ""});
+  ASSERT_TRUE(waiting.store);
+  const HttpResponse page = waiting.store->resume(store.run(waiting.store->command));
+  EXPECT_EQ(page.status, 200u);
+  EXPECT_NE(page.body.find("before you came"), std::string::npos);
+}
+
+TEST(EngineReplica, AnHttpSendWaitsForTheStoreToo) {
+  FakeStore store;
+  Replica a("instance-a");
+  auto peer = a.connect(store, 1);
+  HttpRequest post{"POST",
+                   "/realtime/broadcasting?username=bo",
+                   "127.0.0.1:8080",
+                   cookie_for(1),
+                   "application/json",
+                   "application/json",
+                   R"({"action":"send","data":{"text":"by http"}})"};
+  HttpResponse waiting = a.t.engine->handle_http(post);
+  ASSERT_TRUE(waiting.store);
+  EXPECT_TRUE(waiting.store->command.append);
+  const HttpResponse answered = waiting.store->resume(store.run(waiting.store->command));
+  EXPECT_EQ(answered.status, 200u);
+  EXPECT_EQ(parse(answered.body)["meta"]["success"], true);
+  ASSERT_EQ(answered.wake.size(), 1u);
+  EXPECT_EQ(answered.wake[0], peer);
+  EXPECT_EQ(store.records.size(), 1u);
+  EXPECT_EQ(store.published.size(), 1u);
+}
+
+TEST(EngineReplica, AfterALinkComesBackEveryConnectionReReadsTheLogUnlessHealIsOff) {
+  for (const bool heal : {true, false}) {
+    FakeStore store;
+    Replica a("instance-a");
+    Replica b("instance-b", heal);
+    auto sender = a.connect(store, 1);
+    auto stale = b.connect(store, 1);
+    auto other = b.connect(store, 2);
+    a.t.act(*sender, "join", {{"username", "ann"}});
+    Effects sent = a.t.act(*sender, "send", {{"text", "missed"}});
+    sent.store->resume(store.run(sent.store->command));  // b's subscription was down: not heard
+
+    Effects back = b.t.engine->replica_reconnected();
+    ASSERT_TRUE(back.store);
+    Effects healed = back.store->resume(store.run(back.store->command));
+    EXPECT_EQ(healed.wake.size(), heal ? 2u : 0u) << heal;
+    b.t.drain(*stale);
+    EXPECT_EQ(messages_in(b.t.engine->render_html(*stale)).size(), heal ? 1u : 0u) << heal;
+    EXPECT_EQ(b.t.engine->metrics().replica_heals, heal ? 1u : 0u);
+  }
+}
+
+TEST(EngineReplica, OneSubscriptionPerGroupWhileALocalConnectionNeedsIt) {
+  FakeStore store;
+  Replica a("instance-a");
+  auto first = a.connect(store, 1);
+  auto second = a.connect(store, 1);
+  auto other = a.connect(store, 2);
+  auto tasks = a.t.connect(cookie_for(3), "/realtime/tasks");  // not a replicated page
+  const std::string g1 = first->group(), g2 = other->group();
+  EXPECT_EQ(a.subscriptions, (std::vector<std::pair<std::string, bool>>{{g1, true}, {g2, true}}));
+  a.t.engine->disconnect(*first);
+  EXPECT_EQ(a.subscriptions.size(), 2u);
+  a.t.engine->disconnect(*second);
+  a.t.engine->disconnect(*other);
+  a.t.engine->disconnect(*tasks);
+  EXPECT_EQ(a.subscriptions, (std::vector<std::pair<std::string, bool>>{
+                                 {g1, true}, {g2, true}, {g1, false}, {g2, false}}));
+}
+
+// livetemplate's body, field for field (protocol.md §9), and back.
+TEST(GroupActionJson, IsLivetemplatesBodyAndReadsBack) {
+  const GroupAction action{"grp", "newmessage", {{"k", 1}}, "inst", 42, 1'764'460'800'123'456};
+  const auto body = nlohmann::json::parse(group_action_json(action));
+  EXPECT_EQ(body["type"], "group_action");
+  EXPECT_EQ(body["groupID"], "grp");
+  EXPECT_EQ(body["action"], "newmessage");
+  EXPECT_EQ(body["data"], (nlohmann::json{{"k", 1}}));
+  EXPECT_EQ(body["seq"], 42);
+  EXPECT_EQ(body["timestamp"], "2025-11-30T00:00:00.123456Z");
+  EXPECT_EQ(body["instanceID"], "inst");
+  const auto read = parse_group_action(group_action_json(action));
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->group, "grp");
+  EXPECT_EQ(read->seq, 42u);
+  EXPECT_EQ(read->data, action.data);
+  EXPECT_EQ(group_channel("grp"), "livetemplate:groupaction:group:grp");
+  for (const char* bad :
+       {"", "[]", R"({"type":"other","groupID":"g","action":"a","seq":1,"instanceID":"i"})",
+        R"({"type":"group_action","groupID":"g","action":"a","seq":-1,"instanceID":"i"})",
+        R"({"type":"group_action","action":"a","seq":1,"instanceID":"i"})"}) {
+    EXPECT_FALSE(parse_group_action(bad)) << bad;
+  }
+}
+
+TEST(DeliveriesSeen, RunsEachInstanceAndSeqOnceInAnyNearOrder) {
+  DeliveriesSeen seen;
+  EXPECT_TRUE(seen.first_time("a", 1));
+  EXPECT_TRUE(seen.first_time("a", 3));
+  EXPECT_FALSE(seen.first_time("a", 3));
+  EXPECT_FALSE(seen.first_time("a", 1));
+  EXPECT_TRUE(seen.first_time("a", 2));  // late, not seen
+  EXPECT_FALSE(seen.first_time("a", 2));
+  EXPECT_TRUE(seen.first_time("b", 2));  // another instance's seqs are its own
+  EXPECT_TRUE(seen.first_time("a", 100));
+  EXPECT_TRUE(seen.first_time("a", 99));
+  EXPECT_FALSE(seen.first_time("a", 3));  // past the window: taken as seen
+  EXPECT_TRUE(seen.first_time("a", 164));
+  EXPECT_FALSE(seen.first_time("a", 100));
+  EXPECT_TRUE(seen.first_time("a", 101));
+}
+
+}  // namespace
+}  // namespace lvt
