@@ -18,6 +18,7 @@
 #include "broadcasting_page.hpp"
 #include "commands.hpp"
 #include "demo_apps.hpp"
+#include "redis_url.hpp"
 #include "request_checks.hpp"
 #include "server.hpp"
 #include "text.hpp"
@@ -33,6 +34,9 @@ struct ServeFlags {
   std::string log_format = "text";
   std::string log_level = "info";
   bool no_websocket = false;
+  std::string redis_url;  // empty: one process
+  std::string instance_id;
+  std::string heal = "on";
   ServerOptions options;
   DemoAppsConfig apps;
 };
@@ -161,6 +165,19 @@ void set_up_logging(const std::string& format, const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
+// A replica's name among replicas, unless given: 16 random hex digits.
+std::string random_instance_id() {
+  unsigned char bytes[8];
+  system_env().fill_random(bytes, sizeof bytes);
+  std::string id;
+  for (const unsigned char byte : bytes) {
+    constexpr char digits[] = "0123456789abcdef";
+    id += digits[byte >> 4];
+    id += digits[byte & 15];
+  }
+  return id;
+}
+
 int run_serve(ServeFlags& flags) {
   set_up_logging(flags.log_format, flags.log_level);
   ServerOptions& options = flags.options;
@@ -192,6 +209,18 @@ int run_serve(ServeFlags& flags) {
                  flags.apps.log_window, first_frame_bytes_max, options.outbound_bytes_max);
     return exit_usage;
   }
+  if (!flags.redis_url.empty()) {
+    std::string problem;
+    options.redis = redis::parse_redis_url(flags.redis_url, &problem);
+    if (!options.redis) {
+      std::fprintf(stderr, "lvtlab serve: --redis: %s\n", problem.c_str());
+      return exit_usage;
+    }
+    options.engine.replica.enabled = true;
+    options.engine.replica.heal = flags.heal == "on";
+    options.engine.replica.instance_id =
+        flags.instance_id.empty() ? random_instance_id() : flags.instance_id;
+  }
   options.register_pages = [apps = flags.apps](Engine& engine) { add_demo_apps(engine, apps); };
   std::unique_ptr<Server> server;
   try {
@@ -200,13 +229,17 @@ int run_serve(ServeFlags& flags) {
     const std::string where = endpoint_text(options.address, options.port);
     std::fprintf(stderr, "lvtlab serve: %s\n", listen_problem(error, where).c_str());
     return exit_usage;
-  } catch (const std::exception& error) {  // the client's files, a planted bug
+  } catch (const std::exception& error) {  // the client's files, a planted bug, Redis
     std::fprintf(stderr, "lvtlab serve: %s\n", error.what());
     return exit_usage;
   }
-  std::printf("lvtlab serving on http://%s/ (group mode %s, dispatch policy %s); Ctrl-C stops\n",
+  const std::string replica = options.redis
+                                  ? ", replica " + options.engine.replica.instance_id +
+                                        " of Redis " + flags.redis_url + ", heal " + flags.heal
+                                  : "";
+  std::printf("lvtlab serving on http://%s/ (group mode %s, dispatch policy %s%s); Ctrl-C stops\n",
               endpoint_text(options.address, server->port()).c_str(), flags.group_mode.c_str(),
-              flags.dispatch_policy.c_str());
+              flags.dispatch_policy.c_str(), replica.c_str());
   std::fflush(stdout);
   try {
     server->run(/*handle_signals=*/true);
@@ -321,6 +354,25 @@ std::function<int()> add_serve_command(CLI::App& app) {
       ->add_option("--actions-burst", flags->options.engine.actions_burst,
                    "Actions a connection may send at once")
       ->check(number_in(1.0, 1e6))
+      ->capture_default_str();
+  serve
+      ->add_option("--redis", flags->redis_url,
+                   "Be one of several replicas: the message log and broadcasts between replicas "
+                   "live in this Redis (redis://HOST:PORT[/DB], HOST an IP address)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            std::string problem;
+            return redis::parse_redis_url(text, &problem) ? std::string() : problem;
+          },
+          "redis://HOST:PORT[/DB]"));
+  serve->add_option("--instance-id", flags->instance_id,
+                    "This replica's name among replicas, in its broadcasts (default: random)");
+  serve
+      ->add_option("--heal", flags->heal,
+                   "With --redis, after a link to Redis comes back: on refreshes every local tab "
+                   "from the log; off keeps livetemplate's behaviour (tabs that missed a "
+                   "broadcast stay stale until the next)")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   serve->add_flag("--no-websocket", flags->no_websocket,
                   "Announce WebSockets as disabled, so clients use the HTTP fallback");

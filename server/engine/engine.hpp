@@ -68,6 +68,9 @@ enum class LogLevel { debug, info, warn };
 
 struct EngineEnv {
   std::function<std::uint64_t()> now_us;
+  // Microseconds since the Unix epoch, for what other processes read (a broadcast's
+  // timestamp); unset: now_us.
+  std::function<std::uint64_t()> wall_us = nullptr;
   std::function<void(unsigned char*, std::size_t)> fill_random;
   std::function<void(LogLevel, std::string_view)> log = [](LogLevel, std::string_view) {};
   // Whether `log` writes lines of this level: the engine builds its debug lines (one per action,

@@ -67,7 +67,7 @@ std::shared_ptr<StoreWait<Answer>> Engine::wait_for_append(
   for (const BroadcastRequest& broadcast : run.broadcasts) {
     command.publish.push_back(GroupAction{group, broadcast.action, broadcast.data,
                                           config_.replica.instance_id, ++publish_seq_,
-                                          env_.now_us()});
+                                          env_.wall_us ? env_.wall_us() : env_.now_us()});
   }
   // The run moves into the closure; `resume` is called once.
   auto held = std::make_shared<ActionRun>(std::move(run));

@@ -129,8 +129,22 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                            std::string(request[http::field::origin]),
                            std::string(request[http::field::cookie])};
     ConnectResult result = shared_->engine.connect(connect);
+    if (result.store) {
+      // A page of the shared log opens once the cache has read the store.
+      return shared_->await_store(std::move(result.store), stream_.get_executor(),
+                                  [self = shared_from_this(), request = std::move(request),
+                                   target = connect.target](ConnectResult opened) mutable {
+                                    self->open_websocket(std::move(request), target,
+                                                         std::move(opened));
+                                  });
+    }
+    open_websocket(std::move(request), connect.target, std::move(result));
+  }
+
+  void open_websocket(http::request<http::string_body> request, const std::string& target,
+                      ConnectResult result) {
     if (!result.connection) {
-      spdlog::info("refused WebSocket upgrade for {}: {}", connect.target, result.refuse_reason);
+      spdlog::info("refused WebSocket upgrade for {}: {}", target, result.refuse_reason);
       return reply_plain(http::status(result.refuse_status), result.refuse_reason + "\n",
                          request.version());
     }
@@ -166,15 +180,27 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     engine_request.origin = std::string(request[http::field::origin]);
     engine_request.referer = std::string(request[http::field::referer]);
     HttpResponse answer = shared_->engine.handle_http(engine_request);
+    const bool head = request.method() == http::verb::head;
+    if (answer.store) {
+      return shared_->await_store(std::move(answer.store), stream_.get_executor(),
+                                  [self = shared_from_this(), version = request.version(), head,
+                                   keep_alive](HttpResponse resumed) {
+                                    self->respond(std::move(resumed), version, head, keep_alive);
+                                  });
+    }
+    respond(std::move(answer), request.version(), head, keep_alive);
+  }
+
+  void respond(HttpResponse answer, unsigned version, bool head, bool keep_alive) {
     shared_->wake(answer.wake);
-    auto response = std::make_shared<http::response<http::string_body>>(http::status(answer.status),
-                                                                        request.version());
+    auto response =
+        std::make_shared<http::response<http::string_body>>(http::status(answer.status), version);
     response->set(http::field::server, "lvtlab");
     response->set(http::field::content_type, answer.content_type);
     for (const auto& [name, value] : answer.headers) response->insert(name, value);
     response->body() = std::move(answer.body);
     response->prepare_payload();
-    if (request.method() == http::verb::head) response->body().clear();
+    if (head) response->body().clear();
     send(std::move(response), keep_alive);
   }
 

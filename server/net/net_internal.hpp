@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "replica_links.hpp"
 #include "server.hpp"
 
 namespace lvt::net {
@@ -42,6 +43,7 @@ struct Shared {
   std::unordered_map<ConnectionId, std::weak_ptr<WebSocketSession>> sessions;  // guarded
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> http_requests_unfinished{0};  // see ServerOptions
+  std::shared_ptr<ReplicaLinks> replica;                 // with --redis, else null
 
   Shared(ServerOptions opts, EngineEnv env)
       : options(std::move(opts)), engine(options.engine, std::move(env)) {}
@@ -49,6 +51,16 @@ struct Shared {
   // Schedules dispatch() on each woken connection's own strand.
   void wake(const std::vector<std::shared_ptr<Connection>>& connections);
   void close_all_websockets();
+  // Runs a store wait's command (replicas only) and resumes it on `executor`'s strand.
+  template <class Answer, class Executor, class Then>
+  void await_store(std::shared_ptr<StoreWait<Answer>> wait, const Executor& executor, Then then) {
+    replica->ask_store(
+        wait->command, [wait, executor, then = std::move(then)](StoreReply reply) mutable {
+          asio::post(executor, [wait, reply = std::move(reply), then = std::move(then)]() mutable {
+            then(wait->resume(reply));
+          });
+        });
+  }
   // After the pool stopped: releases what the drain did not close (see Server::run).
   void release_all_websockets();
 };

@@ -97,8 +97,24 @@ class Listener : public std::enable_shared_from_this<Listener> {
 }  // namespace
 }  // namespace net
 
+namespace {
+// With --redis: the links, and the engine's subscription callback pointed at them.
+std::shared_ptr<net::ReplicaLinks> make_replica_links(net::asio::io_context& io,
+                                                      const ServerOptions& options,
+                                                      EngineEnv& env) {
+  if (!options.engine.replica.enabled) return nullptr;
+  if (!options.redis) throw std::runtime_error("replicas need a Redis (--redis)");
+  auto links = std::make_shared<net::ReplicaLinks>(io, *options.redis);
+  env.bus_subscription = [links = links.get()](const std::string& group, bool subscribe) {
+    links->want(group, subscribe);
+  };
+  return links;
+}
+}  // namespace
+
 struct Server::Impl {
   net::asio::io_context io;
+  std::shared_ptr<net::ReplicaLinks> replica;  // before shared: the engine's env points at it
   std::shared_ptr<net::Shared> shared;
   std::shared_ptr<net::Listener> listener;
   net::asio::executor_work_guard<net::asio::io_context::executor_type> work;
@@ -107,9 +123,11 @@ struct Server::Impl {
 
   Impl(ServerOptions options, EngineEnv env)
       : io(static_cast<int>(options.threads)),
+        replica(make_replica_links(io, options, env)),
         shared(std::make_shared<net::Shared>(std::move(options), std::move(env))),
         work(io.get_executor()),
         drain(io) {
+    shared->replica = replica;
     if (shared->options.register_pages) shared->options.register_pages(shared->engine);
     const std::string& dir = shared->options.client_dir;
     shared->files_by_path["/livetemplate-client.js"] = {
@@ -166,6 +184,7 @@ void Server::run(bool handle_signals) {
       stop();
     });
   }
+  if (impl_->replica) impl_->replica->start(impl_->shared);
   impl_->listener->start();
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < std::max(1u, impl_->shared->options.threads); ++i) {
@@ -184,6 +203,7 @@ void Server::stop() {
     impl->shared->stopping = true;
     impl->listener->stop();
     impl->shared->close_all_websockets();
+    if (impl->replica) impl->replica->stop();
     // Give the closing handshakes a moment, then end the loop.
     impl->drain.expires_after(std::chrono::milliseconds(300));
     impl->drain.async_wait([impl](boost::system::error_code) {
@@ -198,6 +218,11 @@ EngineEnv system_env() {
   env.now_us = [] {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                           std::chrono::steady_clock::now().time_since_epoch())
+                                          .count());
+  };
+  env.wall_us = [] {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
                                           .count());
   };
   env.fill_random = [](unsigned char* bytes, std::size_t size) {

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine.hpp"
 #include "limits.hpp"
+#include "redis_url.hpp"
 
 namespace lvt {
 
@@ -34,6 +36,9 @@ struct ServerOptions {
   // closed (a half-open socket's life); the simulator assumes the default.
   unsigned websocket_idle_timeout_s = limits::websocket_idle_timeout_s;
   EngineConfig engine;
+  // With a Redis (engine.replica.enabled), the shared log and broadcasts between replicas live
+  // there; the server refuses to start when it cannot be reached.
+  std::optional<redis::RedisAddress> redis;
   // Registers the pages to serve with the engine, once, before the server listens.
   std::function<void(Engine&)> register_pages;
 };

@@ -68,7 +68,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   // Reads the next request unless closing, already reading, or paused because the client has
   // not taken the answers queued so far (WritePump::reading_paused).
   void read_next() {
-    if (reading_ || pump_.closing() || pump_.reading_paused()) return;
+    if (reading_ || awaiting_store_ || pump_.closing() || pump_.reading_paused()) return;
     reading_ = true;
     ws_.async_read(buffer_,
                    beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
@@ -110,6 +110,18 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     for (std::string& frame : effects.frames) enqueue(std::move(frame));
     shared_->wake(effects.wake);
     if (effects.close) close(websocket::close_code(effects.close->first), effects.close->second);
+    if (effects.store) {
+      // The action waits for the shared store; so does the next frame (back-pressure: the
+      // client's socket fills, nothing it sent is lost). Resumed even if the socket closed:
+      // the message may be stored, and the peers must hear of it.
+      awaiting_store_ = true;
+      shared_->await_store(std::move(effects.store), ws_.get_executor(),
+                           [self = shared_from_this()](Effects resumed) {
+                             self->awaiting_store_ = false;
+                             self->apply(std::move(resumed));
+                             self->read_next();
+                           });
+    }
   }
 
   void enqueue(std::string frame) {
@@ -213,8 +225,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   WritePump pump_{shared_->options.outbound_frames_max, shared_->options.outbound_bytes_max};
   websocket::close_reason close_reason_;
   asio::steady_timer cut_grace_;
-  bool accepted_ = false;  // the opening handshake completed
-  bool reading_ = false;   // a read is pending
+  bool accepted_ = false;        // the opening handshake completed
+  bool reading_ = false;         // a read is pending
+  bool awaiting_store_ = false;  // an action waits for the shared store
   bool finished_ = false;
 };
 

@@ -39,6 +39,7 @@ function startServer(binary, args, { descriptors } = {}) {
 // SIGTERM by PID, SIGKILL after 5 s: resolves with the exit code (-1 when killed).
 function stopServer(child) {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.signalCode !== null) return Promise.resolve(-1);  // killed, by a test say
   return new Promise((resolve) => {
     const killer = setTimeout(() => {
       process.kill(child.pid, 'SIGKILL');
