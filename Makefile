@@ -8,7 +8,7 @@ WERROR ?= ON
 # What the sanitizer lanes build and run.
 SANITIZED_TARGETS := lvt_unit_tests lvt_stress_test lvt_sim_tests lvt_properties
 
-.PHONY: all deps build run report serve test test-default test-tsan test-asan test-fuzz fuzz bench format clean
+.PHONY: all deps build run report serve replicas test test-default test-tsan test-asan test-fuzz fuzz bench format clean
 
 all: build
 
@@ -51,6 +51,10 @@ serve: build
 
 # The whole suite: unit, conformance against the real client, end-to-end in Chromium, stress;
 # then the stress and unit tests again under ThreadSanitizer and AddressSanitizer.
+# Redis and three replicas on 127.0.0.1:8081-8083 (scripts/replicas); Ctrl-C stops them all.
+replicas: build
+	scripts/replicas -- $(SERVE_FLAGS)
+
 test: test-default test-tsan test-asan test-fuzz
 
 test-default: build
