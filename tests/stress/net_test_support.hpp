@@ -3,6 +3,8 @@
 #pragma once
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -94,6 +96,51 @@ inline ServerOptions server_options(DemoApps* apps = nullptr) {
   options.engine.actions_burst = 1e6;
   return options;
 }
+
+// A redis-server of the test's own on a free loopback port, nothing saved, stopped by its PID.
+class RedisProcess {
+ public:
+  RedisProcess() {
+    namespace asio = boost::asio;
+    {
+      asio::io_context io;
+      asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+      port_ = probe.local_endpoint().port();
+    }
+    const std::string port = std::to_string(port_);
+    pid_ = fork();
+    if (pid_ == 0) {
+      execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--loglevel", "warning", nullptr);
+      _exit(127);
+    }
+    // Ready once it accepts a connection (10 s at most).
+    ready_ = eventually([this] {
+      asio::io_context io;
+      asio::ip::tcp::socket socket(io);
+      boost::system::error_code error;
+      socket.connect({asio::ip::make_address("127.0.0.1"), port_}, error);
+      return !error;
+    });
+  }
+  ~RedisProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+  }
+  RedisProcess(const RedisProcess&) = delete;
+  RedisProcess& operator=(const RedisProcess&) = delete;
+
+  bool ready() const { return ready_; }
+  redis::RedisAddress address() const { return {"127.0.0.1", port_, 0}; }
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  bool ready_ = false;
+};
 
 // A server on its own thread, stopped and joined when the scope ends (or by stop()).
 class RunningServer {

@@ -175,6 +175,43 @@ TEST(Stress, ManyClientsJoinSendDropAndReconnect) {
 }
 
 // Reads until the server closes; returns the close code it sent.
+// The same clients spread over two replicas of one Redis: every send is stored once, both
+// caches end holding the whole log, and broadcasts cross between the replicas (under TSan too).
+TEST(Stress, TwoReplicasOverOneRedis) {
+  net_testing::RedisProcess redis;
+  ASSERT_TRUE(redis.ready()) << "redis-server did not start";
+  DemoApps apps[2];
+  std::unique_ptr<RunningServer> replicas[2];
+  for (int r = 0; r < 2; ++r) {
+    ServerOptions options = test_options(&apps[r]);
+    options.redis = redis.address();
+    options.engine.replica = {true, "stress-" + std::to_string(r), true};
+    replicas[r] = std::make_unique<RunningServer>(std::move(options));
+  }
+  Tally tally;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back(run_client, i, replicas[i % 2]->port(), std::ref(tally));
+  }
+  for (auto& thread : threads) thread.join();
+  const int sends = clients * rounds_per_client * sends_per_round;
+  EXPECT_EQ(tally.failures.load(), 0);
+  EXPECT_EQ(tally.sends_answered.load(), sends);
+  for (int r = 0; r < 2; ++r) {
+    Metrics& metrics = replicas[r]->metrics();
+    // A replica with no tab of a group hears nothing of it; a tab opening reads the store.
+    asio::io_context io;
+    Client late(io, replicas[r]->port(), cookie_for(0));
+    late.connect("/realtime/broadcasting");
+    late.close_cleanly();
+    EXPECT_EQ(apps[r].log->snapshot(), static_cast<std::size_t>(sends)) << "replica " << r;
+    EXPECT_EQ(metrics.store_errors.load(), 0u);
+    EXPECT_GT(metrics.bus_delivered.load(), 0u);
+    EXPECT_GT(metrics.bus_own_ignored.load(), 0u);
+    EXPECT_TRUE(net_testing::eventually([&] { return metrics.connections.load() == 0; }));
+  }
+}
+
 std::uint16_t close_code_after(websocket::stream<tcp::socket>& ws) {
   beast::flat_buffer buffer;
   beast::error_code error;
