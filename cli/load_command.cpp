@@ -18,14 +18,14 @@ namespace {
 
 struct LoadFlags {
   load::LoadConfig config;
-  std::string url = "http://127.0.0.1:8080/realtime/broadcasting";
+  std::vector<std::string> urls = {"http://127.0.0.1:8080/realtime/broadcasting"};
   std::string results = "build/load-results.json";
   std::string group_mode = "cookie";
   bool allow_loss = false;
 };
 
 // http://HOST:PORT/PATH on a loopback address: lvtlab load sends no traffic anywhere else.
-std::optional<std::string> read_url(const std::string& url, load::LoadConfig& config) {
+std::optional<std::string> read_url(const std::string& url, load::LoadConfig& config, bool first) {
   std::string rest = url;
   for (const char* scheme : {"http://", "ws://"}) {
     if (rest.starts_with(scheme)) rest = rest.substr(std::string(scheme).size());
@@ -33,7 +33,8 @@ std::optional<std::string> read_url(const std::string& url, load::LoadConfig& co
   if (rest.size() == url.size()) return "--url wants http://HOST:PORT/PATH, got '" + url + "'";
   const std::size_t slash = rest.find('/');
   const std::string authority = rest.substr(0, slash);
-  config.path = slash == std::string::npos ? "/realtime/broadcasting" : rest.substr(slash);
+  const std::string path =
+      slash == std::string::npos ? "/realtime/broadcasting" : rest.substr(slash);
   const std::size_t colon = authority.rfind(':');
   if (colon == std::string::npos) return "--url names no port: '" + url + "'";
   std::string host = authority.substr(0, colon);
@@ -50,15 +51,24 @@ std::optional<std::string> read_url(const std::string& url, load::LoadConfig& co
   int port = 0;
   if (!parse_whole(authority.substr(colon + 1), port) || port < 1 || port > 65535)
     return "--url wants a port from 1 to 65535: '" + url + "'";
-  config.host = address.to_string();
-  config.port = static_cast<std::uint16_t>(port);
+  if (first) {
+    config.host = address.to_string();
+    config.path = path;
+    config.ports.clear();
+  } else if (address.to_string() != config.host || path != config.path) {
+    return "every --url must name the first's host and path (replicas of one server), got '" + url +
+           "'";
+  }
+  config.ports.push_back(static_cast<std::uint16_t>(port));
   return std::nullopt;
 }
 
 int run(LoadFlags& flags) {
-  if (const auto problem = read_url(flags.url, flags.config)) {
-    std::fprintf(stderr, "lvtlab load: %s\n", problem->c_str());
-    return exit_usage;
+  for (std::size_t i = 0; i < flags.urls.size(); ++i) {
+    if (const auto problem = read_url(flags.urls[i], flags.config, i == 0)) {
+      std::fprintf(stderr, "lvtlab load: %s\n", problem->c_str());
+      return exit_usage;
+    }
   }
   flags.config.server_global = flags.group_mode == "global";
   flags.config.expect_no_loss = !flags.allow_loss;
@@ -81,13 +91,14 @@ int run(LoadFlags& flags) {
   std::fprintf(stderr, "\n");
   if (!outcome.connected) {
     std::fprintf(stderr, "lvtlab load: %s (is `lvtlab serve` listening at %s?)\n",
-                 outcome.error.c_str(), flags.url.c_str());
+                 outcome.error.c_str(), flags.urls.front().c_str());
     return exit_usage;
   }
   const nlohmann::json& r = outcome.results;
   nlohmann::json results = run_record("load");
   results["verdict"] = outcome.invariants_held ? "held" : "failed";
-  results["url"] = flags.url;
+  results["url"] = flags.urls.front();
+  results["urls"] = flags.urls;
   results.update(r);
   results["duration_s"] = seconds_since_invocation();
   std::ofstream out(flags.results);
@@ -143,7 +154,9 @@ std::function<int()> add_load_command(CLI::App& app) {
       "is sent: each sender's messages in order, once, with no gap, never its own broadcast, and "
       "(unless --allow-loss) every accepted message at every peer of its group. Measures "
       "deliveries, latency and, with --server-pid, the server's CPU and memory.");
-  load->add_option("--url", flags->url, "The page to load (a loopback address only)")
+  load->add_option("--url", flags->urls,
+                   "The page to load (a loopback address only); repeat it for replicas of one "
+                   "server (lvtlab serve --redis): connections are spread over them in turn")
       ->capture_default_str();
   load->add_option("--connections", c.connections, "WebSocket connections")
       ->check(whole_in<std::size_t>(2, 100'000))

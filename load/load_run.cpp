@@ -2,6 +2,8 @@
 // Beast WebSocket, one pacing timer for the senders and one for the progress line.
 #include "load_run.hpp"
 
+#include <cassert>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -162,26 +164,26 @@ void Peer::start(const tcp::endpoint& endpoint) {
   beast::get_lowest_layer(ws_).expires_after(
       std::chrono::milliseconds(static_cast<int>(run_.config().connect_timeout_s * 1000)));
   beast::get_lowest_layer(ws_).async_connect(
-      endpoint, [self = shared_from_this()](beast::error_code error) {
+      endpoint, [self = shared_from_this(), port = endpoint.port()](beast::error_code error) {
         if (error) return self->fail("connect", error);
         const LoadConfig& c = self->run_.config();
         const std::string cookie = group_cookie(self->run_.run_id(), self->group_);
-        const std::string origin = "http://" + c.host + ":" + std::to_string(c.port);
+        const std::string authority = c.host + ":" + std::to_string(port);
+        const std::string origin = "http://" + authority;
         self->ws_.set_option(
             websocket::stream_base::decorator([cookie, origin](websocket::request_type& request) {
               request.set(http::field::cookie, cookie);
               request.set(http::field::origin, origin);
             }));
         self->ws_.read_message_max(frame_bytes_max);
-        self->ws_.async_handshake(
-            c.host + ":" + std::to_string(c.port), c.path, [self](beast::error_code error) {
-              if (error) return self->fail("upgrade", error);
-              beast::get_lowest_layer(self->ws_).expires_never();
-              self->run_.upgraded();
-              self->read();
-              self->send("{\"action\":\"join\",\"data\":{\"username\":\"load" +
-                         std::to_string(self->index_) + "\"}}");
-            });
+        self->ws_.async_handshake(authority, c.path, [self](beast::error_code error) {
+          if (error) return self->fail("upgrade", error);
+          beast::get_lowest_layer(self->ws_).expires_never();
+          self->run_.upgraded();
+          self->read();
+          self->send("{\"action\":\"join\",\"data\":{\"username\":\"load" +
+                     std::to_string(self->index_) + "\"}}");
+        });
       });
 }
 
@@ -308,7 +310,8 @@ void Run::frame_received(Peer& peer, std::string_view frame) {
 
 bool Run::open_all() {
   if (config_.server_pid > 0) server_idle_ = read_proc_stats(config_.server_pid);
-  tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
+  assert(!config_.ports.empty());
+  const auto address = asio::ip::make_address(config_.host);
   const std::size_t groups = std::max<std::size_t>(config_.groups, 1);
   group_sizes_.assign(groups, 0);
   for (std::size_t i = 0; i < config_.connections; ++i) {
@@ -331,8 +334,11 @@ bool Run::open_all() {
   std::size_t next = 0;
   const auto deadline = started + static_cast<std::uint64_t>(config_.connect_timeout_s * 1e9);
   while (joined_ + disconnects_ < peers_.size() && now_ns() < deadline) {
-    while (next < peers_.size() && next - (joined_ + disconnects_) < 256)
-      peers_[next++]->start(endpoint);
+    while (next < peers_.size() && next - (joined_ + disconnects_) < 256) {
+      // Peer i is in group i % groups: spread each group's peers over the ports in turn.
+      const std::uint16_t port = config_.ports[next / groups % config_.ports.size()];
+      peers_[next++]->start(tcp::endpoint(address, port));
+    }
     io_.run_for(std::chrono::milliseconds(20));
     if (config_.progress) {
       config_.progress("connecting: " + std::to_string(joined_) + "/" +

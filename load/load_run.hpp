@@ -17,7 +17,8 @@ namespace lvt::load {
 
 struct LoadConfig {
   std::string host = "127.0.0.1";  // a loopback address (checked by the caller)
-  std::uint16_t port = 8080;
+  // One port, or a port per replica of one log: each group's connections take them in turn.
+  std::vector<std::uint16_t> ports = {8080};
   std::string path = "/realtime/broadcasting";
   std::size_t connections = 100;
   std::size_t groups = 1;      // a session cookie per group (cookie mode); the server's
