@@ -283,6 +283,8 @@ class Engine {
                      ActionRun& run, const StoreReply& reply);
   // Runs a broadcast from another replica (or a heal's refresh) on this replica's connections.
   void deliver_locally(const GroupAction& action, std::vector<std::shared_ptr<Connection>>& wake);
+  // Under bus_mutex_: the read for the deliveries waiting; its resume sends the next, if any.
+  std::shared_ptr<StoreWait<Effects>> delivery_read();
   ConnectResult open_connection(const Page& page, const ConnectRequest& request);
   HttpResponse serve_page_now(const Page& page, const HttpRequest& request,
                               const std::string& query);
@@ -315,6 +317,10 @@ class Engine {
   std::atomic<std::uint64_t> publish_seq_{0};
   std::mutex bus_mutex_;
   DeliveriesSeen deliveries_seen_;  // guarded by bus_mutex_
+  // Broadcasts heard that wait for the store read after the one out, one per group and action
+  // (guarded by bus_mutex_).
+  std::vector<GroupAction> deliveries_next_;
+  bool delivery_read_out_ = false;
 };
 
 // {"type":"error","code":...}: an answer that leaves the connection open.

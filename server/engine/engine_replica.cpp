@@ -1,5 +1,6 @@
 // The engine's side of replicas (replica.hpp): appends that wait for the shared store,
 // broadcasts heard from other replicas, and the heal after a link comes back.
+#include <algorithm>
 #include <cassert>
 
 #include "engine.hpp"
@@ -115,24 +116,48 @@ Effects Engine::bus_delivered(const GroupAction& action) {
     ++metrics_.bus_own_ignored;  // its sender's replica ran it on its own connections
     return effects;
   }
-  {
-    std::lock_guard lock(bus_mutex_);
-    if (!deliveries_seen_.first_time(action.instance_id, action.seq)) {
-      ++metrics_.bus_duplicates;
-      return effects;
-    }
+  std::lock_guard lock(bus_mutex_);
+  if (!deliveries_seen_.first_time(action.instance_id, action.seq)) {
+    ++metrics_.bus_duplicates;
+    return effects;
   }
   ++metrics_.bus_delivered;
   // The broadcast says the log grew: read what is new before the connections re-read the cache.
-  effects.store = std::make_shared<StoreWait<Effects>>();
-  effects.store->command = read_command();
-  effects.store->resume = [this, action](const StoreReply& reply) {
+  // One such read at a time: what is heard while it is out waits for the next, which is sent
+  // after it arrived and so reads its message (a burst costs two reads, not one each).
+  // Refreshes of one log: one waiting for the same group and action does what this one would,
+  // which bounds the batch by the groups this replica serves.
+  const auto same = [&action](const GroupAction& waiting) {
+    return waiting.group == action.group && waiting.action == action.action &&
+           waiting.data == action.data;
+  };
+  if (std::none_of(deliveries_next_.begin(), deliveries_next_.end(), same)) {
+    deliveries_next_.push_back(action);
+  }
+  if (delivery_read_out_) return effects;
+  delivery_read_out_ = true;
+  effects.store = delivery_read();
+  return effects;
+}
+
+std::shared_ptr<StoreWait<Effects>> Engine::delivery_read() {
+  auto wait = std::make_shared<StoreWait<Effects>>();
+  wait->command = read_command();
+  wait->resume = [this, batch = std::move(deliveries_next_)](const StoreReply& reply) {
     absorb(reply);
     Effects delivered;
-    deliver_locally(action, delivered.wake);
+    for (const GroupAction& action : batch) deliver_locally(action, delivered.wake);
+    std::lock_guard lock(bus_mutex_);
+    assert(delivery_read_out_);
+    if (deliveries_next_.empty()) {
+      delivery_read_out_ = false;
+    } else {
+      delivered.store = delivery_read();
+    }
     return delivered;
   };
-  return effects;
+  deliveries_next_.clear();
+  return wait;
 }
 
 Effects Engine::replica_reconnected() {

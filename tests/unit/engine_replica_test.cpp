@@ -161,6 +161,45 @@ TEST(EngineReplica, ABroadcastFromAnotherReplicaReadsTheStoreThenRunsOnTheGroup)
   EXPECT_EQ(a.t.engine->metrics().bus_own_ignored, 1u);
 }
 
+// A burst heard while a read is out costs one more read, not one each, and runs once per group.
+TEST(EngineReplica, BroadcastsHeardWhileAReadIsOutShareTheNextRead) {
+  FakeStore store;
+  Replica a("instance-a");
+  Replica b("instance-b");
+  auto sender = a.connect(store, 1);
+  auto other_sender = a.connect(store, 2);
+  auto peer = b.connect(store, 1);
+  auto other_peer = b.connect(store, 2);
+  a.t.act(*sender, "join", {{"username", "ann"}});
+  a.t.act(*other_sender, "join", {{"username", "bob"}});
+  for (int i = 0; i < 3; ++i) {
+    for (auto* who : {&sender, &other_sender}) {
+      Effects sent = a.t.act(**who, "send", {{"text", std::to_string(i)}});
+      sent.store->resume(store.run(sent.store->command));
+    }
+  }
+  ASSERT_EQ(store.published.size(), 6u);
+  Effects first = b.t.engine->bus_delivered(store.published[0]);
+  ASSERT_TRUE(first.store);
+  for (std::size_t i = 1; i < store.published.size(); ++i) {
+    EXPECT_FALSE(b.t.engine->bus_delivered(store.published[i]).store) << i;
+  }
+  Effects delivered = first.store->resume(store.run(first.store->command));
+  EXPECT_EQ(delivered.wake.size(), 1u);  // the first broadcast's group
+  ASSERT_TRUE(delivered.store);          // the next read, for the five heard meanwhile
+  Effects next = delivered.store->resume(store.run(delivered.store->command));
+  EXPECT_FALSE(next.store);
+  b.t.drain(*peer);
+  b.t.drain(*other_peer);
+  EXPECT_EQ(messages_in(b.t.engine->render_html(*peer)).size(), 6u);
+  EXPECT_EQ(b.t.engine->metrics().bus_delivered, 6u);
+  EXPECT_EQ(b.t.engine->metrics().store_commands, 2u + 2u);  // two connects, two reads
+  // Idle again: the next broadcast heard reads at once.
+  Effects sent = a.t.act(*sender, "send", {{"text", "later"}});
+  sent.store->resume(store.run(sent.store->command));
+  EXPECT_TRUE(b.t.engine->bus_delivered(store.published.back()).store);
+}
+
 TEST(EngineReplica, ASendTheStoreCannotTakeFailsVisiblyAndBroadcastsNothing) {
   FakeStore store;
   Replica a("instance-a");
