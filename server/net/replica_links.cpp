@@ -310,13 +310,17 @@ struct ReplicaLinks::Impl : std::enable_shared_from_this<ReplicaLinks::Impl> {
   }
 
   void take_push(RespValue push) {
-    if (push.kind != RespValue::Kind::array || push.elements.empty()) return;
-    const std::string& kind = push.elements[0].text;
-    if (kind == "pong" && heal_after_pong) {
+    // PING answers "+PONG" on a link subscribed to nothing, ["pong", ""] on one subscribed.
+    const bool pong = (push.kind == RespValue::Kind::status && push.text == "PONG") ||
+                      (push.kind == RespValue::Kind::array && !push.elements.empty() &&
+                       push.elements[0].text == "pong");
+    if (pong && heal_after_pong) {
       heal_after_pong = false;
       heal();
       return;
     }
+    if (push.kind != RespValue::Kind::array || push.elements.empty()) return;
+    const std::string& kind = push.elements[0].text;
     if (kind != "message" || push.elements.size() != 3) return;
     auto owner = shared.lock();
     if (!owner) return;
