@@ -221,3 +221,34 @@ test('lvtlab load over two replicas: every message reaches every peer, in order,
       assert.ok(Number(metrics.match(/^lvt_bus_delivered_total (\d+)$/m)[1]) > 0, metrics);
     });
 });
+
+test('Redis restarted with nothing kept: the log is gone, and its ids are not handed out again', async () => {
+  const redis = await startRedis({ persist: false });
+  let restarted = redis;
+  let server = null;
+  const tabs = [];
+  try {
+    server = await startServer(binary, replicaArgs(redis.url, 'replica-0'));
+    const cookie = await newGroupCookie(server.port);
+    tabs.push(...(await openTabs([server], cookie, 2)));
+    await burst(tabs, 2, 'before');
+    await allShowTheSameLog(tabs, 4);
+    await stopRedis(redis);
+    restarted = await startRedis({ persist: false, port: redis.port, dir: redis.dir });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await burst([tabs[0]], 1, 'after');
+    // The replica's cache still holds 1..4 and the new message takes 5, not 1 again: the
+    // store script never hands out an id at or below what the appending replica has seen.
+    const log = await allShowTheSameLog(tabs, 5);
+    assert.deepEqual(log.map((line) => Number(line.split(' ')[0])), [1, 2, 3, 4, 5]);
+    // A tab opened now on that replica shows its cache; the store itself kept only id 5.
+    const late = new Tab('late', server.port, cookie);
+    await late.open();
+    tabs.push(late);
+    assert.equal(late.messages().length, 5);
+  } finally {
+    for (const tab of tabs) tab.close();
+    if (server) await stopServer(server.child);
+    await stopRedis(restarted);
+  }
+});
