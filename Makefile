@@ -8,7 +8,7 @@ WERROR ?= ON
 # What the sanitizer lanes build and run.
 SANITIZED_TARGETS := lvt_unit_tests lvt_stress_test lvt_sim_tests lvt_properties
 
-.PHONY: all deps build run report serve replicas test test-default test-tsan test-asan test-fuzz fuzz bench format clean
+.PHONY: all deps build run report serve replicas bench-replicas test test-default test-tsan test-asan test-fuzz fuzz bench format clean
 
 all: build
 
@@ -54,6 +54,10 @@ serve: build
 # Redis and three replicas on 127.0.0.1:8081-8083 (scripts/replicas); Ctrl-C stops them all.
 replicas: build
 	scripts/replicas -- $(SERVE_FLAGS)
+
+# One process against two replicas of one Redis under one lvtlab load workload, alternating.
+bench-replicas: build
+	node scripts/bench-replicas.js --reps $(or $(BENCH_REPETITIONS),3)
 
 test: test-default test-tsan test-asan test-fuzz
 
