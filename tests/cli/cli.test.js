@@ -105,6 +105,14 @@ test('serve refuses every number out of its range, with what it wants', () => {
   assertUsageError(['serve', '--actions-per-second', 'nan'], /--actions-per-second/);
   assertUsageError(['serve', '--actions-burst', '0.5'], /--actions-burst/);
   assertUsageError(['serve', '--listen', 'nowhere'], /--listen: wants HOST:PORT/);
+  assertUsageError(['serve', '--redis', 'http://127.0.0.1:6379'], /--redis: wants redis:\/\/HOST:PORT\[\/DB\] \(no redis:\/\/ scheme\)/);
+  assertUsageError(['serve', '--redis', 'redis://127.0.0.1:6379/16'], /--redis: .*DB from 0 to 15/);
+  assertUsageError(['serve', '--heal', 'maybe'], /--heal/);
+  assertUsageError(['serve', '--listen', '127.0.0.1:0', '--redis', 'redis://localhost:6379'],
+    /--redis: the host must be an IP address, got 'localhost'/);
+  // Port 1 on loopback: nothing listens there.
+  assertUsageError(['serve', '--listen', '127.0.0.1:0', '--redis', 'redis://127.0.0.1:1'],
+    /Redis at 127\.0\.0\.1:1 cannot be reached: Connection refused/);
   assertUsageError(['serve', '--listen', '127.0.0.1:70000'], /--listen: wants HOST:PORT/);
   assertUsageError(['serve', '--listen', '127.0.0.1:-1'], /--listen/);
   assertUsageError(['serve', '--listen', 'no-such-host.invalid:0'], /cannot resolve 'no-such-host.invalid'/);
