@@ -216,7 +216,6 @@ int run_serve(ServeFlags& flags) {
       std::fprintf(stderr, "lvtlab serve: --redis: %s\n", problem.c_str());
       return exit_usage;
     }
-    options.engine.replica.enabled = true;
     options.engine.replica.heal = flags.heal == "on";
     options.engine.replica.instance_id =
         flags.instance_id.empty() ? random_instance_id() : flags.instance_id;

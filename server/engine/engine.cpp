@@ -196,19 +196,14 @@ ConnectResult Engine::connect(const ConnectRequest& request) {
   }
   if (replicated(*page)) {
     // Mount shows the log: read what other replicas stored since the cache last looked.
-    result.store = std::make_shared<StoreWait<ConnectResult>>();
-    result.store->command = read_command();
-    result.store->resume = [this, page, request](const StoreReply& reply) {
-      absorb(reply);
-      return open_connection(*page, request);
-    };
+    result.store =
+        read_then<ConnectResult>([this, page, request] { return open_connection(page, request); });
     return result;
   }
-  return open_connection(*page, request);
+  return open_connection(page, request);
 }
 
-ConnectResult Engine::open_connection(const Page& page_ref, const ConnectRequest& request) {
-  const Page* page = &page_ref;
+ConnectResult Engine::open_connection(const Page* page, const ConnectRequest& request) {
   ConnectResult result;
   const url::Target target = url::split_target(request.target);
   std::string group = group_for(request.cookie, nullptr);
@@ -442,30 +437,24 @@ Effects Engine::receive(Connection& connection, std::string_view frame) {
   assert(!connection.awaiting_store_);  // the transport reads no frame while it waits
   const std::string from = "connection " + std::to_string(connection.id_);
   ActionRun run = run_action(page, *connection.state_, connection.group_, from, action, data);
-  if (run.append) {
-    connection.awaiting_store_ = true;
-    std::shared_ptr<Connection> self = connection.shared_from_this();
-    std::shared_ptr<PageState> state(self, connection.state_.get());
-    effects.store = wait_for_append<Effects>(
-        page, std::move(state), connection.group_, from, action, data, std::move(run),
-        [this, self](ActionRun& done, PageState&) {
-          Effects answer;
-          self->awaiting_store_ = false;
-          answer.frames.push_back(update_frame(*self, done.meta_json));
-          if (done.outcome == ActionOutcome::ok) {
-            fan_out(self->registry_key_, self.get(), "connection " + std::to_string(self->id_),
-                    done.broadcasts, answer.wake);
-          }
-          return answer;
-        });
-    return effects;
-  }
-  // The sender always gets an answer, or its form stays busy.
-  effects.frames.push_back(update_frame(connection, run.meta_json));
-  // Broadcasts run only after success, after the state is saved and every lock released.
-  if (run.outcome == ActionOutcome::ok) {
-    fan_out(connection.registry_key_, &connection, from, run.broadcasts, effects.wake);
-  }
+  const auto answer = [this, from](Connection& sender, ActionRun& done) {
+    Effects answered;
+    sender.awaiting_store_ = false;
+    // The sender always gets an answer, or its form stays busy.
+    answered.frames.push_back(update_frame(sender, done.meta_json));
+    // Broadcasts run only after success, after the state is saved and every lock released.
+    if (done.outcome == ActionOutcome::ok) {
+      fan_out(sender.registry_key_, &sender, from, done.broadcasts, answered.wake);
+    }
+    return answered;
+  };
+  if (!run.append) return answer(connection, run);
+  connection.awaiting_store_ = true;
+  std::shared_ptr<Connection> self = connection.shared_from_this();
+  std::shared_ptr<PageState> state(self, connection.state_.get());
+  effects.store = wait_for_append<Effects>(
+      page, std::move(state), connection.group_, from, action, data, std::move(run),
+      [self, answer](ActionRun& done, PageState&) { return answer(*self, done); });
   return effects;
 }
 

@@ -272,6 +272,9 @@ class Engine {
   void count_subscriber(const Page& page, const std::string& group, int change);
   StoreCommand read_command() const;
   void absorb(const StoreReply& reply);
+  // A wait that reads what is new into the cache, then answers with `then()`.
+  template <class Answer>
+  std::shared_ptr<StoreWait<Answer>> read_then(std::function<Answer()> then);
   // The action's store round trip; `answer` makes the reply's answer from the finished run.
   template <class Answer>
   std::shared_ptr<StoreWait<Answer>> wait_for_append(
@@ -285,7 +288,7 @@ class Engine {
   void deliver_locally(const GroupAction& action, std::vector<std::shared_ptr<Connection>>& wake);
   // Under bus_mutex_: the read for the deliveries waiting; its resume sends the next, if any.
   std::shared_ptr<StoreWait<Effects>> delivery_read();
-  ConnectResult open_connection(const Page& page, const ConnectRequest& request);
+  ConnectResult open_connection(const Page* page, const ConnectRequest& request);
   HttpResponse serve_page_now(const Page& page, const HttpRequest& request,
                               const std::string& query);
   void log(LogLevel level, std::string_view message) const { env_.log(level, message); }

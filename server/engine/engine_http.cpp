@@ -148,12 +148,8 @@ HttpResponse Engine::serve_page(const Page& page, const HttpRequest& request,
   if (!replicated(page)) return serve_page_now(page, request, query);
   // Mount shows the log: read what other replicas stored since the cache last looked.
   HttpResponse waiting;
-  waiting.store = std::make_shared<StoreWait<HttpResponse>>();
-  waiting.store->command = read_command();
-  waiting.store->resume = [this, &page, request, query](const StoreReply& reply) {
-    absorb(reply);
-    return serve_page_now(page, request, query);
-  };
+  waiting.store = read_then<HttpResponse>(
+      [this, &page, request, query] { return serve_page_now(page, request, query); });
   return waiting;
 }
 

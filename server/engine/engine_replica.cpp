@@ -54,6 +54,23 @@ void Engine::absorb(const StoreReply& reply) {
 }
 
 template <class Answer>
+std::shared_ptr<StoreWait<Answer>> Engine::read_then(std::function<Answer()> then) {
+  auto wait = std::make_shared<StoreWait<Answer>>();
+  wait->command = read_command();
+  wait->resume = [this, then = std::move(then)](const StoreReply& reply) {
+    absorb(reply);
+    return then();
+  };
+  return wait;
+}
+
+template std::shared_ptr<StoreWait<Effects>> Engine::read_then<Effects>(std::function<Effects()>);
+template std::shared_ptr<StoreWait<HttpResponse>> Engine::read_then<HttpResponse>(
+    std::function<HttpResponse()>);
+template std::shared_ptr<StoreWait<ConnectResult>> Engine::read_then<ConnectResult>(
+    std::function<ConnectResult()>);
+
+template <class Answer>
 std::shared_ptr<StoreWait<Answer>> Engine::wait_for_append(
     const Page& page, std::shared_ptr<PageState> state, std::string group, std::string from,
     std::string action, nlohmann::json data, ActionRun run,
@@ -141,10 +158,7 @@ Effects Engine::bus_delivered(const GroupAction& action) {
 }
 
 std::shared_ptr<StoreWait<Effects>> Engine::delivery_read() {
-  auto wait = std::make_shared<StoreWait<Effects>>();
-  wait->command = read_command();
-  wait->resume = [this, batch = std::move(deliveries_next_)](const StoreReply& reply) {
-    absorb(reply);
+  return read_then<Effects>([this, batch = std::move(deliveries_next_)] {
     Effects delivered;
     for (const GroupAction& action : batch) deliver_locally(action, delivered.wake);
     std::lock_guard lock(bus_mutex_);
@@ -155,39 +169,35 @@ std::shared_ptr<StoreWait<Effects>> Engine::delivery_read() {
       delivered.store = delivery_read();
     }
     return delivered;
-  };
-  deliveries_next_.clear();
-  return wait;
+  });
 }
 
 Effects Engine::replica_reconnected() {
   Effects effects;
   assert(config_.replica.enabled);
   ++metrics_.replica_reconnects;
-  effects.store = std::make_shared<StoreWait<Effects>>();
-  effects.store->command = read_command();
-  effects.store->resume = [this](const StoreReply& reply) {
-    absorb(reply);
+  effects.store = read_then<Effects>([this] {
     Effects healed;
     if (!config_.replica.heal) return healed;
     // Broadcasts may have gone by while the link was down: every connection of a replicated
     // page re-reads the log.
     ++metrics_.replica_heals;
-    std::vector<std::pair<const Page*, std::string>> groups;
+    std::vector<std::pair<std::string, const Page*>> keys;  // registry key, its page
     {
       std::lock_guard lock(registry_mutex_);
       for (const auto& [key, members] : registry_) {
-        if (members.empty() || !replicated(members.front()->page())) continue;
-        groups.emplace_back(&members.front()->page(), members.front()->group());
+        if (!members.empty() && replicated(members.front()->page())) {
+          keys.emplace_back(key, &members.front()->page());
+        }
       }
     }
-    for (const auto& [page, group] : groups) {
+    for (const auto& [key, page] : keys) {
       std::vector<BroadcastRequest> refresh{
           {std::string(page->replicated_refresh()), nlohmann::json::object()}};
-      fan_out(page->path() + '\n' + group, nullptr, "a heal", refresh, healed.wake);
+      fan_out(key, nullptr, "a heal", refresh, healed.wake);
     }
     return healed;
-  };
+  });
   return effects;
 }
 

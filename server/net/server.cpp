@@ -98,12 +98,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
 }  // namespace net
 
 namespace {
-// With --redis: the links, and the engine's subscription callback pointed at them.
-std::shared_ptr<net::ReplicaLinks> make_replica_links(net::asio::io_context& io,
-                                                      const ServerOptions& options,
-                                                      EngineEnv& env) {
-  if (!options.engine.replica.enabled) return nullptr;
-  if (!options.redis) throw std::runtime_error("replicas need a Redis (--redis)");
+// With a Redis the engine is a replica: the links, and its subscription callback pointed at
+// them. Without, the engine runs alone, whatever the options said.
+std::shared_ptr<net::ReplicaLinks> link_replicas(net::asio::io_context& io, ServerOptions& options,
+                                                 EngineEnv& env) {
+  options.engine.replica.enabled = options.redis.has_value();
+  if (!options.redis) return nullptr;
   auto links = std::make_shared<net::ReplicaLinks>(io, *options.redis);
   env.bus_subscription = [links = links.get()](const std::string& group, bool subscribe) {
     links->want(group, subscribe);
@@ -123,7 +123,7 @@ struct Server::Impl {
 
   Impl(ServerOptions options, EngineEnv env)
       : io(static_cast<int>(options.threads)),
-        replica(make_replica_links(io, options, env)),
+        replica(link_replicas(io, options, env)),
         shared(std::make_shared<net::Shared>(std::move(options), std::move(env))),
         work(io.get_executor()),
         drain(io) {

@@ -36,8 +36,9 @@ struct ServerOptions {
   // closed (a half-open socket's life); the simulator assumes the default.
   unsigned websocket_idle_timeout_s = limits::websocket_idle_timeout_s;
   EngineConfig engine;
-  // With a Redis (engine.replica.enabled), the shared log and broadcasts between replicas live
-  // there; the server refuses to start when it cannot be reached.
+  // With a Redis the engine is a replica (the server sets engine.replica.enabled): the shared log
+  // and broadcasts between replicas live there; the server refuses to start when it cannot be
+  // reached.
   std::optional<redis::RedisAddress> redis;
   // Registers the pages to serve with the engine, once, before the server listens.
   std::function<void(Engine&)> register_pages;

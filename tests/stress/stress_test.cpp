@@ -185,7 +185,7 @@ TEST(Stress, TwoReplicasOverOneRedis) {
   for (int r = 0; r < 2; ++r) {
     ServerOptions options = test_options(&apps[r]);
     options.redis = redis.address();
-    options.engine.replica = {true, "stress-" + std::to_string(r), true};
+    options.engine.replica.instance_id = "stress-" + std::to_string(r);
     replicas[r] = std::make_unique<RunningServer>(std::move(options));
   }
   Tally tally;

@@ -63,6 +63,14 @@ struct Replica {
           };
         }) {}
 
+  // A send the store takes at once: the answer's effects.
+  Effects send(FakeStore& store, Connection& sender, const std::string& text) {
+    Effects sent = t.act(sender, "send", {{"text", text}});
+    EXPECT_TRUE(sent.store);
+    if (!sent.store) return sent;
+    return sent.store->resume(store.run(sent.store->command));
+  }
+
   std::shared_ptr<Connection> connect(FakeStore& store, int browser) {
     ConnectResult waiting = t.open(cookie_for(browser));
     EXPECT_FALSE(waiting.connection);
@@ -131,8 +139,7 @@ TEST(EngineReplica, ABroadcastFromAnotherReplicaReadsTheStoreThenRunsOnTheGroup)
   auto other_group = b.connect(store, 2);
   a.t.act(*sender, "join", {{"username", "ann"}});
   for (const char* text : {"one", "two"}) {
-    Effects sent = a.t.act(*sender, "send", {{"text", text}});
-    sent.store->resume(store.run(sent.store->command));
+    a.send(store, *sender, text);
   }
   ASSERT_EQ(store.published.size(), 2u);
 
@@ -174,8 +181,7 @@ TEST(EngineReplica, BroadcastsHeardWhileAReadIsOutShareTheNextRead) {
   a.t.act(*other_sender, "join", {{"username", "bob"}});
   for (int i = 0; i < 3; ++i) {
     for (auto* who : {&sender, &other_sender}) {
-      Effects sent = a.t.act(**who, "send", {{"text", std::to_string(i)}});
-      sent.store->resume(store.run(sent.store->command));
+      a.send(store, **who, std::to_string(i));
     }
   }
   ASSERT_EQ(store.published.size(), 6u);
@@ -195,8 +201,7 @@ TEST(EngineReplica, BroadcastsHeardWhileAReadIsOutShareTheNextRead) {
   EXPECT_EQ(b.t.engine->metrics().bus_delivered, 6u);
   EXPECT_EQ(b.t.engine->metrics().store_commands, 2u + 2u);  // two connects, two reads
   // Idle again: the next broadcast heard reads at once.
-  Effects sent = a.t.act(*sender, "send", {{"text", "later"}});
-  sent.store->resume(store.run(sent.store->command));
+  a.send(store, *sender, "later");
   EXPECT_TRUE(b.t.engine->bus_delivered(store.published.back()).store);
 }
 
@@ -207,8 +212,7 @@ TEST(EngineReplica, ASendTheStoreCannotTakeFailsVisiblyAndBroadcastsNothing) {
   auto peer = a.connect(store, 1);
   a.t.act(*sender, "join", {{"username", "ann"}});
   store.reachable = false;
-  Effects sent = a.t.act(*sender, "send", {{"text", "lost?"}});
-  Effects answered = sent.store->resume(store.run(sent.store->command));
+  Effects answered = a.send(store, *sender, "lost?");
   ASSERT_EQ(answered.frames.size(), 1u);
   const auto meta = parse(answered.frames[0])["meta"];
   EXPECT_EQ(meta["success"], false);
@@ -227,8 +231,7 @@ TEST(EngineReplica, ATabOpensOnWhatTheStoreHoldsAndAPageLoadReadsItToo) {
   Replica b("instance-b");
   auto sender = a.connect(store, 1);
   a.t.act(*sender, "join", {{"username", "ann"}});
-  Effects sent = a.t.act(*sender, "send", {{"text", "before you came"}});
-  sent.store->resume(store.run(sent.store->command));
+  a.send(store, *sender, "before you came");
 
   // b heard no broadcast (its subscription was down): Mount still shows the message.
   auto late = b.connect(store, 1);
@@ -277,8 +280,7 @@ TEST(EngineReplica, AfterALinkComesBackEveryConnectionReReadsTheLogUnlessHealIsO
     auto stale = b.connect(store, 1);
     auto other = b.connect(store, 2);
     a.t.act(*sender, "join", {{"username", "ann"}});
-    Effects sent = a.t.act(*sender, "send", {{"text", "missed"}});
-    sent.store->resume(store.run(sent.store->command));  // b's subscription was down: not heard
+    a.send(store, *sender, "missed");  // b's subscription was down: not heard
 
     Effects back = b.t.engine->replica_reconnected();
     ASSERT_TRUE(back.store);
