@@ -132,7 +132,8 @@ std::map<std::string, std::uint64_t> print_coverage(const Campaign& c) {
 }
 
 struct Findings {
-  int stale_seeds = 0, diverged_seeds = 0, drop_seeds = 0;
+  int stale_seeds = 0, diverged_seeds = 0, drop_seeds = 0, replica_seeds = 0,
+      ids_repeated_seeds = 0;
   std::uint64_t tab_events = 0, virtual_us = 0;
 };
 
@@ -149,15 +150,19 @@ nlohmann::json configurations_json(const Campaign& c) {
           {"group_mode", r.config.group_mode == model::GroupMode::cookie ? "cookie" : "global"},
           {"dispatch_policy",
            r.config.dispatch_policy == model::DispatchPolicy::drop ? "drop" : "coalesce"},
+          {"replicas", r.config.replicas > 0},
           {"seeds", 0},
           {"failed_seeds", 0},
           {"stale_seeds", 0},
+          {"ids_repeated_seeds", 0},
           {"diverged_seeds", 0},
           {"failed_by_invariant", nlohmann::json::object()}};
     }
     entry["seeds"] = entry["seeds"].get<int>() + 1;
     entry["stale_seeds"] = entry["stale_seeds"].get<int>() + (r.stale_tabs > 0 ? 1 : 0);
     entry["diverged_seeds"] = entry["diverged_seeds"].get<int>() + (r.diverged_tabs > 0 ? 1 : 0);
+    entry["ids_repeated_seeds"] =
+        entry["ids_repeated_seeds"].get<int>() + (r.ids_repeated > 0 ? 1 : 0);
     const bool failed = !r.failures.empty() || c.replay_differs[i];
     if (!failed) continue;
     entry["failed_seeds"] = entry["failed_seeds"].get<int>() + 1;
@@ -168,7 +173,16 @@ nlohmann::json configurations_json(const Campaign& c) {
   nlohmann::json out = nlohmann::json::array();
   for (auto& [name, entry] : by_name) {
     nlohmann::json findings = nlohmann::json::array();
-    if (const int stale = entry["stale_seeds"]; stale > 0) {
+    if (const int stale = entry["stale_seeds"]; stale > 0 && entry["replicas"] == true) {
+      findings.push_back(
+          {{"kind", "stale-tabs"},
+           {"seeds", stale},
+           {"sentence",
+            "With heal off (livetemplate), a replica that missed a broadcast (its link to the "
+            "broker cut or lost, or its subscription not yet held) leaves its tabs without their "
+            "group's newest message until the group's next broadcast or their next Mount; with "
+            "heal on, no seed may leave one."}});
+    } else if (stale > 0) {
       findings.push_back(
           {{"kind", "stale-tabs"},
            {"seeds", stale},
@@ -178,6 +192,16 @@ nlohmann::json configurations_json(const Campaign& c) {
                               "group, as livetemplate intends; the model predicts which tabs."
                             : "A tab mounted from a reply that raced a send missed that send "
                               "until its next Mount; the model predicts which tabs."}});
+    }
+    if (const int repeated = entry["ids_repeated_seeds"]; repeated > 0) {
+      findings.push_back(
+          {{"kind", "ids-repeated"},
+           {"seeds", repeated},
+           {"sentence",
+            "A broker restarted without persistence lost the log and its id counter: a replica "
+            "whose cache was behind appended under an id already handed out, and replicas that "
+            "had read the old message under that id never show the new one, so tabs show "
+            "different logs."}});
     }
     if (const int diverged = entry["diverged_seeds"]; diverged > 0) {
       findings.push_back(
@@ -202,6 +226,8 @@ Findings print_findings(const Campaign& c) {
     f.stale_seeds += r.stale_tabs > 0;
     f.diverged_seeds += r.diverged_tabs > 0;
     f.drop_seeds += r.config.dispatch_policy == model::DispatchPolicy::drop;
+    f.replica_seeds += r.config.replicas > 0;
+    f.ids_repeated_seeds += r.ids_repeated > 0;
   }
   const std::size_t seeds = c.seeds.size();
   std::printf(
@@ -215,6 +241,10 @@ Findings print_findings(const Campaign& c) {
       "connected was answered after the socket's tree; the client applies it, and the socket's "
       "diffs merge into a page the server does not know)\n",
       f.diverged_seeds, seeds);
+  std::printf(
+      "%d of %zu seeds ran replicas over a broker; in %d a broker restarted without persistence "
+      "handed out ids again (a finding of that configuration)\n",
+      f.replica_seeds, seeds, f.ids_repeated_seeds);
   return f;
 }
 

@@ -76,6 +76,10 @@ nlohmann::json failure_to_json(const sim::Failure& failure) {
 }
 
 std::string configuration_name(const sim::SimConfig& config) {
+  if (config.replicas > 0) {
+    return std::string("replicas, heal ") + (config.heal ? "on" : "off") + ", broker " +
+           (config.broker_persistent ? "persistent" : "in memory");
+  }
   return std::string(config.group_mode == model::GroupMode::cookie ? "cookie groups"
                                                                    : "one global group") +
          ", " + (config.dispatch_policy == model::DispatchPolicy::drop ? "drop" : "coalesce");

@@ -77,6 +77,12 @@ void print_findings(const sim::RunResult& result) {
     std::printf("%d tab(s) left stale, as the model predicts for this configuration\n",
                 result.stale_tabs);
   }
+  if (result.ids_repeated > 0) {
+    std::printf(
+        "%d id(s) handed out twice by a broker that restarted without persistence: a finding "
+        "of that configuration, not a failure\n",
+        result.ids_repeated);
+  }
   if (result.diverged_tabs > 0) {
     std::printf(
         "%d tab(s) show an HTTP reply's page that landed after their socket's tree, as "

@@ -43,10 +43,11 @@ class Tally {
   std::vector<std::uint64_t> counts_;
 };
 
-struct Context {
-  Context(const SimConfig& config, const std::vector<Step>& steps) : config(config), steps(steps) {}
+// What a run counts and judges, whichever world it simulates (one process, or replicas).
+struct RunState {
+  RunState(const SimConfig& config, const std::vector<Step>& steps)
+      : config(config), steps(steps) {}
 
-  void schedule(std::uint64_t time_us, Event&& event) { queue.push(time_us, std::move(event)); }
   bool workload_done() const { return steps_done >= steps.size(); }
 
   // One trip over the network, drawn from the stream of the tab (or orphan) it concerns: each
@@ -63,7 +64,6 @@ struct Context {
 
   const SimConfig& config;
   const std::vector<Step>& steps;
-  EventQueue<Event> queue;
   std::uint64_t now_us = 0;
   std::size_t steps_done = 0;
   std::uint64_t workload_done_us = 0;
@@ -85,5 +85,17 @@ struct Context {
     }
   }
 };
+
+// A world's run state with its queue of pending events.
+template <class WorldEvent>
+struct WorldContext : RunState {
+  using RunState::RunState;
+  void schedule(std::uint64_t time_us, WorldEvent&& event) {
+    queue.push(time_us, std::move(event));
+  }
+  EventQueue<WorldEvent> queue;
+};
+
+using Context = WorldContext<Event>;
 
 }  // namespace lvt::sim::detail

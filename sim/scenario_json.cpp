@@ -11,10 +11,12 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* op_names[] = {
-    "open",   "join",      "send",       "close",     "reconnect", "restart",
-    "http",   "increment", "save_notes", "stall",     "zombie",    "hide",
-    "reload", "slow",      "idle",       "form_post", "json_get",  "foreign_upgrade",
-    "task",   "cookie",    "navigate",   "raw_send",  "older"};
+    "open",   "join",      "send",           "close",     "reconnect", "restart",
+    "http",   "increment", "save_notes",     "stall",     "zombie",    "hide",
+    "reload", "slow",      "idle",           "form_post", "json_get",  "foreign_upgrade",
+    "task",   "cookie",    "navigate",       "raw_send",  "older",     "crash",
+    "cut",    "bus_loss",  "broker_restart", "duplicate"};
+static_assert(std::size(op_names) == static_cast<std::size_t>(Step::Op::duplicate) + 1);
 // The JSON name of a step's duration, by op.
 const char* duration_key(Step::Op op) {
   switch (op) {
@@ -26,6 +28,10 @@ const char* duration_key(Step::Op op) {
       return "read_us";
     case Step::Op::idle:
       return "idle_us";
+    case Step::Op::crash:
+      return "down_us";
+    case Step::Op::cut:
+      return "cut_us";
     default:
       return nullptr;
   }
@@ -60,6 +66,11 @@ json scenario_to_json(const Scenario& scenario) {
     config["actions_burst"] = c.actions_burst;
   }
   if (c.debug_logs) config["debug_logs"] = true;
+  if (c.replicas > 0) {
+    config["replicas"] = c.replicas;
+    config["heal"] = c.heal;
+    config["broker_persistent"] = c.broker_persistent;
+  }
   if (c.ipv6_loopback) config["ipv6_loopback"] = true;
   if (c.log_messages_max != limits::log_messages_default || c.log_window != 0) {
     config["log_messages_max"] = c.log_messages_max;
@@ -77,9 +88,13 @@ json step_to_json(const Step& step) {
       s["browser"] = step.browser;
       if (step.reconnection_page) s["page"] = "reconnection";
       if (step.tasks_page) s["page"] = "tasks";
-    } else if (step.op != Step::Op::restart) {
+    } else if (step.op == Step::Op::crash || step.op == Step::Op::cut ||
+               step.op == Step::Op::bus_loss || step.op == Step::Op::duplicate) {
+      s["replica"] = step.replica;
+    } else if (step.op != Step::Op::restart && step.op != Step::Op::broker_restart) {
       s["tab"] = step.tab;
     }
+    if (step.op == Step::Op::open && step.replica != 0) s["replica"] = step.replica;
     if (step.op == Step::Op::task) {
       s["task"] = step.task_op;
       if (!step.task_id.empty()) s["id"] = step.task_id;
@@ -125,6 +140,10 @@ Scenario scenario_from_json(const json& in) {
   c.log_window = config.value("log_window", std::size_t{0});
   c.debug_logs = config.value("debug_logs", false);
   c.ipv6_loopback = config.value("ipv6_loopback", false);
+  c.replicas = config.value("replicas", 0);
+  c.heal = config.value("heal", true);
+  c.broker_persistent = config.value("broker_persistent", true);
+  if (c.replicas < 0 || c.replicas > 4) throw std::invalid_argument("replicas must be 0 to 4");
   if (c.log_messages_max < 1 || c.log_messages_max > 100'000'000 || c.log_window > 100'000) {
     throw std::invalid_argument(
         "log_messages_max must be 1 to 100000000, log_window at most 100000");
@@ -142,6 +161,8 @@ Scenario scenario_from_json(const json& in) {
     step.op = op_named(s.at("op").get<std::string>());
     step.tab = s.value("tab", 0);
     step.browser = s.value("browser", 0);
+    step.replica = s.value("replica", 0);
+    if (step.replica < 0) throw std::invalid_argument("a step's replica must be 0 or more");
     const std::string page = s.value("page", std::string("broadcasting"));
     if (page != "broadcasting" && page != "reconnection" && page != "tasks") {
       throw std::invalid_argument("page must be broadcasting, reconnection or tasks");

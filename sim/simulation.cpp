@@ -8,50 +8,13 @@
 #include "checker.hpp"
 #include "clients.hpp"
 #include "context.hpp"
+#include "replica_events.hpp"
 #include "server.hpp"
+#include "trace_hash.hpp"
 
 namespace lvt::sim {
 namespace detail {
 namespace {
-
-constexpr std::uint64_t fnv_offset = 14695981039346656037ull;
-
-// FNV-1a over 8-byte words (the trace hashes every frame, so bytewise FNV showed in profiles).
-std::uint64_t fnv(std::uint64_t hash, std::string_view bytes) {
-  std::size_t at = 0;
-  for (; at + 8 <= bytes.size(); at += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, bytes.data() + at, 8);
-    hash = (hash ^ word) * 1099511628211ull;
-    hash ^= hash >> 29;
-  }
-  for (; at < bytes.size(); ++at) {
-    hash = (hash ^ static_cast<unsigned char>(bytes[at])) * 1099511628211ull;
-  }
-  return hash;
-}
-
-// The trace's hash, extended by an event: its time, kind, and the fields its kind has.
-std::uint64_t traced(std::uint64_t trace_hash, std::uint64_t time_us, const Event& event) {
-  std::uint64_t fields[8] = {time_us, event.index()};
-  std::size_t n = 2;
-  std::string_view payload;
-  std::visit(
-      [&](const auto& e) {
-        if constexpr (requires { e.tab; }) fields[n++] = static_cast<std::uint64_t>(e.tab);
-        if constexpr (requires { e.end; }) fields[n++] = static_cast<std::uint64_t>(e.end);
-        if constexpr (requires { e.generation; }) fields[n++] = e.generation;
-        if constexpr (requires { e.epoch; }) fields[n++] = e.epoch;
-        if constexpr (requires { e.page_load; }) fields[n++] = e.page_load;
-        if constexpr (requires { e.pongs_at_ping; }) fields[n++] = e.pongs_at_ping;
-        if constexpr (requires { e.hidden_us; }) fields[n++] = e.hidden_us;
-        if constexpr (requires { e.payload; }) payload = e.payload;
-      },
-      event);
-  fields[n++] = fnv(fnv_offset, payload);
-  return fnv(trace_hash == 0 ? fnv_offset : trace_hash,
-             std::string_view(reinterpret_cast<const char*>(fields), n * sizeof(std::uint64_t)));
-}
 
 // The timeline's name for an event's kind, by its index in Event.
 constexpr const char* event_kinds[] = {"step",
@@ -311,6 +274,12 @@ void Simulation::step() {
     case Step::Op::cookie:
       if (open) clients_.cookie_request(step.tab, step.cookie_kind, step.text, step.name);
       break;
+    case Step::Op::crash:  // faults of replicas: one process has none of them
+    case Step::Op::cut:
+    case Step::Op::bus_loss:
+    case Step::Op::broker_restart:
+    case Step::Op::duplicate:
+      break;
   }
   context_.schedule(context_.now_us + step.think_us, event::Workload{});
 }
@@ -333,6 +302,7 @@ void Simulation::task_step(const Step& step) {
 }  // namespace detail
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  if (scenario.config.replicas > 0) return detail::run_replica_world(scenario, options);
   return detail::Simulation(scenario, options).run();
 }
 

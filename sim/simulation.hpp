@@ -66,6 +66,18 @@ struct SimConfig {
   bool latency_long_tail = false;
   std::uint64_t think_us_mean = 30'000;
   std::uint64_t dispatch_delay_us_max = 5'000;
+  // Replicas (protocol.md §9): 0 is one process with the log in memory, the world above; 1 to
+  // 4 run one engine each over a simulated broker (the shared store and its Pub/Sub bus), whose
+  // tabs show the Broadcasting page over WebSockets and move to another replica on reconnect.
+  int replicas = 0;
+  bool heal = true;               // a replica refreshes its connections when a link comes back
+  bool broker_persistent = true;  // a broker restart keeps the log and its id counter
+  int weight_crash = 0, weight_cut = 0, weight_bus_loss = 0, weight_broker_restart = 0,
+      weight_duplicate = 0;
+  // A crashed replica restarts, and a cut link heals, after up to this long.
+  static constexpr std::uint64_t replica_fault_us_max = 2'000'000;
+  // A link that failed reconnects after the client's backoff (50 ms, doubling, at most 2 s).
+  static constexpr std::uint64_t link_backoff_us = 50'000;
   // Liveness: once the workload ends, every tab must converge within this much virtual time.
   std::uint64_t quiesce_us_max() const {
     return 1'000'000 + 6 * latency_us_max + (dispatch_queue_max + 1) * dispatch_delay_us_max +
@@ -73,7 +85,8 @@ struct SimConfig {
            (outbound_frames_max + network_frames_max) * read_us_max +
            (weight_zombie > 0 ? heartbeat_us + pong_deadline_us + idle_timeout_us : 0) +
            // A refused ping is not answered: the client reconnects at its pong deadline.
-           (rate_limited() ? heartbeat_us + pong_deadline_us : 0);
+           (rate_limited() ? heartbeat_us + pong_deadline_us : 0) +
+           (replicas > 0 ? 2 * replica_fault_us_max : 0);
   }
   // Past this many events the run did not quiesce (a broadcast storm): a convergence failure.
   std::uint64_t events_max() const {
@@ -112,6 +125,15 @@ struct Step {
     navigate,         // the client's __navigate__ with the name as the query's username
     raw_send,         // a send in a frame spelled by hand (escapes, member order), see Clients
     older,            // the user clicks "Older messages"
+    // Replicas' faults (SimConfig::replicas): a replica crashes and restarts after duration_us;
+    // its links to the broker are cut for duration_us; its bus link alone drops (a lost
+    // subscription); the broker restarts (keeping its data or not, as the config says); the
+    // broker delivers a replica the newest broadcast it sent it a second time.
+    crash,
+    cut,
+    bus_loss,
+    broker_restart,
+    duplicate,
   };
   Op op = Op::open;
   int tab = 0;                 // every op but open, restart and stall
@@ -132,6 +154,9 @@ struct Step {
   int button_style = 0;
   // cookie: which cookie header the browser sends (see cookie_kinds).
   int cookie_kind = 0;
+  // open: the replica the tab's page is served by; crash, cut, bus_loss, duplicate: the replica
+  // the fault hits (taken modulo the replicas).
+  int replica = 0;
 };
 
 // The cookie headers a cookie step sends, and what each means for the session group: the
@@ -167,7 +192,8 @@ inline const std::vector<std::string> invariant_names = {
     "log-prefix",          "convergence",       "username-per-connection",
     "group-isolation",     "sender-excluded",   "mount-coherent",
     "wire-correct",        "diff-proportional", "persist-restored",
-    "bad-input-contained", "metrics-exact"};
+    "bad-input-contained", "metrics-exact",     "fan-out-exact",
+    "subscriptions-exact"};
 
 // What a run counts in RunResult::coverage: operations, faults and client behaviours.
 inline const std::vector<std::string> coverage_names = {
@@ -240,6 +266,19 @@ inline const std::vector<std::string> coverage_names = {
     "range-update",
     "range-insert",
     "range-reorder",
+    "replica-crash",
+    "link-cut",
+    "bus-loss",
+    "broker-restart",
+    "broker-data-lost",
+    "duplicate-delivery",
+    "store-error",
+    "ambiguous-append",
+    "bus-delivery",
+    "bus-own-echo",
+    "heal",
+    "catch-up",
+    "cross-replica-reconnect",
 };
 
 // The Tasks page's actions (its buttons' names), in the order of model::TaskOp, and the
@@ -296,6 +335,9 @@ struct RunResult {
   // Showing an HTTP reply's page that landed after their socket's tree, with the socket's later
   // diffs merged into it: what the real client does, so a finding of the protocol, not a failure.
   int diverged_tabs = 0;
+  // Replicas: ids the broker handed out twice (it lost its data on a restart); a finding of a
+  // broker without persistence, after which tabs may show different logs.
+  int ids_repeated = 0;
   std::vector<TimelineEvent> timeline;  // when RunOptions asked for it
   bool timeline_cut = false;            // more events happened than were recorded
 };

@@ -156,8 +156,72 @@ SimConfig config_for_seed(std::uint64_t seed) {
   c.weight_older = swarm.chance(0.4) ? static_cast<int>(swarm.between(1, 2)) : 0;
   c.debug_logs = swarm.chance(0.25);
   c.ipv6_loopback = swarm.chance(0.3);
+  // A quarter of the seeds run replicas over the simulated broker, with its faults; their tabs
+  // show the Broadcasting page over WebSockets, the whole log the server keeps, unlimited.
+  if (swarm.chance(0.25)) {
+    c.replicas = static_cast<int>(swarm.between(1, 4));
+    c.heal = swarm.chance(0.7);
+    c.broker_persistent = swarm.chance(0.8);
+    c.weight_crash = swarm.chance(0.4) ? 1 : 0;
+    c.weight_cut = swarm.chance(0.5) ? 1 : 0;
+    c.weight_bus_loss = swarm.chance(0.5) ? 1 : 0;
+    c.weight_broker_restart = swarm.chance(0.2) ? 1 : 0;
+    c.weight_duplicate = swarm.chance(0.4) ? 1 : 0;
+    c.log_window = 0;
+    c.actions_per_second = c.actions_burst = 1e9;
+  }
   return c;
 }
+
+namespace {
+
+// The replicas' world's steps: tabs open at any replica, join, send, drop and reconnect at
+// another; replicas crash, their links are cut or their bus lost, the broker restarts or
+// delivers twice. Texts carry their step's number, so each message is told apart on a page.
+void replica_steps(Scenario& scenario) {
+  const SimConfig& c = scenario.config;
+  Rng workload(c.seed, "workload");
+  static const std::vector<std::string> names = {"Ann", "Bob", "Zoë", "<i>Eve</i>", "Hal & Ida"};
+  static const std::vector<std::string> words = {"hi", "a & b", "<b>bold</b>", "it's", "✓ 日本"};
+  const std::pair<Step::Op, int> weights[] = {{Step::Op::open, c.weight_open},
+                                              {Step::Op::join, c.weight_join},
+                                              {Step::Op::send, c.weight_send},
+                                              {Step::Op::close, c.weight_close},
+                                              {Step::Op::reconnect, c.weight_reconnect},
+                                              {Step::Op::crash, c.weight_crash},
+                                              {Step::Op::cut, c.weight_cut},
+                                              {Step::Op::bus_loss, c.weight_bus_loss},
+                                              {Step::Op::broker_restart, c.weight_broker_restart},
+                                              {Step::Op::duplicate, c.weight_duplicate}};
+  int total = 0;
+  for (const auto& [op, weight] : weights) total += weight;
+  int opened = 0;
+  for (int i = 0; i < c.steps; ++i) {
+    int roll = static_cast<int>(workload.below(static_cast<std::uint64_t>(total)));
+    std::size_t pick = 0;
+    while (roll >= weights[pick].second) roll -= weights[pick++].second;
+    Step step;
+    step.op = weights[pick].first;
+    step.replica = static_cast<int>(workload.below(static_cast<std::uint64_t>(c.replicas)));
+    if (step.op == Step::Op::open) {
+      step.browser = static_cast<int>(workload.below(static_cast<std::uint64_t>(c.browsers)));
+      opened = std::min(opened + 1, c.tabs_max);
+    } else {
+      step.tab = static_cast<int>(workload.below(static_cast<std::uint64_t>(std::max(opened, 1))));
+    }
+    if (step.op == Step::Op::join) step.text = names[workload.below(names.size())];
+    if (step.op == Step::Op::send) {
+      step.text = "m" + std::to_string(i + 1) + " " + words[workload.below(words.size())];
+    }
+    if (step.op == Step::Op::crash || step.op == Step::Op::cut) {
+      step.duration_us = workload.between(10'000, SimConfig::replica_fault_us_max);
+    }
+    step.think_us = workload.below(2 * c.think_us_mean + 1);
+    scenario.steps.push_back(std::move(step));
+  }
+}
+
+}  // namespace
 
 std::string SimConfig::describe() const {
   std::ostringstream out;
@@ -188,6 +252,13 @@ std::string SimConfig::describe() const {
       << " reconnection_tabs=" << reconnection_tabs_percent << "% latency_us=" << latency_us_min
       << ".." << latency_us_max << (latency_long_tail ? " (long-tailed)" : " (uniform)")
       << " think_us_mean=" << think_us_mean << " dispatch_delay_us_max=" << dispatch_delay_us_max;
+  if (replicas > 0) {
+    out << " replicas=" << replicas << " heal=" << (heal ? "on" : "off")
+        << " broker=" << (broker_persistent ? "persistent" : "in-memory")
+        << " weights(crash,cut,bus_loss,broker_restart,duplicate)=" << weight_crash << ','
+        << weight_cut << ',' << weight_bus_loss << ',' << weight_broker_restart << ','
+        << weight_duplicate;
+  }
   return out.str();
 }
 
@@ -198,6 +269,10 @@ Scenario scenario_for_seed(std::uint64_t seed) {
 Scenario scenario_for(const SimConfig& config) {
   Scenario scenario{config, {}};
   const SimConfig& c = scenario.config;
+  if (c.replicas > 0) {
+    replica_steps(scenario);
+    return scenario;
+  }
   Rng workload(c.seed, "workload");
   // In the order of Step::Op; increment and save_notes share the persist weight.
   const int weights[] = {c.weight_open,      c.weight_join,      c.weight_send,

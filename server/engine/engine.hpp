@@ -210,6 +210,10 @@ class Engine {
   // the bus back after a loss (the bus resubscribed). Both read the store first.
   Effects bus_delivered(const GroupAction& action);
   Effects replica_reconnected();
+  // The bus confirmed a subscription to the group's channel. A broadcast published between the
+  // read that opened the group's first connection and this moment was missed: with heal on,
+  // the group's connections read the store and refresh (the subscribe-then-read catch-up).
+  Effects bus_subscribed(const std::string& group);
 
   // What the connection's state renders to now: the HTML the client must hold.
   std::string render_html(const Connection& connection) const;

@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "engine.hpp"
+#include "planted.hpp"
 
 namespace lvt {
 namespace {
@@ -24,6 +25,8 @@ void Engine::count_subscriber(const Page& page, const std::string& group, int ch
   assert(found != subscribers_.end() && found->second > 0);
   if (--found->second == 0) {
     subscribers_.erase(found);
+    env_.bus_subscription(group, false);
+  } else if (planted(PlantedBug::subscription_dropped_early) && found->second == 1) {
     env_.bus_subscription(group, false);
   }
 }
@@ -49,6 +52,10 @@ void Engine::absorb(const StoreReply& reply) {
     // The store lost records this replica has seen (a restart without persistence).
     log(LogLevel::warn, "shared store: its newest id " + std::to_string(reply.newest_id) +
                             " is behind this replica's " + std::to_string(cached));
+  }
+  if (planted(PlantedBug::cache_skips_gap) && reply.records.size() > 1) {
+    shared_log_->absorb({reply.records.back()});
+    return;
   }
   shared_log_->absorb(reply.records);
 }
@@ -129,16 +136,22 @@ void Engine::finish_stored(const Page& page, PageState& state, const std::string
 Effects Engine::bus_delivered(const GroupAction& action) {
   Effects effects;
   assert(config_.replica.enabled);
-  if (action.instance_id == config_.replica.instance_id) {
+  if (action.instance_id == config_.replica.instance_id &&
+      !planted(PlantedBug::own_echo_not_filtered)) {
     ++metrics_.bus_own_ignored;  // its sender's replica ran it on its own connections
     return effects;
   }
   std::lock_guard lock(bus_mutex_);
-  if (!deliveries_seen_.first_time(action.instance_id, action.seq)) {
+  if (!deliveries_seen_.first_time(action.instance_id, action.seq) &&
+      !planted(PlantedBug::deliveries_not_deduped)) {
     ++metrics_.bus_duplicates;
     return effects;
   }
   ++metrics_.bus_delivered;
+  if (planted(PlantedBug::delivery_skips_read)) {
+    deliver_locally(action, effects.wake);
+    return effects;
+  }
   // The broadcast says the log grew: read what is new before the connections re-read the cache.
   // One such read at a time: what is heard while it is out waits for the next, which is sent
   // after it arrived and so reads its message (a burst costs two reads, not one each).
@@ -178,7 +191,7 @@ Effects Engine::replica_reconnected() {
   ++metrics_.replica_reconnects;
   effects.store = read_then<Effects>([this] {
     Effects healed;
-    if (!config_.replica.heal) return healed;
+    if (!config_.replica.heal || planted(PlantedBug::resubscribe_without_heal)) return healed;
     // Broadcasts may have gone by while the link was down: every connection of a replicated
     // page re-reads the log.
     ++metrics_.replica_heals;
@@ -197,6 +210,24 @@ Effects Engine::replica_reconnected() {
       fan_out(key, nullptr, "a heal", refresh, healed.wake);
     }
     return healed;
+  });
+  return effects;
+}
+
+Effects Engine::bus_subscribed(const std::string& group) {
+  Effects effects;
+  assert(config_.replica.enabled);
+  if (!config_.replica.heal || planted(PlantedBug::resubscribe_without_heal)) return effects;
+  effects.store = read_then<Effects>([this, group] {
+    Effects caught_up;
+    ++metrics_.replica_catch_ups;
+    for (const auto& page : pages_) {
+      if (!replicated(*page)) continue;
+      std::vector<BroadcastRequest> refresh{
+          {std::string(page->replicated_refresh()), nlohmann::json::object()}};
+      fan_out(page->path() + '\n' + group, nullptr, "a catch-up", refresh, caught_up.wake);
+    }
+    return caught_up;
   });
   return effects;
 }

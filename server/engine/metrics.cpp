@@ -73,6 +73,8 @@ std::string Metrics::prometheus_text() const {
        replica_reconnects.load());
   line(out, "lvt_replica_heals_total", "counter",
        "Heals: every local connection refreshed after a link came back.", replica_heals.load());
+  line(out, "lvt_replica_catch_ups_total", "counter",
+       "A group's connections refreshed once its new subscription held.", replica_catch_ups.load());
   line(out, "lvt_cache_lag_records", "gauge",
        "Records the store held that the cache had not read, at the last read.",
        cache_lag_records.load());

@@ -54,6 +54,7 @@ struct Metrics {
   Counter bus_duplicates{0};
   Counter replica_reconnects{0};
   Counter replica_heals{0};
+  Counter replica_catch_ups{0};
   std::atomic<std::uint64_t> cache_lag_records{0};
 
   std::string prometheus_text() const;

@@ -47,6 +47,13 @@ enum class PlantedBug {
   // The bounded log.
   window_keeps_slid_out,  // a sliding window's diff leaves the messages that fell off its front
   older_pages_one_short,  // "Older messages" widens the window by one message less than a window
+  // Replicas.
+  own_echo_not_filtered,       // a replica runs its own broadcast heard back from the bus
+  deliveries_not_deduped,      // a broadcast heard twice runs twice
+  delivery_skips_read,         // a broadcast from another replica refreshes from a stale cache
+  cache_skips_gap,             // a read's reply fills the cache with its newest record only
+  resubscribe_without_heal,    // after a link comes back nothing is refreshed, heal or not
+  subscription_dropped_early,  // a group's subscription goes when it still has one connection
 };
 
 struct PlantedBugInfo {
@@ -55,7 +62,7 @@ struct PlantedBugInfo {
   std::string_view summary;
 };
 
-inline constexpr std::array<PlantedBugInfo, 29> planted_bugs = {{
+inline constexpr std::array<PlantedBugInfo, 35> planted_bugs = {{
     {PlantedBug::sender_receives_own, "sender-receives-own", "the sender gets its own broadcast"},
     {PlantedBug::broadcast_before_append, "broadcast-before-append",
      "peers refresh from the log as it was before the append"},
@@ -105,6 +112,18 @@ inline constexpr std::array<PlantedBugInfo, 29> planted_bugs = {{
      "a sliding window's diff leaves the messages that fell off its front"},
     {PlantedBug::older_pages_one_short, "older-pages-one-short",
      "'Older messages' widens the window by one less than a window"},
+    {PlantedBug::own_echo_not_filtered, "own-echo-not-filtered",
+     "a replica runs its own broadcast heard back from the bus"},
+    {PlantedBug::deliveries_not_deduped, "deliveries-not-deduped",
+     "a broadcast heard twice runs twice"},
+    {PlantedBug::delivery_skips_read, "delivery-skips-read",
+     "a broadcast from another replica refreshes before the store is read"},
+    {PlantedBug::cache_skips_gap, "cache-skips-gap",
+     "a read's reply fills the cache with its newest record only"},
+    {PlantedBug::resubscribe_without_heal, "resubscribe-without-heal",
+     "nothing is refreshed when a link to the broker comes back"},
+    {PlantedBug::subscription_dropped_early, "subscription-dropped-early",
+     "a group's subscription is dropped while one connection still needs it"},
 }};
 
 inline std::atomic<PlantedBug> active_planted_bug{PlantedBug::none};

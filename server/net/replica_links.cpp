@@ -321,9 +321,18 @@ struct ReplicaLinks::Impl : std::enable_shared_from_this<ReplicaLinks::Impl> {
     }
     if (push.kind != RespValue::Kind::array || push.elements.empty()) return;
     const std::string& kind = push.elements[0].text;
-    if (kind != "message" || push.elements.size() != 3) return;
     auto owner = shared.lock();
     if (!owner) return;
+    // A new subscription holds from here: catch up on what was published since the read that
+    // opened its group's first connection. After a reconnect the heal (on the PING's answer)
+    // refreshes every group instead.
+    if (kind == "subscribe" && push.elements.size() == 3 && !heal_after_pong &&
+        push.elements[1].text.starts_with(group_channel_prefix)) {
+      const std::string group = push.elements[1].text.substr(group_channel_prefix.size());
+      if (groups.contains(group)) run_effects(owner, owner->engine.bus_subscribed(group));
+      return;
+    }
+    if (kind != "message" || push.elements.size() != 3) return;
     const std::optional<GroupAction> action = parse_group_action(push.elements[2].text);
     if (!action) {
       spdlog::warn("Redis bus: a message on {} that is no group_action", push.elements[1].text);

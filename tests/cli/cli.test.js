@@ -185,7 +185,8 @@ test('a failing run names its first seed, the shrunk file, and counts each seed 
   assert.deepEqual(json.failing_seeds[0],
                    { seed: Number(seed), invariant, detail: json.failing_seeds[0].detail,
                      configuration: json.failing_seeds[0].configuration, failure_file: file });
-  assert.match(json.failing_seeds[0].configuration, /^(cookie groups|one global group), (drop|coalesce)$/);
+  assert.match(json.failing_seeds[0].configuration,
+               /^((cookie groups|one global group), (drop|coalesce)|replicas, heal (on|off), broker (persistent|in memory))$/);
   // The shrunk failure, with its timeline, for the report.
   assert.equal(json.failures[0].seed, Number(seed));
   assert.equal(json.failures[0].replay_command, `lvtlab replay ${file}`);
@@ -246,7 +247,7 @@ test('report writes a page and its summary from results files, and refuses what 
   const run = lvtlab(['report', results, '--out', page]);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, new RegExp(`^report: ${page.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
-  assert.match(fs.readFileSync(page, 'utf8'), /Safety held: 11 invariants on 3 seeds/);
+  assert.match(fs.readFileSync(page, 'utf8'), /Safety held: 13 invariants on 3 seeds/);
   assert.match(fs.readFileSync(path.join(scratch, 'report', 'index.md'), 'utf8'), /^# lvtlab report\n\nSafety held/);
 
   const notResults = path.join(scratch, 'not-results.json');

@@ -303,3 +303,61 @@ TEST(Shrink, ATenThousandStepFailureShrinksToAFewSteps) {
 
 }  // namespace
 }  // namespace lvt::sim
+
+namespace lvt::sim {
+namespace {
+
+// Replicas: tab 0 on replica 0 sends while replica 1's links are cut. With heal off (what
+// livetemplate does) the two tabs on replica 1 miss it for good; with heal on, the heal after
+// the links come back refreshes them, and every invariant holds either way.
+TEST(Replicas, ACutLinkLeavesTabsStaleOnlyWithHealOff) {
+  std::ifstream in(LVT_SCENARIOS_DIR "/replicas-link-cut-heal.json");
+  Scenario scenario = scenario_from_json(nlohmann::json::parse(in));
+  ASSERT_FALSE(scenario.config.heal);
+  const RunResult off = run_scenario(scenario);
+  for (const Failure& failure : off.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(off.stale_tabs, 2);
+  EXPECT_EQ(off.coverage.count("heal"), 0u);
+  scenario.config.heal = true;
+  const RunResult on = run_scenario(scenario);
+  for (const Failure& failure : on.failures) ADD_FAILURE() << failure.detail;
+  EXPECT_EQ(on.stale_tabs, 0);
+  EXPECT_EQ(on.coverage.at("heal"), 1u);
+  EXPECT_GT(on.checks.at("fan-out-exact"), 0u);
+  EXPECT_GT(on.checks.at("subscriptions-exact"), 0u);
+}
+
+// A broker restarted without persistence forgets its counter: replica 1, which never read
+// replica 0's two messages (another group's), appends under id 1 again. A finding, reported.
+TEST(Replicas, ABrokerWithoutPersistenceHandsOutAnIdAgain) {
+  const RunResult result = run_scenario_file("replicas-broker-loses-its-data.json");
+  EXPECT_EQ(result.ids_repeated, 1);
+  EXPECT_EQ(result.coverage.at("broker-data-lost"), 1u);
+  std::ifstream in(LVT_SCENARIOS_DIR "/replicas-broker-loses-its-data.json");
+  Scenario persistent = scenario_from_json(nlohmann::json::parse(in));
+  persistent.config.broker_persistent = true;
+  EXPECT_EQ(run_scenario(persistent).ids_repeated, 0);
+}
+
+// A quarter of the seeds run replicas, over every count from one to four, heal on and off.
+TEST(Replicas, SeedsChooseReplicasHealAndPersistence) {
+  std::set<int> counts;
+  int replica_seeds = 0;
+  bool heal_on = false, heal_off = false, in_memory = false;
+  for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+    const SimConfig c = config_for_seed(seed);
+    if (c.replicas == 0) continue;
+    ++replica_seeds;
+    counts.insert(c.replicas);
+    heal_on |= c.heal;
+    heal_off |= !c.heal;
+    in_memory |= !c.broker_persistent;
+  }
+  EXPECT_EQ(counts, (std::set<int>{1, 2, 3, 4}));
+  EXPECT_GT(replica_seeds, 60);
+  EXPECT_LT(replica_seeds, 140);
+  EXPECT_TRUE(heal_on && heal_off && in_memory);
+}
+
+}  // namespace
+}  // namespace lvt::sim

@@ -292,6 +292,32 @@ TEST(EngineReplica, AfterALinkComesBackEveryConnectionReReadsTheLogUnlessHealIsO
   }
 }
 
+// A broadcast published after a tab's Mount read the store, but before its group's new
+// subscription held, is heard by no one: once the bus confirms the subscription, the group's
+// connections (and only they) read the store and refresh; with heal off nothing is read.
+TEST(EngineReplica, ANewSubscriptionCatchesUpOnWhatWasPublishedBeforeItHeld) {
+  for (const bool heal : {true, false}) {
+    FakeStore store;
+    Replica a("instance-a");
+    Replica b("instance-b", heal);
+    auto sender = a.connect(store, 1);
+    auto late = b.connect(store, 1);  // asks for group 1's subscription
+    auto other = b.connect(store, 2);
+    a.t.act(*sender, "join", {{"username", "ann"}});
+    a.send(store, *sender, "before the subscription held");
+
+    Effects confirmed = b.t.engine->bus_subscribed(b.subscriptions.front().first);
+    ASSERT_EQ(static_cast<bool>(confirmed.store), heal);
+    if (!heal) continue;
+    Effects caught_up = confirmed.store->resume(store.run(confirmed.store->command));
+    ASSERT_EQ(caught_up.wake.size(), 1u);
+    EXPECT_EQ(caught_up.wake.front(), late);
+    b.t.drain(*late);
+    EXPECT_EQ(messages_in(b.t.engine->render_html(*late)).size(), 1u);
+    EXPECT_EQ(b.t.engine->metrics().replica_catch_ups, 1u);
+  }
+}
+
 TEST(EngineReplica, OneSubscriptionPerGroupWhileALocalConnectionNeedsIt) {
   FakeStore store;
   Replica a("instance-a");

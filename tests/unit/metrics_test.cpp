@@ -77,6 +77,7 @@ TEST(Metrics, EachCounterIsOneSampleUnderItsOwnHelpAndType) {
                         &m.bus_duplicates,
                         &m.replica_reconnects,
                         &m.replica_heals,
+                        &m.replica_catch_ups,
                         &m.cache_lag_records}) {
     *counter = ++next;
   }
@@ -120,7 +121,8 @@ TEST(Metrics, EachCounterIsOneSampleUnderItsOwnHelpAndType) {
       {"lvt_bus_duplicates_total", "34"},
       {"lvt_replica_reconnects_total", "35"},
       {"lvt_replica_heals_total", "36"},
-      {"lvt_cache_lag_records", "37"},
+      {"lvt_replica_catch_ups_total", "37"},
+      {"lvt_cache_lag_records", "38"},
   };
   const std::string text = m.prometheus_text();
   EXPECT_EQ(samples_of(text), expected) << text;
