@@ -339,6 +339,21 @@ TEST(Replicas, ABrokerWithoutPersistenceHandsOutAnIdAgain) {
   EXPECT_EQ(run_scenario(persistent).ids_repeated, 0);
 }
 
+// Seed 2938 of the first campaign with replicas, shrunk: tab 2 reconnects at replica 0 and reads
+// the store just before tab 1's message is stored, and replica 0's new subscription to their
+// group reaches the broker just after it was published: no one tells replica 0. Once the bus
+// confirms the subscription, the group catches up (heal on); without that, tab 2 stays stale.
+TEST(Replicas, ANewSubscriptionCatchesUpOnABroadcastItMissed) {
+  const RunResult result = run_scenario_file("replicas-subscription-race.json");
+  EXPECT_GT(result.coverage.at("catch-up"), 0u);
+  active_planted_bug = PlantedBug::resubscribe_without_heal;
+  std::ifstream in(LVT_SCENARIOS_DIR "/replicas-subscription-race.json");
+  const RunResult planted = run_scenario(scenario_from_json(nlohmann::json::parse(in)));
+  active_planted_bug = PlantedBug::none;
+  ASSERT_FALSE(planted.failures.empty());
+  EXPECT_EQ(planted.failures.front().invariant, "convergence");
+}
+
 // A quarter of the seeds run replicas, over every count from one to four, heal on and off.
 TEST(Replicas, SeedsChooseReplicasHealAndPersistence) {
   std::set<int> counts;
