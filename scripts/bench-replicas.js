@@ -2,9 +2,11 @@
 // Cross-replica delivery against in-process delivery, in one run: one `lvtlab serve` and two
 // `lvtlab serve --redis` replicas of one redis-server (all on loopback, stopped by PID), loaded
 // in turn by the same `lvtlab load` workload, repetitions alternating which goes first. Prints
-// medians with their spread (min to max) and writes them, with every run's results, as JSON.
+// medians with their spread (min to max); then how many publishes a second one replica sustains
+// (one sender per group, offered rates climbing), and writes it all as JSON.
 //   node scripts/bench-replicas.js [--reps 3] [--connections 200] [--groups 20]
 //        [--senders-per-group 2] [--rates 200,400] [--step-s 4] [--out build/bench-replicas.json]
+//        [--saturation-rates 1000,2000,4000,8000]
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -16,11 +18,12 @@ const { startRedis, stopRedis } = require('../tests/replicas/redis_process.js');
 const options = {
   reps: 3, connections: 200, groups: 20, 'senders-per-group': 2, rates: '200,400', 'step-s': 4,
   out: 'build/bench-replicas.json', binary: 'build/default/cli/lvtlab',
+  'saturation-rates': '1000,2000,4000,8000',
 };
 for (let i = 2; i < process.argv.length; i += 2) {
   const name = process.argv[i].replace(/^--/, '');
   if (name === 'help' || name === 'h') {
-    console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 7).join('\n'));
+    console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 9).join('\n'));
     process.exit(0);
   }
   if (!(name in options) || process.argv[i + 1] === undefined) {
@@ -39,10 +42,10 @@ async function metric(port, name) {
   return found ? Number(found[1]) : 0;
 }
 
-function load(ports, results) {
-  const args = ['load', '--connections', String(options.connections), '--groups',
-    String(options.groups), '--senders-per-group', String(options['senders-per-group']),
-    '--rates', String(options.rates), '--step-s', String(options['step-s']), '--drain-s', '3',
+function load(ports, results, shape = options) {
+  const args = ['load', '--connections', String(shape.connections), '--groups',
+    String(shape.groups), '--senders-per-group', String(shape['senders-per-group']),
+    '--rates', String(shape.rates), '--step-s', String(options['step-s']), '--drain-s', '3',
     '--results', results];
   for (const port of ports) args.push('--url', `http://127.0.0.1:${port}/realtime/broadcasting`);
   execFileSync(options.binary, args, { stdio: 'ignore', timeout: 600_000 });
@@ -92,6 +95,23 @@ async function main() {
           `${results.delivery_latency_ms.p99.toFixed(2)} ms\n`);
       }
     }
+    // Publishes a second one replica sustains: 100 groups of two tabs, one sending, at climbing
+    // offered rates; what the replica published over the time it was sent to.
+    const saturation = [];
+    for (const rate of String(options['saturation-rates']).split(',').map(Number)) {
+      const port = replicas[0].port;
+      const before = await metric(port, 'lvt_bus_published_total');
+      const results = load([port], path.join(dir, `saturation-${rate}.json`),
+        { connections: 200, groups: 100, 'senders-per-group': 1, rates: String(rate) });
+      const published = await metric(port, 'lvt_bus_published_total') - before;
+      saturation.push({
+        offered_per_s: rate, verdict: results.verdict,
+        published_per_s: published / results.sending_s,
+        delivery_p99_ms: results.delivery_latency_ms.p99, answer_p99_ms: results.answer_latency_ms.p99,
+      });
+      process.stderr.write(`one replica offered ${rate}/s: ${(published / results.sending_s).toFixed(0)} ` +
+        `published/s, delivery p99 ${results.delivery_latency_ms.p99.toFixed(2)} ms\n`);
+    }
     const summary = {};
     for (const [name, setup] of Object.entries(setups)) {
       summary[name] = {};
@@ -103,7 +123,8 @@ async function main() {
     const out = {
       kind: 'replica-bench', schema_version: 1, started_at: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, kernel: os.release() },
-      workload: { ...options, binary: undefined }, summary, runs: setups,
+      workload: { ...options, binary: undefined }, summary, runs: setups, saturation,
+      published_per_s_max: Math.max(...saturation.map((run) => run.published_per_s)),
     };
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
     fs.writeFileSync(options.out, JSON.stringify(out, null, 2) + '\n');
@@ -112,6 +133,10 @@ async function main() {
       const cell = (v) => `${v.median.toFixed(2)} (${v.min.toFixed(2)}-${v.max.toFixed(2)})`.padEnd(23);
       console.log(name.padEnd(15) + cell(s.delivery_p50_ms) + cell(s.delivery_p99_ms) +
         cell(s.answer_p99_ms) + cell(s.store_commands_per_send));
+    }
+    for (const run of saturation) {
+      console.log(`one replica offered ${run.offered_per_s}/s: ${run.published_per_s.toFixed(0)} published/s, ` +
+        `delivery p99 ${run.delivery_p99_ms.toFixed(2)} ms, answer p99 ${run.answer_p99_ms.toFixed(2)} ms (${run.verdict})`);
     }
     console.log(`results: ${options.out}`);
   } finally {

@@ -76,6 +76,22 @@ struct RunState {
   Tally checks{invariant_names};
   std::vector<Failure> failures;
 
+  // What the run comes to, its failures moved out.
+  RunResult result(std::uint64_t trace_hash) {
+    RunResult out;
+    out.config = config;
+    out.trace_hash = trace_hash;
+    out.events = events;
+    out.tab_events = tab_events;
+    out.virtual_us = now_us;
+    out.failures = std::move(failures);
+    out.checks = checks.counted();
+    out.coverage = coverage.counted();
+    out.stale_tabs = stale_tabs;
+    out.diverged_tabs = diverged_tabs;
+    return out;
+  }
+
   // A broken invariant, after the event being handled (the first 20 of a run are kept).
   void fail(std::string_view invariant, std::string detail, int tab = -1, std::string expected = {},
             std::string held = {}) {

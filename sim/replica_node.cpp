@@ -6,6 +6,7 @@
 
 #include "broker.hpp"
 #include "clients.hpp"
+#include "engine_config.hpp"
 #include "replica_tabs.hpp"
 
 namespace lvt::sim::detail {
@@ -25,17 +26,7 @@ void ReplicaNode::start() {
   assert(!running());
   ++starts_;
   const SimConfig& config = context_.config;
-  EngineConfig engine_config;
-  engine_config.group_mode =
-      config.group_mode == model::GroupMode::global ? GroupMode::global : GroupMode::cookie;
-  engine_config.dispatch_policy = config.dispatch_policy == model::DispatchPolicy::coalesce
-                                      ? DispatchPolicy::coalesce
-                                      : DispatchPolicy::drop;
-  engine_config.dispatch_queue_jobs_max = config.dispatch_queue_max;
-  engine_config.actions_per_second = config.actions_per_second;
-  engine_config.actions_burst = config.actions_burst;
-  engine_config.allowed_hosts = {"127.0.0.1"};
-  engine_config.frame_bytes_max = frame_bytes_max;
+  EngineConfig engine_config = engine_config_of(config);
   engine_config.replica.enabled = true;
   engine_config.replica.instance_id =
       "replica-" + std::to_string(index_) + "-start-" + std::to_string(starts_);

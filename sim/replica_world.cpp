@@ -68,16 +68,7 @@ class ReplicaWorld {
  private:
   RunResult finish() {
     tabs_.count_range_ops();
-    RunResult result;
-    result.config = context_.config;
-    result.trace_hash = trace_hash_;
-    result.events = context_.events;
-    result.tab_events = context_.tab_events;
-    result.virtual_us = context_.now_us;
-    result.failures = std::move(context_.failures);
-    result.checks = context_.checks.counted();
-    result.coverage = context_.coverage.counted();
-    result.stale_tabs = context_.stale_tabs;
+    RunResult result = context_.result(trace_hash_);
     result.ids_repeated = broker_.ids_repeated();
     result.timeline = std::move(timeline_);
     result.timeline_cut = timeline_cut_;

@@ -12,6 +12,7 @@
 
 #include "checker.hpp"
 #include "clients.hpp"
+#include "engine_config.hpp"
 #include "form_value.hpp"
 
 namespace lvt::sim::detail {
@@ -28,17 +29,7 @@ Server::Server(Context& context, Checker& checker, Clients& clients)
 
 void Server::start_engine() {
   const SimConfig& config = context_.config;
-  EngineConfig engine_config;
-  engine_config.group_mode =
-      config.group_mode == model::GroupMode::global ? GroupMode::global : GroupMode::cookie;
-  engine_config.dispatch_policy = config.dispatch_policy == model::DispatchPolicy::coalesce
-                                      ? DispatchPolicy::coalesce
-                                      : DispatchPolicy::drop;
-  engine_config.dispatch_queue_jobs_max = config.dispatch_queue_max;
-  engine_config.actions_per_second = config.actions_per_second;
-  engine_config.actions_burst = config.actions_burst;
-  engine_config.allowed_hosts = {"127.0.0.1", "::1"};  // what the simulated browsers name
-  engine_config.frame_bytes_max = frame_bytes_max;
+  const EngineConfig engine_config = engine_config_of(config);
   EngineEnv env;
   env.now_us = [this] { return context_.now_us; };
   env.fill_random = [this](unsigned char* bytes, std::size_t n) {
