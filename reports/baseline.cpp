@@ -203,6 +203,42 @@ void compare_load(const json& old_run, const json& new_run, Comparison& out) {
   }
 }
 
+// Two runs of scripts/bench-replicas.js: the medians of cross-replica delivery and the most one
+// replica published.
+void compare_replicas(const json& old_run, const json& new_run, Comparison& out) {
+  const struct {
+    const char* name;
+    const json* (*pick)(const json&);
+    const char* unit;
+    bool higher_better;
+  } figures[] = {
+      {"two replicas' delivery latency p99",
+       [](const json& r) {
+         const json& summary = r.at("summary");
+         return summary.contains("two replicas")
+                    ? &summary["two replicas"].at("delivery_p99_ms").at("median")
+                    : nullptr;
+       },
+       "ms", false},
+      {"publishes one replica sustains",
+       [](const json& r) {
+         return r.contains("published_per_s_max") ? &r["published_per_s_max"] : nullptr;
+       },
+       "per s", true},
+  };
+  for (const auto& f : figures) {
+    const json* was = f.pick(old_run);
+    const json* now = f.pick(new_run);
+    if (was == nullptr || now == nullptr) continue;
+    FigureChange change = figure_change(f.name, f.unit, was->get<double>(), now->get<double>());
+    change.better =
+        f.higher_better ? change.new_value > change.old_value : change.new_value < change.old_value;
+    change.moved = std::abs(change.change) > campaign_speed_band;
+    change.noise = "medians of a few runs a side: a " + percent(campaign_speed_band) + " band";
+    out.figures.push_back(std::move(change));
+  }
+}
+
 }  // namespace
 
 std::size_t Comparison::moved() const {
@@ -234,6 +270,9 @@ Comparison compare(const ResultsFile& old_run, const ResultsFile& new_run) {
       break;
     case ResultsKind::load:
       compare_load(old_run.json, new_run.json, out);
+      break;
+    case ResultsKind::replicas:
+      compare_replicas(old_run.json, new_run.json, out);
       break;
   }
   return out;

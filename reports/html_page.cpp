@@ -166,6 +166,9 @@ std::string render_markdown(const Report& report) {
       out += "\n";
     } else if (file.kind == ResultsKind::mutation) {
       out += "Counts: `" + run.value("counts", json::object()).dump() + "`\n\n";
+    } else if (file.kind == ResultsKind::replicas) {
+      out += "Summary (median, min, max) `" + run.at("summary").dump() + "`, publishes a second `" +
+             run.at("saturation").dump() + "`\n\n";
     } else if (file.kind == ResultsKind::load) {
       out += "Deliveries " + run.value("deliveries", json(0)).dump() + ", latency ms `" +
              run.at("delivery_latency_ms").dump() + "`, violations `" +

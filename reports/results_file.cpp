@@ -19,6 +19,8 @@ std::string_view kind_name(ResultsKind kind) {
       return "benchmark";
     case ResultsKind::load:
       return "load";
+    case ResultsKind::replicas:
+      return "replicas";
   }
   return "check";
 }
@@ -57,6 +59,11 @@ ResultsFile classify_results(std::string path, nlohmann::json json) {
     } else if (kind == "load") {
       file.kind = ResultsKind::load;
       if (!json.contains("delivery_latency_ms")) refuse("a load run without its latencies");
+    } else if (kind == "replica-bench") {
+      file.kind = ResultsKind::replicas;
+      if (!json.contains("summary") || !json["summary"].is_object() ||
+          !json.contains("saturation") || !json["saturation"].is_array())
+        refuse("a replicas benchmark without its summary or saturation");
     } else {
       refuse("an unknown kind of results: \"" + kind + "\"");
     }

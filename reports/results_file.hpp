@@ -1,6 +1,6 @@
 // The results files `lvtlab report` reads, and what kind each is: a `check` campaign, a
-// `check --plant all` run, a mutation sweep (scripts/mutation-sweep), or Google Benchmark's
-// JSON (--benchmark_out). lvtlab's own files carry schema_version 1 and their kind.
+// `check --plant all` run, a mutation sweep (scripts/mutation-sweep), a `load` run, a replicas
+// benchmark (scripts/bench-replicas.js), or Google Benchmark's JSON (--benchmark_out). lvtlab's own files carry schema_version 1 and their kind.
 #pragma once
 
 #include <string>
@@ -10,7 +10,7 @@
 
 namespace lvt::reports {
 
-enum class ResultsKind { check, planted, mutation, benchmark, load };
+enum class ResultsKind { check, planted, mutation, benchmark, load, replicas };
 std::string_view kind_name(ResultsKind kind);
 
 struct ResultsFile {

@@ -66,6 +66,24 @@ std::string load_clause(const json& run) {
   return text;
 }
 
+// "two replicas deliver at p99 2.6 ms against 1.7 ms in one process; one replica published up to
+// 3,969 a second"
+std::string replicas_clause(const json& run) {
+  const auto p99 = [&run](const char* setup) {
+    const json& summary = run.at("summary");
+    return summary.contains(setup) ? summary[setup].at("delivery_p99_ms").value("median", 0.0)
+                                   : 0.0;
+  };
+  char text[240];
+  std::snprintf(
+      text, sizeof text,
+      "two replicas deliver at p99 %.1f ms against %.1f ms in one process; one replica "
+      "published up to %s a second",
+      p99("two replicas"), p99("one process"),
+      with_commas(static_cast<std::uint64_t>(run.value("published_per_s_max", 0.0))).c_str());
+  return text;
+}
+
 }  // namespace
 
 std::string with_commas(std::uint64_t n) {
@@ -108,6 +126,9 @@ std::string verdict_sentence(const std::vector<ResultsFile>& files) {
         break;
       case ResultsKind::load:
         clause = load_clause(file.json);
+        break;
+      case ResultsKind::replicas:
+        clause = replicas_clause(file.json);
         break;
     }
     if (!clause.empty()) out += (out.empty() ? "" : "; ") + clause;

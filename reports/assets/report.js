@@ -97,7 +97,7 @@
     for (const file of checks) {
       const run = file.data;
       const s = section('Invariants and coverage' + (checks.length > 1 ? ': ' + file.path : ''),
-        'A seed is counted under the first invariant it broke; each configuration is a group mode and a dispatch policy. ' +
+        'A seed is counted under the first invariant it broke; each configuration is a group mode and a dispatch policy, or, with replicas, whether they heal and whether the broker keeps its data. ' +
         fmt(run.seeds) + ' seeds, ' + fmt(run.wall_s) + ' s (' + fmt(Math.round(run.timings ? run.timings.tab_events_per_s : 0)) + ' tab-events/s).');
       const box = el('div', { class: 'chart-box' });
       const never = run.never_hit || [];
@@ -337,6 +337,27 @@
     }
   }
 
+  // --- replicas over one Redis (scripts/bench-replicas.js) -------------------------------------------
+  function replicaRuns() {
+    for (const file of files('replicas')) {
+      const d = file.data;
+      const w = d.workload || {};
+      const s = section('Replicas over one Redis', 'One lvtlab load workload (' + fmt(Number(w.connections)) + ' connections, ' + fmt(Number(w.groups)) +
+        ' groups, rates ' + w.rates + ' msg/s) against one process and against two replicas, ' + fmt(Number(w.reps)) + ' repetitions alternating: medians, with min to max.');
+      const keys = [['delivery_p50_ms', 'delivery p50 ms'], ['delivery_p99_ms', 'delivery p99 ms'], ['answer_p99_ms', 'sender\'s answer p99 ms'], ['store_commands_per_send', 'store commands per send']];
+      const cell = (v) => v ? fmt(Math.round(v.median * 100) / 100) + ' (' + fmt(Math.round(v.min * 100) / 100) + ' to ' + fmt(Math.round(v.max * 100) / 100) + ')' : '–';
+      s.append(el('table', { class: 'replica-figures' }, el('thead', {}, el('tr', {}, el('th', {}, 'setup'), keys.map(([, label]) => el('th', {}, label)))),
+        el('tbody', {}, Object.entries(d.summary).map(([name, summary]) => el('tr', {}, el('th', {}, name), keys.map(([key]) => el('td', { class: 'num' }, cell(summary[key]))))))));
+      const box = el('div', { class: 'chart-box' });
+      s.append(el('h3', {}, 'Publishes one replica sustains'), box);
+      const sat = d.saturation || [];
+      chart(box, { data: { labels: sat.map((r) => fmt(r.offered_per_s) + '/s offered'), datasets: [
+        { type: 'bar', label: 'published per s', data: sat.map((r) => r.published_per_s), backgroundColor: 'rgba(26,127,55,0.35)' },
+        { type: 'line', label: 'delivery p99 ms', data: sat.map((r) => r.delivery_p99_ms), yAxisID: 'y2', borderColor: colors[1], backgroundColor: colors[1] }] },
+        options: { scales: { y: { title: { display: true, text: 'published per second' }, beginAtZero: true }, y2: { type: 'logarithmic', position: 'right', title: { display: true, text: 'p99 ms (log)' }, grid: { drawOnChartArea: false } } } } });
+    }
+  }
+
   // --- before and after -------------------------------------------------------------------------------
   function comparison() {
     const c = data.comparison;
@@ -366,6 +387,7 @@
   mutation();
   findings();
   loadRuns();
+  replicaRuns();
   performance();
   sources();
 })();

@@ -84,6 +84,37 @@ TEST(ResultsFile, EachKindIsRecognisedAndAnythingElseRefusedWithItsReason) {
             std::string::npos);
 }
 
+json replica_bench(double two_replicas_p99_ms, double published_per_s_max) {
+  const auto spread = [](double median) {
+    return json{{"median", median}, {"min", median}, {"max", median}};
+  };
+  return {{"schema_version", 1},
+          {"kind", "replica-bench"},
+          {"summary",
+           {{"one process", {{"delivery_p99_ms", spread(1.7)}}},
+            {"two replicas", {{"delivery_p99_ms", spread(two_replicas_p99_ms)}}}}},
+          {"saturation", json::array({{{"offered_per_s", 1000}, {"published_per_s", 995}}})},
+          {"published_per_s_max", published_per_s_max}};
+}
+
+TEST(ResultsFile, AReplicasBenchmarkIsReadComparedAndSaidInTheVerdict) {
+  EXPECT_EQ(file("r.json", replica_bench(2.6, 3969)).kind, ResultsKind::replicas);
+  json without = replica_bench(2.6, 3969);
+  without.erase("saturation");
+  EXPECT_THROW(file("r.json", without), std::runtime_error);
+  EXPECT_EQ(verdict_sentence({file("r.json", replica_bench(2.6, 3969))}),
+            "two replicas deliver at p99 2.6 ms against 1.7 ms in one process; one replica "
+            "published up to 3,969 a second.");
+  const Comparison same =
+      compare(file("a", replica_bench(2.6, 3969)), file("b", replica_bench(2.61, 3960)));
+  EXPECT_EQ(same.moved(), 0u);
+  const Comparison slower =
+      compare(file("a", replica_bench(2.6, 3969)), file("b", replica_bench(5.2, 2000)));
+  ASSERT_EQ(slower.moved(), 2u);
+  EXPECT_FALSE(slower.figures[0].better);
+  EXPECT_FALSE(slower.figures[1].better);
+}
+
 TEST(ResultsFile, GoogleBenchmarksNaNAndInfinityAreReadAsNull) {
   EXPECT_EQ(without_non_numbers(R"({"a":NaN,"b":-Infinity,"c":"NaN and Infinity","d":-nan,"e":1})"),
             R"({"a":null,"b":null,"c":"NaN and Infinity","d":null,"e":1})");

@@ -1,5 +1,5 @@
-// The report as a person opens it: a real campaign, a failing one, the planted bugs' power and
-// a short benchmark run, written by `lvtlab report` and opened from disk in Chromium with the
+// The report as a person opens it: a real campaign, a failing one, the planted bugs' power, a
+// short load run, a short replicas benchmark and a short benchmark run, written by `lvtlab report` and opened from disk in Chromium with the
 // network blocked. No console error; every chart has data points; the failure's timeline shows
 // its failing step; the first screen shows the verdict, the invariant table and the coverage.
 // A screenshot is kept in test-results/.
@@ -44,6 +44,12 @@ test("the report opens from disk with no network, draws every chart and the fail
       await server.stop();
     }
     inputs.push(load);
+    // A short replicas benchmark (a real redis-server, two replicas), for its table and chart.
+    const replicas = path.join(scratch, "replicas.json");
+    run(process.execPath, [path.join(repo, "scripts/bench-replicas.js"), "--reps", "1", "--connections", "20",
+      "--groups", "4", "--rates", "20", "--step-s", "1", "--saturation-rates", "100,200", "--binary", binary,
+      "--out", replicas]);
+    inputs.push(replicas);
     if (fs.existsSync(benchmarks)) {
       const bench = path.join(scratch, "bench.json");
       run(benchmarks, ["--benchmark_filter=BM_PeerNewMessage/(10|1000)$|BM_FanOut/(1|100)$",
@@ -76,8 +82,9 @@ test("the report opens from disk with no network, draws every chart and the fail
       assert.deepEqual(outside, [], "the page asks the network for nothing");
       const charts = await tab.evaluate(() => window.lvtReport.charts.map((chart) =>
         chart.data.datasets.map((set) => set.data.filter((point) => point !== null).length)));
-      // coverage, planted; the load's latency over time and CDF; peer update and fan-out
-      const expected = 4 + (inputs.length === 4 ? 2 : 0);
+      // coverage, planted; the load's latency over time and CDF; the publishes one replica
+      // sustained; peer update and fan-out
+      const expected = 5 + (fs.existsSync(benchmarks) ? 2 : 0);
       assert.equal(charts.length, expected, JSON.stringify(charts));
       for (const sets of charts) assert.ok(sets.some((points) => points > 0), JSON.stringify(charts));
 
@@ -86,7 +93,8 @@ test("the report opens from disk with no network, draws every chart and the fail
       const failingRow = await tab.$eval(`tr[data-event="${failure.event}"]`, (row) => row.className);
       assert.equal(failingRow, "failing");
       assert.match(await tab.textContent("#failing-step"), new RegExp(`^FAILED ${failure.invariant}`));
-      assert.equal(await tab.$$eval("#planted-pick option", (options) => options.length), 29);
+      assert.equal(await tab.$$eval("#planted-pick option", (options) => options.length),
+        JSON.parse(fs.readFileSync(planted, "utf8")).bugs.length);
 
       // Without scrolling: the verdict, the invariant table and the coverage chart.
       for (const selector of ["#verdict", "#invariant-table", "#never-hit"]) {
