@@ -43,6 +43,16 @@ class Tally {
   std::vector<std::uint64_t> counts_;
 };
 
+// A timeline's text cut to timeline_text_bytes_max, never inside a code point, with an ellipsis.
+inline void cut_for_timeline(std::string& text) {
+  if (text.size() <= timeline_text_bytes_max) return;
+  text.resize(timeline_text_bytes_max);
+  while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80)
+    text.pop_back();  // continuation bytes of a cut code point
+  if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
+  text += "…";
+}
+
 // What a run counts and judges, whichever world it simulates (one process, or replicas).
 struct RunState {
   RunState(const SimConfig& config, const std::vector<Step>& steps)

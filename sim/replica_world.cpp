@@ -87,8 +87,10 @@ class ReplicaWorld {
     std::visit(
         [&](const auto& e) {
           if constexpr (requires { e.tab; }) entry.lane = e.tab;
-          if constexpr (requires { e.payload; })
-            entry.text = e.payload.substr(0, timeline_text_bytes_max);
+          if constexpr (requires { e.payload; }) {
+            entry.text = e.payload;
+            cut_for_timeline(entry.text);
+          }
           if constexpr (requires { e.replica; }) {
             entry.at_server = true;
             if (entry.text.empty()) entry.text = "replica " + std::to_string(e.replica);

@@ -54,14 +54,7 @@ TimelineEvent timeline_event(std::uint64_t index, std::uint64_t time_us, const E
         }
       },
       event);
-  if (out.text.size() > timeline_text_bytes_max) {
-    out.text.resize(timeline_text_bytes_max);
-    while (!out.text.empty() && (static_cast<unsigned char>(out.text.back()) & 0xC0) == 0x80)
-      out.text.pop_back();  // no code point cut in two
-    if (!out.text.empty() && static_cast<unsigned char>(out.text.back()) >= 0xC0)
-      out.text.pop_back();
-    out.text += "…";
-  }
+  cut_for_timeline(out.text);
   return out;
 }
 

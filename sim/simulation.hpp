@@ -85,8 +85,7 @@ struct SimConfig {
            (outbound_frames_max + network_frames_max) * read_us_max +
            (weight_zombie > 0 ? heartbeat_us + pong_deadline_us + idle_timeout_us : 0) +
            // A refused ping is not answered: the client reconnects at its pong deadline.
-           (rate_limited() ? heartbeat_us + pong_deadline_us : 0) +
-           (replicas > 0 ? 2 * replica_fault_us_max : 0);
+           (rate_limited() ? heartbeat_us + pong_deadline_us : 0);
   }
   // Past this many events the run did not quiesce (a broadcast storm): a convergence failure.
   std::uint64_t events_max() const {
