@@ -86,10 +86,19 @@ async function openTabs(servers, cookie, perReplica) {
 
 test('tabs of one group on three replicas show one log after every burst', async () => {
   await withReplicas(3, {}, async ({ servers }) => {
-    const cookie = await newGroupCookie(servers[0].port);
-    const tabs = await openTabs(servers, cookie, 2);
+    // Another group's tab, first: once Redis confirms its group's subscription, the replica
+    // catches that group up (a refresh that re-reads the log); before any message, so that
+    // what it shows later can only have come by broadcast.
     const other = new Tab('other-group', servers[1].port, await newGroupCookie(servers[1].port));
     await other.open();
+    for (const deadline = Date.now() + 5_000; ;) {
+      const metrics = await (await fetch(`http://127.0.0.1:${servers[1].port}/metrics`)).text();
+      if (/^lvt_replica_catch_ups_total [1-9]/m.test(metrics)) break;
+      assert.ok(Date.now() < deadline, 'the other group was not caught up within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const cookie = await newGroupCookie(servers[0].port);
+    const tabs = await openTabs(servers, cookie, 2);
     try {
       let sent = 0;
       for (let round = 0; round < 4; ++round) {
