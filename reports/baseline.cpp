@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <span>
 #include <stdexcept>
 
 namespace lvt::reports {
@@ -169,17 +170,36 @@ void compare_mutation(const json& old_run, const json& new_run, Comparison& out)
   }
 }
 
+// A figure two runs of one kind both report, and which way is better.
+struct Figure {
+  const char* name;
+  const json* (*pick)(const json&);  // null when the run does not report it
+  const char* unit;
+  bool higher_better;
+};
+
+// Each figure both runs report, moved when it changed by more than the campaign speed band.
+void compare_figures(std::span<const Figure> figures, const json& old_run, const json& new_run,
+                     const std::string& noise, Comparison& out) {
+  for (const Figure& f : figures) {
+    const json* was = f.pick(old_run);
+    const json* now = f.pick(new_run);
+    if (was == nullptr || now == nullptr) continue;
+    FigureChange change = figure_change(f.name, f.unit, was->get<double>(), now->get<double>());
+    change.better =
+        f.higher_better ? change.new_value > change.old_value : change.new_value < change.old_value;
+    change.moved = std::abs(change.change) > campaign_speed_band;
+    change.noise = noise + ": a " + percent(campaign_speed_band) + " band";
+    out.figures.push_back(std::move(change));
+  }
+}
+
 void compare_load(const json& old_run, const json& new_run, Comparison& out) {
   if (old_run.value("verdict", "") != new_run.value("verdict", "")) {
     out.verdicts.push_back(
         {"the load run", old_run.value("verdict", "?"), new_run.value("verdict", "?")});
   }
-  const struct {
-    const char* name;
-    const json* (*pick)(const json&);
-    const char* unit;
-    bool higher_better;
-  } figures[] = {
+  static constexpr Figure figures[] = {
       {"deliveries per second", [](const json& r) { return &r.at("deliveries_per_s"); }, "per s",
        true},
       {"delivery latency p99", [](const json& r) { return &r.at("delivery_latency_ms").at("p99"); },
@@ -190,28 +210,13 @@ void compare_load(const json& old_run, const json& new_run, Comparison& out) {
        },
        "µs", false},
   };
-  for (const auto& f : figures) {
-    const json* was = f.pick(old_run);
-    const json* now = f.pick(new_run);
-    if (was == nullptr || now == nullptr) continue;
-    FigureChange change = figure_change(f.name, f.unit, was->get<double>(), now->get<double>());
-    change.better =
-        f.higher_better ? change.new_value > change.old_value : change.new_value < change.old_value;
-    change.moved = std::abs(change.change) > campaign_speed_band;
-    change.noise = "one run a side: a " + percent(campaign_speed_band) + " band";
-    out.figures.push_back(std::move(change));
-  }
+  compare_figures(figures, old_run, new_run, "one run a side", out);
 }
 
 // Two runs of scripts/bench-replicas.js: the medians of cross-replica delivery and the most one
 // replica published.
 void compare_replicas(const json& old_run, const json& new_run, Comparison& out) {
-  const struct {
-    const char* name;
-    const json* (*pick)(const json&);
-    const char* unit;
-    bool higher_better;
-  } figures[] = {
+  static constexpr Figure figures[] = {
       {"two replicas' delivery latency p99",
        [](const json& r) {
          const json& summary = r.at("summary");
@@ -226,17 +231,7 @@ void compare_replicas(const json& old_run, const json& new_run, Comparison& out)
        },
        "per s", true},
   };
-  for (const auto& f : figures) {
-    const json* was = f.pick(old_run);
-    const json* now = f.pick(new_run);
-    if (was == nullptr || now == nullptr) continue;
-    FigureChange change = figure_change(f.name, f.unit, was->get<double>(), now->get<double>());
-    change.better =
-        f.higher_better ? change.new_value > change.old_value : change.new_value < change.old_value;
-    change.moved = std::abs(change.change) > campaign_speed_band;
-    change.noise = "medians of a few runs a side: a " + percent(campaign_speed_band) + " band";
-    out.figures.push_back(std::move(change));
-  }
+  compare_figures(figures, old_run, new_run, "medians of a few runs a side", out);
 }
 
 }  // namespace

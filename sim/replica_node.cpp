@@ -148,16 +148,12 @@ void ReplicaNode::apply(Effects effects, const StoreTag& tag, int tab, StoreTag 
 }
 
 // --- a tab's socket ------------------------------------------------------------------------------
-std::string ReplicaNode::cookie_of(int tab) const {
-  return tabs_.cookie_of(tab);
-}
-
 void ReplicaNode::on(const replica_event::SocketOpen& event) {
   if (!tabs_.connecting(event.tab, event.generation)) return;
   if (!running()) return tabs_.server_closed(event.tab, event.generation);  // refused
   ConnectResult result =
       engine_->connect({std::string(path_of(model::Page::broadcasting)), "127.0.0.1:8080",
-                        "http://127.0.0.1:8080", cookie_of(event.tab)});
+                        "http://127.0.0.1:8080", tabs_.cookie_of(event.tab)});
   if (!result.store) return opened(event.tab, event.generation, std::move(result));
   std::shared_ptr<StoreWait<ConnectResult>> wait = std::move(result.store);
   ask_store(wait->command, {StoreTag::Kind::mount, event.tab},

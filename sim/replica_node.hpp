@@ -66,7 +66,6 @@ class ReplicaNode {
   void apply(Effects effects, const StoreTag& tag, int tab, StoreTag next);
   void send_frame(int tab, std::string frame);
   void opened(int tab, std::uint64_t generation, ConnectResult result);
-  std::string cookie_of(int tab) const;
   void want(const std::string& group, bool subscribe);
 
   ReplicaContext& context_;
