@@ -14,7 +14,9 @@ DemoApps add_demo_apps(Engine& engine, const DemoAppsConfig& config) {
   engine.add_page(std::make_unique<BroadcastingPage>(apps.log, group_mode,
                                                      BroadcastingLimits{config.log_window}));
   engine.add_page(std::make_unique<ReconnectionPage>(group_mode));
-  engine.add_page(std::make_unique<TaskListPage>(std::make_shared<TaskStore>()));
+  const ReplicaConfig& replica = engine.config().replica;
+  engine.add_page(std::make_unique<TaskListPage>(std::make_shared<TaskStore>(),
+                                                 replica.enabled ? replica.instance_id : ""));
   return apps;
 }
 

@@ -207,8 +207,10 @@ std::size_t TaskStore::lists() const {
   return lists_.size();
 }
 
-TaskListPage::TaskListPage(std::shared_ptr<TaskStore> store)
-    : PageOf("/realtime/tasks", "Tasks", /*persists=*/true), store_(std::move(store)) {
+TaskListPage::TaskListPage(std::shared_ptr<TaskStore> store, std::string holder)
+    : PageOf("/realtime/tasks", "Tasks", /*persists=*/true),
+      store_(std::move(store)),
+      holder_(std::move(holder)) {
   assert(store_);
   using L = TaskStore::List;
   using C = ActionContext;
@@ -263,15 +265,38 @@ std::unique_ptr<PageState> TaskListPage::make_state() const {
   return state;
 }
 
+namespace {
+constexpr std::string_view list_field = "TaskListId";
+// With replicas: {instance id: list id}, at most this many (replicas restarted under new ids
+// leave entries behind; the store's TTL forgets the rest).
+constexpr std::string_view lists_by_replica_field = "TaskListIds";
+constexpr std::size_t lists_by_replica_max = 16;
+}  // namespace
+
 void TaskListPage::restore_state(S& state, const nlohmann::json& persisted) const {
-  if (const auto list = persisted.find("TaskListId");
-      list != persisted.end() && list->is_number_unsigned()) {
+  const nlohmann::json* held = &persisted;
+  std::string_view field = list_field;
+  if (!holder_.empty()) {
+    const auto lists = persisted.find(lists_by_replica_field);
+    if (lists == persisted.end() || !lists->is_object()) return;
+    held = &*lists;
+    field = holder_;
+  }
+  if (const auto list = held->find(field); list != held->end() && list->is_number_unsigned()) {
     state.list = list->get<TaskStore::ListId>();
   }
 }
 
 void TaskListPage::save_state(const S& state, nlohmann::json& persisted) const {
-  persisted["TaskListId"] = state.list;
+  if (holder_.empty()) {
+    persisted[list_field] = state.list;
+    return;
+  }
+  nlohmann::json& lists = persisted[lists_by_replica_field];
+  if (!lists.is_object()) lists = nlohmann::json::object();
+  if (!lists.contains(holder_) && lists.size() >= lists_by_replica_max) lists.erase(lists.begin());
+  lists[holder_] = state.list;
+  assert(lists.size() <= lists_by_replica_max);
 }
 
 void TaskListPage::mount_state(S& state, const nlohmann::json&) const {

@@ -93,7 +93,10 @@ struct TaskListState final : PageState {
 
 class TaskListPage final : public PageOf<TaskListState> {
  public:
-  explicit TaskListPage(std::shared_ptr<TaskStore> store);
+  // `holder`: with replicas, this replica's instance id. A list lives in one process's memory,
+  // while the persisted fields reach every replica: each keeps the id of its own list for the
+  // group under its name, so no replica mounts a list id another one handed out.
+  explicit TaskListPage(std::shared_ptr<TaskStore> store, std::string holder = {});
   std::unique_ptr<PageState> make_state() const override;
   const TaskStore& store() const { return *store_; }
 
@@ -110,6 +113,7 @@ class TaskListPage final : public PageOf<TaskListState> {
            const std::function<TaskStore::Change(TaskStore::List&, ActionContext&)>& change) const;
 
   std::shared_ptr<TaskStore> store_;
+  std::string holder_;
 };
 
 }  // namespace lvt

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 
 #include "action_message.hpp"
 #include "planted.hpp"
@@ -194,10 +195,10 @@ ConnectResult Engine::connect(const ConnectRequest& request) {
     log(LogLevel::warn, "refused WebSocket from origin " + request.origin);
     return result;
   }
-  if (replicated(*page)) {
-    // Mount shows the log: read what other replicas stored since the cache last looked.
-    result.store =
-        read_then<ConnectResult>([this, page, request] { return open_connection(page, request); });
+  if (replicated(*page) || persisted_in_store(*page)) {
+    // Mount shows the log, or the group's persisted fields: read what other replicas stored.
+    result.store = read_fields_then<ConnectResult>(
+        *page, request.cookie, [this, page, request] { return open_connection(page, request); });
     return result;
   }
   return open_connection(page, request);
@@ -544,6 +545,15 @@ void Engine::save_persisted(const Page& page, const PageState& state, const std:
   if (!page.persists()) return;
   nlohmann::json persisted = sessions_.load(group);
   page.save(state, persisted);
+  if (persisted_in_store(page)) {
+    // Written through, in the order saved: the store keeps the last. It reads no records.
+    StoreCommand write;
+    write.read_after = std::numeric_limits<std::uint64_t>::max();
+    write.session_group = group;
+    write.session_write = persisted.dump();
+    write.session_ttl_s = config_.replica.session_ttl_s;
+    env_.store_write(std::move(write));
+  }
   sessions_.save(group, std::move(persisted));
 }
 

@@ -45,6 +45,9 @@ struct ReplicaConfig {
   // After a link to the store or bus comes back, refresh every local connection of a replicated
   // page from the log (off: livetemplate, whose tabs stay stale until their next broadcast).
   bool heal = true;
+  // A group's persisted fields live in the store (and in each replica's memory) this long after
+  // their last write.
+  std::uint64_t session_ttl_s = limits::session_ttl_s_default;
 };
 
 struct EngineConfig {
@@ -81,6 +84,9 @@ struct EngineEnv {
   // the order their counts changed: queue them, never call the engine back.
   std::function<void(const std::string& group, bool subscribe)> bus_subscription =
       [](const std::string&, bool) {};
+  // With replicas: a write of a group's persisted fields to the store, which no one waits for
+  // (its reply goes to Engine::session_written). Called under the engine's locks: queue it.
+  std::function<void(StoreCommand)> store_write = [](StoreCommand) {};
 };
 
 using ConnectionId = std::uint64_t;
@@ -214,6 +220,8 @@ class Engine {
   // read that opened the group's first connection and this moment was missed: with heal on,
   // the group's connections read the store and refresh (the subscribe-then-read catch-up).
   Effects bus_subscribed(const std::string& group);
+  // The store's reply to an EngineEnv::store_write.
+  void session_written(const StoreReply& reply);
 
   // What the connection's state renders to now: the HTML the client must hold.
   std::string render_html(const Connection& connection) const;
@@ -272,6 +280,19 @@ class Engine {
   bool replicated(const Page& page) const {
     return config_.replica.enabled && !page.replicated_refresh().empty();
   }
+  // With replicas, a persisting page's fields are written through to the store, and a page load,
+  // an HTTP action or a new socket reads them back first.
+  bool persisted_in_store(const Page& page) const {
+    return config_.replica.enabled && page.persists();
+  }
+  // The group a cookie names, without making a new one (which has nothing stored).
+  std::optional<std::string> existing_group(const std::string& cookie_header) const;
+  // read_then, which also reads the group's persisted fields when the page keeps them in the
+  // store; they replace this replica's copy before `then` mounts.
+  template <class Answer>
+  std::shared_ptr<StoreWait<Answer>> read_fields_then(const Page& page,
+                                                      const std::string& cookie_header,
+                                                      std::function<Answer()> then);
   // Under registry_mutex_: a connection of `page` joined (+1) or left (-1) `group`.
   void count_subscriber(const Page& page, const std::string& group, int change);
   StoreCommand read_command() const;
@@ -300,6 +321,8 @@ class Engine {
 
   // HTTP (engine_http.cpp).
   HttpResponse serve_page(const Page& page, const HttpRequest& request, const std::string& query);
+  HttpResponse fields_first(const Page& page, const HttpRequest& request,
+                            std::function<HttpResponse()> act);
   HttpResponse serve_action_json(const Page& page, const HttpRequest& request,
                                  const std::string& query);
   HttpResponse serve_action_form(const Page& page, const HttpRequest& request,

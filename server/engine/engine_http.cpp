@@ -128,27 +128,49 @@ HttpResponse Engine::handle_http(const HttpRequest& request) {
   } else if (request.method == "GET") {
     response = serve_page(*page, request, target.query);
   } else if (request.method == "POST" && content_type_is(request, "application/json")) {
-    response = serve_action_json(*page, request, target.query);
+    response = fields_first(*page, request, [this, page, request, query = target.query] {
+      return serve_action_json(*page, request, query);
+    });
   } else if (request.method == "POST" &&
              content_type_is(request, "application/x-www-form-urlencoded")) {
-    response = serve_action_form(*page, request, target.query);
+    response = fields_first(*page, request, [this, page, request, query = target.query] {
+      return serve_action_form(*page, request, query);
+    });
   } else if (request.method == "POST") {
     response = text_response(415, "use application/json or a form\n", "text/plain");
   } else {
     response = text_response(405, "method not allowed\n", "text/plain");
     response.headers.emplace_back("Allow", "GET, HEAD, POST");
   }
-  response.headers.emplace_back(websocket_header,
-                                config_.websocket_enabled ? "enabled" : "disabled");
+  const std::string websocket = config_.websocket_enabled ? "enabled" : "disabled";
+  response.headers.emplace_back(websocket_header, websocket);
+  if (response.store) {  // the answer comes with the store's reply: it carries the header too
+    response.store->resume = [websocket,
+                              answer = std::move(response.store->resume)](const StoreReply& reply) {
+      HttpResponse resumed = answer(reply);
+      resumed.headers.emplace_back(websocket_header, websocket);
+      return resumed;
+    };
+  }
   return response;
+}
+
+// An HTTP action on a page whose persisted fields live in the store mounts on them as stored.
+HttpResponse Engine::fields_first(const Page& page, const HttpRequest& request,
+                                  std::function<HttpResponse()> act) {
+  if (!persisted_in_store(page) || replicated(page)) return act();
+  HttpResponse waiting;
+  waiting.store = read_fields_then<HttpResponse>(page, request.cookie, std::move(act));
+  return waiting;
 }
 
 HttpResponse Engine::serve_page(const Page& page, const HttpRequest& request,
                                 const std::string& query) {
-  if (!replicated(page)) return serve_page_now(page, request, query);
-  // Mount shows the log: read what other replicas stored since the cache last looked.
+  if (!replicated(page) && !persisted_in_store(page)) return serve_page_now(page, request, query);
+  // Mount shows the log, or the group's persisted fields: read what other replicas stored.
   HttpResponse waiting;
-  waiting.store = read_then<HttpResponse>(
+  waiting.store = read_fields_then<HttpResponse>(
+      page, request.cookie,
       [this, &page, request, query] { return serve_page_now(page, request, query); });
   return waiting;
 }

@@ -2,6 +2,7 @@
 // broadcasts heard from other replicas, and the heal after a link comes back.
 #include <algorithm>
 #include <cassert>
+#include <limits>
 
 #include "engine.hpp"
 #include "planted.hpp"
@@ -32,8 +33,11 @@ void Engine::count_subscriber(const Page& page, const std::string& group, int ch
 }
 
 StoreCommand Engine::read_command() const {
-  assert(shared_log_);
   StoreCommand command;
+  if (!shared_log_) {  // no page of the shared log here (a persisting page's read): read none
+    command.read_after = std::numeric_limits<std::uint64_t>::max();
+    return command;
+  }
   command.read_after = shared_log_->cached_through();
   command.kept_max = shared_log_->kept_max();
   return command;
@@ -46,6 +50,7 @@ void Engine::absorb(const StoreReply& reply) {
     log(LogLevel::warn, "shared store: " + reply.error);
     return;
   }
+  if (!shared_log_) return;
   const std::uint64_t cached = shared_log_->cached_through();
   metrics_.cache_lag_records = reply.newest_id > cached ? reply.newest_id - cached : 0;
   if (reply.newest_id < cached) {
@@ -69,6 +74,50 @@ std::shared_ptr<StoreWait<Answer>> Engine::read_then(std::function<Answer()> the
     return then();
   };
   return wait;
+}
+
+std::optional<std::string> Engine::existing_group(const std::string& cookie_header) const {
+  if (config_.group_mode == GroupMode::global) return std::string(global_group_id);
+  if (auto id = cookie_value(cookie_header, session_cookie_name); id && is_valid_session_id(*id))
+    return std::string(*id);
+  return std::nullopt;
+}
+
+template <class Answer>
+std::shared_ptr<StoreWait<Answer>> Engine::read_fields_then(const Page& page,
+                                                            const std::string& cookie_header,
+                                                            std::function<Answer()> then) {
+  auto wait = read_then<Answer>(std::move(then));
+  const std::optional<std::string> group = existing_group(cookie_header);
+  if (!persisted_in_store(page) || !group) return wait;
+  wait->command.session_group = *group;
+  wait->command.session_read = true;
+  wait->resume = [this, group = *group,
+                  mounted = std::move(wait->resume)](const StoreReply& reply) {
+    if (reply.ok && reply.session) {
+      nlohmann::json fields = nlohmann::json::parse(*reply.session, nullptr, false);
+      if (fields.is_object()) {
+        sessions_.save(group, std::move(fields));
+      } else {
+        log(LogLevel::warn, "shared store: the persisted fields of a group are not a JSON object");
+      }
+    }
+    return mounted(reply);  // without them (none stored, or no store), this replica's copy
+  };
+  return wait;
+}
+
+template std::shared_ptr<StoreWait<ConnectResult>> Engine::read_fields_then<ConnectResult>(
+    const Page&, const std::string&, std::function<ConnectResult()>);
+template std::shared_ptr<StoreWait<HttpResponse>> Engine::read_fields_then<HttpResponse>(
+    const Page&, const std::string&, std::function<HttpResponse()>);
+
+void Engine::session_written(const StoreReply& reply) {
+  ++metrics_.store_commands;
+  if (!reply.ok) {
+    ++metrics_.store_errors;
+    log(LogLevel::warn, "shared store: persisted fields not written: " + reply.error);
+  }
 }
 
 template std::shared_ptr<StoreWait<Effects>> Engine::read_then<Effects>(std::function<Effects()>);

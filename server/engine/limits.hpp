@@ -26,6 +26,8 @@ inline constexpr std::size_t json_depth_max = 16;
 inline constexpr std::size_t log_messages_default = 10'000;
 inline constexpr std::size_t log_window_default = 200;
 inline constexpr std::size_t session_groups_default = 100'000;
+// With replicas, a group's persisted fields live in the store this long after their last write.
+inline constexpr std::uint64_t session_ttl_s_default = 24 * 3600;
 
 // Per-connection rate limit (token bucket): sustained rate and burst.
 inline constexpr double actions_per_second_default = 50.0;

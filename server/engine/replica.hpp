@@ -52,14 +52,21 @@ struct StoreCommand {
   std::uint64_t read_after = 0;      // the reply brings every kept record with a larger id
   std::size_t kept_max = 0;          // the store keeps the newest kept_max records
   std::vector<GroupAction> publish;  // with append: sent once the record is stored
+  // A group's persisted fields (livetemplate:session:{group}): read them back, or write them
+  // (JSON text) with a time to live.
+  std::string session_group = {};
+  bool session_read = false;
+  std::optional<std::string> session_write = {};
+  std::uint64_t session_ttl_s = 0;
 };
 
 struct StoreReply {
   bool ok = false;
   std::string error;  // when !ok: why, for the log (users see a fixed message)
   std::uint64_t appended_id = 0;
-  std::uint64_t newest_id = 0;     // the store's counter as the command left it
-  std::vector<LogRecord> records;  // ascending ids, all > read_after
+  std::uint64_t newest_id = 0;         // the store's counter as the command left it
+  std::vector<LogRecord> records;      // ascending ids, all > read_after
+  std::optional<std::string> session;  // with session_read: the stored JSON, when there is one
 };
 
 // Which (instance, seq) pairs a replica has run, so that a broadcast heard twice runs once. A

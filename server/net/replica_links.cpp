@@ -372,6 +372,17 @@ struct ReplicaLinks::Impl : std::enable_shared_from_this<ReplicaLinks::Impl> {
         });
   }
 
+  void write(StoreCommand command) {
+    assert(store);
+    asio::post(store->strand(), [self = shared_from_this(), command = std::move(command)] {
+      self->ask_store(command, [weak = std::weak_ptr<Impl>(self)](StoreReply reply) {
+        if (auto me = weak.lock()) {
+          if (auto owner = me->shared.lock()) owner->engine.session_written(reply);
+        }
+      });
+    });
+  }
+
   void want(const std::string& group, bool subscribe) {
     assert(bus);  // started before the server accepts a connection
     asio::post(bus->strand(), [self = shared_from_this(), group, subscribe] {
@@ -407,6 +418,10 @@ void ReplicaLinks::ask_store(const StoreCommand& command, std::function<void(Sto
 
 void ReplicaLinks::want(const std::string& group, bool subscribe) {
   impl_->want(group, subscribe);
+}
+
+void ReplicaLinks::write(StoreCommand command) {
+  impl_->write(std::move(command));
 }
 
 }  // namespace lvt::net

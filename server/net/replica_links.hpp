@@ -35,6 +35,9 @@ class ReplicaLinks {
   void ask_store(const StoreCommand& command, std::function<void(StoreReply)> done);
   // The engine's bus_subscription (any thread, under the engine's lock): queued, in order.
   void want(const std::string& group, bool subscribe);
+  // A write no one waits for (a group's persisted fields): queued, whatever strand calls it;
+  // its reply goes to the engine's session_written.
+  void write(StoreCommand command);
 
  private:
   struct Impl;

@@ -108,6 +108,9 @@ std::shared_ptr<net::ReplicaLinks> link_replicas(net::asio::io_context& io, Serv
   env.bus_subscription = [links = links.get()](const std::string& group, bool subscribe) {
     links->want(group, subscribe);
   };
+  env.store_write = [links = links.get()](StoreCommand command) {
+    links->write(std::move(command));
+  };
   return links;
 }
 }  // namespace

@@ -20,7 +20,8 @@ bool parse_number(std::string_view text, Number max, Number& out) {
 
 std::optional<RedisAddress> parse_redis_url(std::string_view url, std::string* error) {
   const auto fail = [error, url](std::string why) -> std::optional<RedisAddress> {
-    if (error) *error = "wants redis://HOST:PORT[/DB] (" + why + "), got '" + std::string(url) + "'";
+    if (error)
+      *error = "wants redis://HOST:PORT[/DB] (" + why + "), got '" + std::string(url) + "'";
     return std::nullopt;
   };
   constexpr std::string_view scheme = "redis://";

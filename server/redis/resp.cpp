@@ -83,7 +83,7 @@ std::optional<RespValue> RespReader::next() {
   }
   if (raw == nullptr) return std::nullopt;
   std::unique_ptr<redisReply, void (*)(void*)> reply(static_cast<redisReply*>(raw),
-                                                      &freeReplyObject);
+                                                     &freeReplyObject);
   // What the reader still holds is at most what was fed after this reply.
   buffered_bytes_ = impl_->reader->len - impl_->reader->pos;
   return convert(*reply);

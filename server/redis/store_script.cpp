@@ -5,9 +5,12 @@
 namespace lvt::redis {
 
 std::string_view store_script() {
-  // KEYS: the log (a sorted set of [id, user, text] scored by id), the id counter.
-  // ARGV: read_after, kept_max, append (0/1), user, text, then channel and body pairs.
-  // Returns {appended id (0: none), the counter, the records with ids over read_after}.
+  // KEYS: the log (a sorted set of [id, user, text] scored by id), the id counter, a group's
+  // persisted fields.
+  // ARGV: read_after, kept_max, append (0/1), user, text, read the fields (0/1), write them
+  // (0/1), their JSON, their time to live in seconds, then channel and body pairs.
+  // Returns {appended id (0: none), the counter, the records with ids over read_after, the
+  // fields' JSON (nil: not read, or none stored)}.
   static constexpr std::string_view script = R"lua(
 local read_after = tonumber(ARGV[1])
 local kept_max = tonumber(ARGV[2])
@@ -22,12 +25,19 @@ if ARGV[3] == '1' then
   end
   redis.call('ZADD', KEYS[1], appended, cjson.encode({appended, ARGV[4], ARGV[5]}))
   redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -kept_max - 1)
-  for i = 6, #ARGV, 2 do
+  for i = 10, #ARGV, 2 do
     redis.call('PUBLISH', ARGV[i], ARGV[i + 1])
   end
 end
+if ARGV[7] == '1' then
+  redis.call('SET', KEYS[3], ARGV[8], 'EX', tonumber(ARGV[9]))
+end
+local fields = false
+if ARGV[6] == '1' then
+  fields = redis.call('GET', KEYS[3])
+end
 local newest = tonumber(redis.call('GET', KEYS[2]) or '0')
-return {appended, newest, redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. read_after, '+inf')}
+return {appended, newest, redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. read_after, '+inf'), fields}
 )lua";
   return script;
 }
@@ -35,14 +45,19 @@ return {appended, newest, redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. read_after
 std::vector<std::string> store_command_argv(const StoreCommand& command, std::string_view sha) {
   std::vector<std::string> argv = {"EVALSHA",
                                    std::string(sha),
-                                   "2",
+                                   "3",
                                    std::string(log_key),
                                    std::string(log_next_id_key),
+                                   std::string(session_key_prefix) + command.session_group,
                                    std::to_string(command.read_after),
                                    std::to_string(command.kept_max),
                                    command.append ? "1" : "0",
                                    command.user,
-                                   command.text};
+                                   command.text,
+                                   command.session_read ? "1" : "0",
+                                   command.session_write ? "1" : "0",
+                                   command.session_write.value_or(""),
+                                   std::to_string(command.session_ttl_s)};
   for (const GroupAction& action : command.publish) {
     argv.push_back(group_channel(action.group));
     argv.push_back(group_action_json(action));
@@ -56,10 +71,12 @@ StoreReply store_reply_from(const RespValue& reply) {
     out.error = reply.text;
     return out;
   }
-  if (reply.kind != RespValue::Kind::array || reply.elements.size() != 3 ||
+  if (reply.kind != RespValue::Kind::array || reply.elements.size() != 4 ||
       reply.elements[0].kind != RespValue::Kind::integer ||
       reply.elements[1].kind != RespValue::Kind::integer ||
-      reply.elements[2].kind != RespValue::Kind::array) {
+      reply.elements[2].kind != RespValue::Kind::array ||
+      (reply.elements[3].kind != RespValue::Kind::nil &&
+       reply.elements[3].kind != RespValue::Kind::string)) {
     out.error = "the store script answered in an unknown shape";
     return out;
   }
@@ -76,6 +93,7 @@ StoreReply store_reply_from(const RespValue& reply) {
     out.records.push_back({record[0].get<std::uint64_t>(), record[1].get<std::string>(),
                            record[2].get<std::string>()});
   }
+  if (reply.elements[3].kind == RespValue::Kind::string) out.session = reply.elements[3].text;
   out.ok = true;
   return out;
 }

@@ -14,6 +14,8 @@ namespace lvt::redis {
 
 inline constexpr std::string_view log_key = "livetemplate:log";
 inline constexpr std::string_view log_next_id_key = "livetemplate:log:next-id";
+// A group's persisted fields, as livetemplate keeps them (protocol.md §9).
+inline constexpr std::string_view session_key_prefix = "livetemplate:session:";
 
 // The script's source; Redis names it by its SHA-1, which SCRIPT LOAD returns.
 std::string_view store_script();

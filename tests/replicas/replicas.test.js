@@ -261,3 +261,35 @@ test('Redis restarted with nothing kept: the log is gone, and its ids are not ha
     await stopRedis(restarted);
   }
 });
+
+test('a group\'s persisted fields live in Redis with a TTL: a reload on another replica shows them', async () => {
+  await withReplicas(2, {}, async ({ redis, servers }) => {
+    const [a, b] = servers.map((server) => `http://127.0.0.1:${server.port}/realtime/reconnection`);
+    const first = await fetch(a);
+    const cookie = first.headers.get('set-cookie').split(';')[0];
+    await first.text();
+    for (let i = 0; i < 2; ++i) {  // the page's form without JavaScript, posted on replica A
+      const posted = await fetch(a, {
+        method: 'POST', redirect: 'manual', body: 'increment=',
+        headers: { cookie, origin: new URL(a).origin, 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      assert.equal(posted.status, 303);
+      await posted.text();
+    }
+    const key = `livetemplate:session:${cookie.split('=').slice(1).join('=')}`;
+    const redisCli = (...args) => new Promise((resolve, reject) => execFile(
+      'redis-cli', ['-h', '127.0.0.1', '-p', String(redis.port), ...args],
+      (error, stdout) => (error ? reject(error) : resolve(stdout.trim()))));
+    // The writes go out behind the answers, no one waiting for them.
+    let stored = '';
+    for (const deadline = Date.now() + 5_000; !stored.includes('"Counter":2') && Date.now() < deadline;) {
+      stored = await redisCli('GET', key);
+      if (!stored.includes('"Counter":2')) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.match(stored, /"Counter":2/, `${key} in Redis`);
+    const ttl = Number(await redisCli('TTL', key));
+    assert.ok(ttl > 3600 && ttl <= 24 * 3600, `TTL ${ttl}`);
+    const shown = await (await fetch(b, { headers: { cookie } })).text();
+    assert.match(shown, /Counter: <strong>2<\/strong>/);
+  });
+});

@@ -3,6 +3,7 @@
 // test's own few lines, written from replica.hpp's contract, not from any implementation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -22,6 +23,7 @@ struct FakeStore {
   std::vector<LogRecord> records;
   std::uint64_t newest_id = 0;
   std::vector<GroupAction> published;
+  std::map<std::string, std::pair<std::string, std::uint64_t>> sessions;  // JSON, TTL s
   bool reachable = true;
 
   StoreReply run(const StoreCommand& command) {
@@ -37,6 +39,13 @@ struct FakeStore {
       reply.appended_id = newest_id;
       published.insert(published.end(), command.publish.begin(), command.publish.end());
     }
+    if (command.session_write) {
+      sessions[command.session_group] = {*command.session_write, command.session_ttl_s};
+    }
+    if (command.session_read) {
+      if (const auto found = sessions.find(command.session_group); found != sessions.end())
+        reply.session = found->second.first;
+    }
     reply.newest_id = newest_id;
     for (const LogRecord& record : records) {
       if (record.id > command.read_after) reply.records.push_back(record);
@@ -51,9 +60,10 @@ EngineConfig replica_config(std::string instance_id, bool heal = true) {
   return config;
 }
 
-// A replica and the bus subscriptions it asked for, in order.
+// A replica, the bus subscriptions it asked for and the writes it made, in order.
 struct Replica {
   std::vector<std::pair<std::string, bool>> subscriptions;
+  std::vector<StoreCommand> writes;
   TestEngine t;
 
   explicit Replica(std::string id, bool heal = true)
@@ -61,7 +71,15 @@ struct Replica {
           env.bus_subscription = [this](const std::string& group, bool on) {
             subscriptions.emplace_back(group, on);
           };
+          env.store_write = [this](StoreCommand command) { writes.push_back(std::move(command)); };
         }) {}
+
+  // The writes made so far reach the store, and their replies the engine.
+  void flush_writes(FakeStore& store) {
+    for (const StoreCommand& write : std::exchange(writes, {})) {
+      t.engine->session_written(store.run(write));
+    }
+  }
 
   // A send the store takes at once: the answer's effects.
   Effects send(FakeStore& store, Connection& sender, const std::string& text) {
@@ -318,13 +336,91 @@ TEST(EngineReplica, ANewSubscriptionCatchesUpOnWhatWasPublishedBeforeItHeld) {
   }
 }
 
+// A group's persisted fields are written through to the store with a TTL, and a tab of the same
+// browser opening on another replica mounts on them; a page load there shows them too.
+TEST(EngineReplica, PersistedFieldsLiveInTheStoreForEveryReplica) {
+  FakeStore store;
+  Replica a("instance-a");
+  Replica b("instance-b");
+  ConnectResult opening = a.t.open(cookie_for(1), "/realtime/reconnection");
+  ASSERT_TRUE(opening.store);
+  EXPECT_FALSE(opening.store->command.session_group.empty());
+  EXPECT_TRUE(opening.store->command.session_read);
+  auto on_a = opening.store->resume(store.run(opening.store->command)).connection;
+  ASSERT_TRUE(on_a);
+  a.t.act(*on_a, "increment");
+  a.t.act(*on_a, "increment");
+  ASSERT_FALSE(a.writes.empty());
+  for (const StoreCommand& write : a.writes) {
+    EXPECT_EQ(write.session_group, on_a->group());
+    EXPECT_EQ(write.session_ttl_s, limits::session_ttl_s_default);
+    EXPECT_FALSE(write.append);
+  }
+  a.flush_writes(store);
+  EXPECT_EQ(store.sessions.at(on_a->group()).second, limits::session_ttl_s_default);
+  EXPECT_GE(a.t.engine->metrics().store_commands, 3u);
+
+  ConnectResult elsewhere = b.t.open(cookie_for(1), "/realtime/reconnection");
+  ASSERT_TRUE(elsewhere.store);
+  ConnectResult opened = elsewhere.store->resume(store.run(elsewhere.store->command));
+  ASSERT_TRUE(opened.connection);
+  EXPECT_NE(b.t.engine->render_html(*opened.connection).find("Counter: <strong>2</strong>"),
+            std::string::npos);
+
+  HttpResponse page = b.t.engine->handle_http(
+      {"GET", "/realtime/reconnection", "127.0.0.1:8080", cookie_for(1), "text/html", "", ""});
+  ASSERT_TRUE(page.store);
+  const HttpResponse shown = page.store->resume(store.run(page.store->command));
+  EXPECT_NE(shown.body.find("Counter: <strong>2</strong>"), std::string::npos);
+  EXPECT_TRUE(std::any_of(shown.headers.begin(), shown.headers.end(),
+                          [](const auto& h) { return h.first == websocket_header; }));
+}
+
+// A task list lives in the memory of the replica that made it, and its id is only unique there:
+// a browser's list id from one replica must never open another group's list on the next.
+TEST(EngineReplica, ATaskListIdFromAnotherReplicaNeverOpensAnotherGroupsList) {
+  FakeStore store;
+  Replica a("instance-a");
+  Replica b("instance-b");
+  const auto open_tasks = [&store](Replica& replica, int browser) {
+    ConnectResult opening = replica.t.open(cookie_for(browser), "/realtime/tasks");
+    EXPECT_TRUE(opening.store);
+    auto connection = opening.store->resume(store.run(opening.store->command)).connection;
+    replica.flush_writes(store);
+    return connection;
+  };
+  auto stranger_on_b = open_tasks(b, 2);  // B's first list, for another browser
+  ASSERT_TRUE(stranger_on_b);
+  b.t.act(*stranger_on_b, "add", {{"title", "a strangers task"}});
+  b.flush_writes(store);
+  auto mine_on_a = open_tasks(a, 1);  // A's first list: the same number as the stranger's on B
+  ASSERT_TRUE(mine_on_a);
+  a.t.act(*mine_on_a, "add", {{"title", "my task on A"}});
+  a.flush_writes(store);
+
+  auto mine_on_b = open_tasks(b, 1);
+  ASSERT_TRUE(mine_on_b);
+  EXPECT_EQ(b.t.engine->render_html(*mine_on_b).find("a strangers task"), std::string::npos)
+      << "browser 1 on B mounted the list B made for browser 2";
+  b.t.act(*mine_on_b, "add", {{"title", "my task on B"}});
+  b.flush_writes(store);
+  auto mine_again_on_a = open_tasks(a, 1);  // B's save kept A's list for the browser
+  ASSERT_TRUE(mine_again_on_a);
+  const std::string on_a = a.t.engine->render_html(*mine_again_on_a);
+  EXPECT_NE(on_a.find("my task on A"), std::string::npos);
+  EXPECT_EQ(on_a.find("my task on B"), std::string::npos);
+}
+
 TEST(EngineReplica, OneSubscriptionPerGroupWhileALocalConnectionNeedsIt) {
   FakeStore store;
   Replica a("instance-a");
   auto first = a.connect(store, 1);
   auto second = a.connect(store, 1);
   auto other = a.connect(store, 2);
-  auto tasks = a.t.connect(cookie_for(3), "/realtime/tasks");  // not a replicated page
+  ConnectResult tasks_wait = a.t.open(cookie_for(3), "/realtime/tasks");  // not a replicated page
+  ASSERT_TRUE(tasks_wait.store);  // its persisted fields are read first
+  auto tasks = tasks_wait.store->resume(store.run(tasks_wait.store->command)).connection;
+  ASSERT_TRUE(tasks);
   const std::string g1 = first->group(), g2 = other->group();
   EXPECT_EQ(a.subscriptions, (std::vector<std::pair<std::string, bool>>{{g1, true}, {g2, true}}));
   a.t.engine->disconnect(*first);

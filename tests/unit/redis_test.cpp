@@ -93,14 +93,27 @@ TEST(StoreScript, ArgumentsCarryTheAppendAndEachPublish) {
   command.kept_max = 100;
   command.publish.push_back({"g1", "newmessage", nlohmann::json::object(), "inst", 3, 0});
   const auto argv = store_command_argv(command, "abc");
-  ASSERT_EQ(argv.size(), 12u);
+  ASSERT_EQ(argv.size(), 17u);
   EXPECT_EQ(argv[0], "EVALSHA");
   EXPECT_EQ(argv[1], "abc");
-  EXPECT_EQ(argv[5], "7");
-  EXPECT_EQ(argv[6], "100");
-  EXPECT_EQ(argv[7], "1");
-  EXPECT_EQ(argv[10], "livetemplate:groupaction:group:g1");
-  EXPECT_EQ(nlohmann::json::parse(argv[11])["seq"], 3);
+  EXPECT_EQ(argv[2], "3");  // keys: the log, its counter, a group's persisted fields
+  EXPECT_EQ(argv[6], "7");
+  EXPECT_EQ(argv[7], "100");
+  EXPECT_EQ(argv[8], "1");
+  EXPECT_EQ(argv[11], "0");  // no fields read
+  EXPECT_EQ(argv[12], "0");  // nor written
+  EXPECT_EQ(argv[15], "livetemplate:groupaction:group:g1");
+  EXPECT_EQ(nlohmann::json::parse(argv[16])["seq"], 3);
+
+  StoreCommand fields;
+  fields.session_group = "g2";
+  fields.session_write = R"({"Counter":2})";
+  fields.session_ttl_s = 60;
+  const auto write = store_command_argv(fields, "abc");
+  EXPECT_EQ(write[5], "livetemplate:session:g2");
+  EXPECT_EQ(write[12], "1");
+  EXPECT_EQ(write[13], R"({"Counter":2})");
+  EXPECT_EQ(write[14], "60");
 }
 
 TEST(StoreScript, ReadsTheScriptsReplyAndRefusesOtherShapes) {
@@ -109,9 +122,14 @@ TEST(StoreScript, ReadsTheScriptsReplyAndRefusesOtherShapes) {
   RespValue records;
   records.kind = RespValue::Kind::array;
   records.elements = {string(R"([8,"ann","a\/b"])"), string(R"([9,"bob","\u00e9"])")};
-  reply.elements = {integer(9), integer(9), records};
+  RespValue no_fields;
+  no_fields.kind = RespValue::Kind::nil;
+  reply.elements = {integer(9), integer(9), records, no_fields};
   StoreReply read = store_reply_from(reply);
   ASSERT_TRUE(read.ok) << read.error;
+  EXPECT_FALSE(read.session);
+  reply.elements[3] = string(R"({"Counter":2})");
+  EXPECT_EQ(store_reply_from(reply).session, R"({"Counter":2})");
   EXPECT_EQ(read.appended_id, 9u);
   ASSERT_EQ(read.records.size(), 2u);
   EXPECT_EQ(read.records[0], (LogRecord{8, "ann", "a/b"}));
