@@ -8,7 +8,7 @@ WERROR ?= ON
 # What the sanitizer lanes build and run.
 SANITIZED_TARGETS := lvt_unit_tests lvt_stress_test lvt_sim_tests lvt_properties
 
-.PHONY: all deps build run report serve replicas bench-replicas test test-default test-tsan test-asan test-fuzz fuzz bench format clean
+.PHONY: all deps build run report serve replicas bench-replicas bench-scale test test-default test-tsan test-asan test-fuzz fuzz bench format clean
 
 all: build
 
@@ -58,6 +58,13 @@ replicas: build
 # One process against two replicas of one Redis under one lvtlab load workload, alternating.
 bench-replicas: build
 	node scripts/bench-replicas.js --reps $(or $(BENCH_REPETITIONS),3)
+
+# lvtlab against a Node ws hub, socket.io rooms and a Go gorilla hub, alternating, on one
+# machine (scripts/bench-scale.js --help; BENCH_SCALE_FLAGS passes it more).
+BENCH_SCALE_FLAGS ?=
+bench-scale: build
+	benchmarks/peers/build-go-hub
+	node scripts/bench-scale.js --reps $(or $(BENCH_REPETITIONS),3) $(BENCH_SCALE_FLAGS)
 
 test: test-default test-tsan test-asan test-fuzz
 

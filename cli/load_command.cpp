@@ -21,6 +21,7 @@ struct LoadFlags {
   std::vector<std::string> urls = {"http://127.0.0.1:8080/realtime/broadcasting"};
   std::string results = "build/load-results.json";
   std::string group_mode = "cookie";
+  std::string protocol = "plain";
   bool allow_loss = false;
 };
 
@@ -71,6 +72,8 @@ int run(LoadFlags& flags) {
     }
   }
   flags.config.server_global = flags.group_mode == "global";
+  flags.config.protocol =
+      flags.protocol == "socketio" ? load::Protocol::socketio : load::Protocol::plain;
   flags.config.expect_no_loss = !flags.allow_loss;
   if (flags.config.senders_per_group * flags.config.groups > flags.config.connections) {
     std::fprintf(stderr, "lvtlab load: %zu groups of %zu senders need more than %zu connections\n",
@@ -99,6 +102,7 @@ int run(LoadFlags& flags) {
   results["verdict"] = outcome.invariants_held ? "held" : "failed";
   results["url"] = flags.urls.front();
   results["urls"] = flags.urls;
+  results["protocol"] = flags.protocol;
   results.update(r);
   results["duration_s"] = seconds_since_invocation();
   std::ofstream out(flags.results);
@@ -187,6 +191,12 @@ std::function<int()> add_load_command(CLI::App& app) {
   load->add_flag("--allow-loss", flags->allow_loss,
                  "The server drops broadcasts when a peer's queue is full (--dispatch-policy drop "
                  "under overload): report loss, do not fail on it");
+  load->add_option("--protocol", flags->protocol,
+                   "How the server speaks: plain (lvtlab's and livetemplate's JSON frames, or a "
+                   "relay of them) or socketio (the same JSON as a socket.io \"message\" event; "
+                   "--url names the server's socket.io path, e.g. http://127.0.0.1:PORT/socket.io)")
+      ->check(CLI::IsMember({"plain", "socketio"}))
+      ->capture_default_str();
   load->add_option("--server-pid", c.server_pid,
                    "The server's PID, to read its CPU, memory and switches")
       ->check(whole_in(1, 1 << 22));

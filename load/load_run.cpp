@@ -19,6 +19,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "engineio.hpp"
 #include "latency_histogram.hpp"
 #include "marks.hpp"
 #include "proc_stats.hpp"
@@ -72,7 +73,8 @@ class Peer : public std::enable_shared_from_this<Peer> {
   Peer(Run& run, asio::io_context& io, std::size_t index, std::size_t group)
       : run_(run), ws_(io), index_(index), group_(group) {}
   void start(const tcp::endpoint& endpoint);
-  void send(std::string text);
+  void send(std::string text);  // an action's JSON
+  void send_raw(std::string frame);
   void close();
   std::size_t group() const { return group_; }
   bool joined() const { return joined_; }
@@ -82,6 +84,8 @@ class Peer : public std::enable_shared_from_this<Peer> {
 
  private:
   void on_frame(std::string_view frame);
+  void on_socketio_frame(std::string_view frame);
+  void join();
   void read();
   void write_next();
   void fail(const std::string& what, beast::error_code error);
@@ -176,13 +180,14 @@ void Peer::start(const tcp::endpoint& endpoint) {
               request.set(http::field::origin, origin);
             }));
         self->ws_.read_message_max(frame_bytes_max);
-        self->ws_.async_handshake(authority, c.path, [self](beast::error_code error) {
+        const bool socketio = c.protocol == Protocol::socketio;
+        const std::string target = socketio ? engineio::handshake_target(c.path) : c.path;
+        self->ws_.async_handshake(authority, target, [self, socketio](beast::error_code error) {
           if (error) return self->fail("upgrade", error);
           beast::get_lowest_layer(self->ws_).expires_never();
           self->run_.upgraded();
           self->read();
-          self->send("{\"action\":\"join\",\"data\":{\"username\":\"load" +
-                     std::to_string(self->index_) + "\"}}");
+          if (!socketio) self->join();  // socket.io: once its namespace is connected
         });
       });
 }
@@ -191,10 +196,40 @@ void Peer::read() {
   ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t) {
     if (error) return self->fail("read", error);
     const auto data = self->buffer_.cdata();
-    self->on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    const std::string_view frame(static_cast<const char*>(data.data()), data.size());
+    if (self->run_.config().protocol == Protocol::socketio) {
+      self->on_socketio_frame(frame);
+    } else {
+      self->on_frame(frame);
+    }
     self->buffer_.consume(self->buffer_.size());
     self->read();
   });
+}
+
+void Peer::join() {
+  send("{\"action\":\"join\",\"data\":{\"username\":\"load" + std::to_string(index_) + "\"}}");
+}
+
+// Engine.IO's own packets are answered here and never counted; an event's text goes on as a
+// plain frame would.
+void Peer::on_socketio_frame(std::string_view frame) {
+  const engineio::Packet packet = engineio::classify(frame);
+  switch (packet.kind) {
+    case engineio::PacketKind::open:
+      return send_raw(std::string(engineio::connect_namespace));
+    case engineio::PacketKind::connected:
+      return join();
+    case engineio::PacketKind::ping:
+      return send_raw(std::string(engineio::pong));
+    case engineio::PacketKind::disconnected:
+      return fail("socket.io", beast::error_code(boost::system::errc::connection_aborted,
+                                                 boost::system::generic_category()));
+    case engineio::PacketKind::event:
+      return on_frame(packet.payload);
+    case engineio::PacketKind::other:
+      return;
+  }
 }
 
 void Peer::on_frame(std::string_view frame) {
@@ -209,7 +244,11 @@ void Peer::on_frame(std::string_view frame) {
 }
 
 void Peer::send(std::string text) {
-  out_.push_back(std::move(text));
+  send_raw(run_.config().protocol == Protocol::socketio ? engineio::wrap(text) : std::move(text));
+}
+
+void Peer::send_raw(std::string frame) {
+  out_.push_back(std::move(frame));
   if (!writing_) write_next();
 }
 

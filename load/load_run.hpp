@@ -15,11 +15,16 @@
 
 namespace lvt::load {
 
+// How the connections speak: lvtlab's (livetemplate's) JSON frames, or the same JSON as the one
+// argument of a socket.io "message" event (engineio.hpp), for a socket.io server.
+enum class Protocol { plain, socketio };
+
 struct LoadConfig {
   std::string host = "127.0.0.1";  // a loopback address (checked by the caller)
   // One port, or a port per replica of one log: each group's connections take them in turn.
   std::vector<std::uint16_t> ports = {8080};
-  std::string path = "/realtime/broadcasting";
+  std::string path = "/realtime/broadcasting";  // socketio: the server's path, e.g. /socket.io
+  Protocol protocol = Protocol::plain;
   std::size_t connections = 100;
   std::size_t groups = 1;      // a session cookie per group (cookie mode); the server's
                                // global mode puts them all in one group anyway

@@ -12,6 +12,7 @@ apt_packages=(
   libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev
   chromium fonts-liberation nodejs npm curl
   clang libclang-rt-dev
+  golang-go golang-github-gorilla-websocket-dev
 )
 
 missing=()

@@ -4,44 +4,29 @@
 // Not a speed test: the figures are only checked for being there.
 const { after, test } = require('node:test');
 const assert = require('node:assert');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { startServing, stopServer } = require('./server_process.js');
 
 const binary = process.env.LVTLAB_BINARY;
 assert.ok(binary, 'LVTLAB_BINARY names the lvtlab to test');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lvtlab-load-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-// Starts `program args`, a server on a free loopback port; resolves with its URL and PID once it
-// prints "serving on URL/".
-function startServing(program, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${program} did not start: ${out}`)); }, 10_000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const found = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)\//);
-      if (found) { clearTimeout(timer); resolve({ url: found[1], pid: child.pid, child }); }
-    });
-    child.stderr.on('data', (chunk) => (out += chunk));
-  });
+// A server (lvtlab's or a peer's) on a free loopback port: its URL, PID and child.
+async function startPeer(program, args) {
+  const started = await startServing(program, args);
+  return { url: `http://127.0.0.1:${started.port}`, pid: started.child.pid, child: started.child };
 }
 
 // `lvtlab serve` on a free loopback port.
 function startServer(args) {
-  return startServing(binary, ['serve', '--listen', '127.0.0.1:0', '--log-level', 'warn', ...args]);
+  return startPeer(binary, ['serve', '--listen', '127.0.0.1:0', '--log-level', 'warn', ...args]);
 }
 
-function stop(server) {
-  return new Promise((resolve) => {
-    server.child.on('exit', resolve);
-    process.kill(server.pid, 'SIGTERM');
-    setTimeout(() => server.child.kill('SIGKILL'), 5_000).unref();
-  });
-}
+const stop = (server) => stopServer(server.child);
 
 test('a short load run holds every black-box invariant and writes its figures', async () => {
   const server = await startServer(['--dispatch-policy', 'coalesce', '--actions-per-second', '1000',
@@ -75,7 +60,7 @@ test('a short load run holds every black-box invariant and writes its figures', 
 // beside lvtlab, speaks what lvtlab load speaks: the same run holds against it.
 test('the Node ws hub peer takes the same load and holds the same black-box checks', async () => {
   const hubScript = path.join(__dirname, '..', '..', 'benchmarks', 'peers', 'ws-hub.js');
-  const hub = await startServing(process.execPath, [hubScript]);
+  const hub = await startPeer(process.execPath, [hubScript]);
   try {
     const results = path.join(scratch, 'hub.json');
     const run = spawnSync(binary, ['load', '--url', hub.url + '/realtime/broadcasting', '--connections', '40',
@@ -83,6 +68,49 @@ test('the Node ws hub peer takes the same load and holds the same black-box chec
     { encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const json = JSON.parse(fs.readFileSync(results, 'utf8'));
+    assert.equal(json.deliveries, json.sends.accepted * 19);
+  } finally {
+    await stop(hub);
+  }
+});
+
+// The socket.io peer (benchmarks/peers/socketio-hub.js, rooms, WebSocket transport only) takes
+// the same actions inside socket.io "message" events: `--protocol socketio` speaks Engine.IO 4
+// (the handshake, the namespace, pings answered), and the same checks hold.
+test('the socket.io peer takes the same load over socket.io and holds the same checks', async () => {
+  const hubScript = path.join(__dirname, '..', '..', 'benchmarks', 'peers', 'socketio-hub.js');
+  const hub = await startPeer(process.execPath, [hubScript]);
+  try {
+    const results = path.join(scratch, 'socketio.json');
+    const run = spawnSync(binary, ['load', '--protocol', 'socketio', '--url', hub.url + '/socket.io',
+      '--connections', '40', '--groups', '2', '--rates', '40', '--step-s', '1', '--drain-s', '2',
+      '--results', results], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const json = JSON.parse(fs.readFileSync(results, 'utf8'));
+    assert.equal(json.protocol, 'socketio');
+    assert.ok(json.sends.accepted > 0);
+    assert.equal(json.deliveries, json.sends.accepted * 19);
+  } finally {
+    await stop(hub);
+  }
+});
+
+// The Go gorilla/websocket hub (benchmarks/peers/go-hub), built offline from Debian's packages:
+// the same run holds against it.
+test('the Go gorilla/websocket hub peer builds offline and holds the same checks', async () => {
+  const hubBinary = path.join(scratch, 'go-hub');
+  const built = spawnSync(path.join(__dirname, '..', '..', 'benchmarks', 'peers', 'build-go-hub'), [hubBinary],
+    { encoding: 'utf8', timeout: 240_000 });
+  assert.equal(built.status, 0, built.stdout + built.stderr);
+  const hub = await startPeer(hubBinary, []);
+  try {
+    const results = path.join(scratch, 'go.json');
+    const run = spawnSync(binary, ['load', '--url', hub.url + '/realtime/broadcasting', '--connections', '40',
+      '--groups', '2', '--rates', '40', '--step-s', '1', '--drain-s', '2', '--results', results],
+    { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const json = JSON.parse(fs.readFileSync(results, 'utf8'));
+    assert.ok(json.sends.accepted > 0);
     assert.equal(json.deliveries, json.sends.accepted * 19);
   } finally {
     await stop(hub);

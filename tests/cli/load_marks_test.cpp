@@ -1,7 +1,9 @@
 // `lvtlab load`'s bookkeeping: the marks it writes are found again in a frame however the server
-// wrapped them, and its latency percentiles stay within their 1% buckets.
+// wrapped them, its latency percentiles stay within their 1% buckets, and the Socket.IO
+// packets it speaks to a socket.io server are written and told apart as Engine.IO 4 has them.
 #include <gtest/gtest.h>
 
+#include "engineio.hpp"
 #include "latency_histogram.hpp"
 #include "marks.hpp"
 
@@ -32,6 +34,29 @@ TEST(LatencyHistogram, PercentilesAreWithinABucketOfTheTrueOnes) {
   h.merge(other);
   EXPECT_EQ(h.percentile_ns(1.0), 5'000'000'000u);
   EXPECT_EQ(LatencyHistogram().percentile_ns(0.99), 0u);
+}
+
+TEST(EngineIo, WrapsTheSameJsonAsAMessageEventAndTellsPacketsApart) {
+  using namespace engineio;
+  EXPECT_EQ(handshake_target("/socket.io"), "/socket.io/?EIO=4&transport=websocket");
+  EXPECT_EQ(handshake_target("/socket.io/"), "/socket.io/?EIO=4&transport=websocket");
+  const std::string join = R"({"action":"join","data":{"username":"load1"}})";
+  EXPECT_EQ(wrap(join), R"(42["message",)" + join + "]");
+
+  EXPECT_EQ(classify(R"(0{"sid":"x","upgrades":[],"pingInterval":25000})").kind, PacketKind::open);
+  EXPECT_EQ(classify(R"(40{"sid":"y"})").kind, PacketKind::connected);
+  EXPECT_EQ(classify("2").kind, PacketKind::ping);
+  EXPECT_EQ(classify("41").kind, PacketKind::disconnected);
+  EXPECT_EQ(classify(R"(44{"message":"refused"})").kind, PacketKind::disconnected);
+  EXPECT_EQ(classify("1").kind, PacketKind::disconnected);
+  EXPECT_EQ(classify("6").kind, PacketKind::other);
+  EXPECT_EQ(classify("").kind, PacketKind::other);
+  EXPECT_EQ(classify("4").kind, PacketKind::other);
+  const std::string answer = R"({"meta":{"action":"send","errors":{},"success":true}})";
+  const std::string frame = R"(42["message",)" + answer + "]";
+  const Packet event = classify(frame);
+  EXPECT_EQ(event.kind, PacketKind::event);
+  EXPECT_EQ(event.payload, R"(["message",)" + answer + "]");
 }
 
 }  // namespace

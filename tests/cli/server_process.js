@@ -2,23 +2,17 @@
 // (optionally under `ulimit -n`), bounded in time, stopped by its PID.
 const { spawn } = require('node:child_process');
 
-// Resolves with its port, the child and a getter of its stderr so far.
-function startServer(binary, args, { descriptors } = {}) {
+// Starts `program argv` (a server on an ephemeral loopback port, lvtlab's or a peer's) and
+// resolves once it prints "serving on http://127.0.0.1:PORT/", with the port, the child and a
+// getter of its stderr so far.
+function startServing(program, argv, what = 'the server') {
   return new Promise((resolve, reject) => {
-    const child = descriptors
-      ? spawn(
-          'bash',
-          ['-c', `ulimit -n ${descriptors} && exec "$0" serve --listen 127.0.0.1:0 "$@"`, binary, ...args],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
-        )
-      : spawn(binary, ['serve', '--listen', '127.0.0.1:0', ...args], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+    const child = spawn(program, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
       process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`the server did not start within 10 s: ${stderr}`));
+      reject(new Error(`${what} did not start within 10 s: ${stderr}`));
     }, 10_000);
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.stdout.on('data', (chunk) => {
@@ -31,9 +25,17 @@ function startServer(binary, args, { descriptors } = {}) {
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the server exited ${code}: ${stderr}`));
+      reject(new Error(`${what} exited ${code}: ${stderr}`));
     });
   });
+}
+
+// `lvtlab serve` (optionally under `ulimit -n`).
+function startServer(binary, args, { descriptors } = {}) {
+  return descriptors
+    ? startServing('bash', ['-c', `ulimit -n ${descriptors} && exec "$0" serve --listen 127.0.0.1:0 "$@"`,
+      binary, ...args])
+    : startServing(binary, ['serve', '--listen', '127.0.0.1:0', ...args]);
 }
 
 // SIGTERM by PID, SIGKILL after 5 s: resolves with the exit code (-1 when killed).
@@ -53,4 +55,4 @@ function stopServer(child) {
   });
 }
 
-module.exports = { startServer, stopServer };
+module.exports = { startServing, startServer, stopServer };
