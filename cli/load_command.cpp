@@ -75,9 +75,13 @@ int run(LoadFlags& flags) {
   flags.config.protocol =
       flags.protocol == "socketio" ? load::Protocol::socketio : load::Protocol::plain;
   flags.config.expect_no_loss = !flags.allow_loss;
-  if (flags.config.senders_per_group * flags.config.groups > flags.config.connections) {
-    std::fprintf(stderr, "lvtlab load: %zu groups of %zu senders need more than %zu connections\n",
-                 flags.config.groups, flags.config.senders_per_group, flags.config.connections);
+  if (flags.config.senders_per_group * flags.config.groups + flags.config.stalled_readers >
+      flags.config.connections) {
+    std::fprintf(stderr,
+                 "lvtlab load: %zu groups of %zu senders and %zu stalled readers need more than "
+                 "%zu connections\n",
+                 flags.config.groups, flags.config.senders_per_group, flags.config.stalled_readers,
+                 flags.config.connections);
     return exit_usage;
   }
   std::ofstream probe(flags.results, std::ios::app);
@@ -130,6 +134,12 @@ int run(LoadFlags& flags) {
     std::printf("server: %.2f µs CPU per delivery, %.1f KB RSS per connection\n",
                 r["server"]["cpu_us_per_delivery"].get<double>(),
                 r["server"]["rss_bytes_per_connection"].get<double>() / 1024);
+  }
+  if (const auto& stalled = r["stalled_readers"]; stalled["count"].get<std::size_t>() > 0) {
+    std::printf(
+        "stalled readers: %zu of %zu cut by the server (%llu bytes were buffered for them)\n",
+        stalled["cut"].get<std::size_t>(), stalled["count"].get<std::size_t>(),
+        stalled["bytes_buffered"].get<unsigned long long>());
   }
   std::printf("load generator: %.2f µs CPU per delivery\n",
               r["load_generator"]["cpu_us_per_delivery"].get<double>());
@@ -191,6 +201,17 @@ std::function<int()> add_load_command(CLI::App& app) {
   load->add_flag("--allow-loss", flags->allow_loss,
                  "The server drops broadcasts when a peer's queue is full (--dispatch-policy drop "
                  "under overload): report loss, do not fail on it");
+  load->add_option("--message-bytes", c.message_bytes,
+                   "Pad each message's text to this many bytes (0: just its mark, about 40); "
+                   "the server's limit is 2,000 characters")
+      ->check(whole_in<std::size_t>(0, 2000))
+      ->capture_default_str();
+  load->add_option("--stalled-readers", c.stalled_readers,
+                   "Connections that join and then read nothing (not senders): the server must cut "
+                   "them as slow readers and serve the others as before; after the drain they "
+                   "read what was buffered to learn whether their stream was ended")
+      ->check(whole_in<std::size_t>(0, 10'000))
+      ->capture_default_str();
   load->add_option("--protocol", flags->protocol,
                    "How the server speaks: plain (lvtlab's and livetemplate's JSON frames, or a "
                    "relay of them) or socketio (the same JSON as a socket.io \"message\" event; "

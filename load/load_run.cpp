@@ -51,6 +51,7 @@ std::string group_cookie(std::uint32_t run, std::size_t group) {
 }
 
 constexpr std::size_t frame_bytes_max = 64 * 1024 * 1024;  // a read larger than this is an error
+constexpr int stalled_window_bytes = 4096;  // a stalled reader's SO_RCVBUF (the kernel doubles it)
 
 struct Violation {
   std::string kind;  // "out-of-order", "gap", "own-broadcast", "loss"
@@ -73,13 +74,20 @@ class Peer : public std::enable_shared_from_this<Peer> {
   Peer(Run& run, asio::io_context& io, std::size_t index, std::size_t group)
       : run_(run), ws_(io), index_(index), group_(group) {}
   void start(const tcp::endpoint& endpoint);
+  // A stalled reader starts reading after the run: it takes what was buffered and ends when
+  // the server ends the stream (then `cut`).
+  void read_to_end();
   void send(std::string text);  // an action's JSON
   void send_raw(std::string frame);
   void close();
   std::size_t group() const { return group_; }
   bool joined() const { return joined_; }
   bool failed() const { return failed_; }
-  int sender = -1;                      // its index in Run::senders_, or -1
+  int sender = -1;       // its index in Run::senders_, or -1
+  bool stalled = false;  // joins, then reads nothing until read_to_end()
+  bool cut = false;      // stalled, and the server ended its stream
+  bool reading_to_end = false;
+  std::uint64_t bytes_after = 0;        // stalled: what read_to_end() found buffered
   std::vector<std::uint64_t> last_seq;  // per sender: the last seq seen (0: none)
 
  private:
@@ -124,15 +132,17 @@ class Run {
   double elapsed_s() const { return static_cast<double>(now_ns() - phase_started_ns_) / 1e9; }
   // Whether sender s's messages are broadcast to `peer` (its group's, not its own).
   bool hears(const Peer& peer, std::size_t s) const {
-    return static_cast<int>(s) != peer.sender &&
+    return static_cast<int>(s) != peer.sender && !peer.stalled &&
            (config_.server_global || peers_[senders_[s].peer]->group() == peer.group());
   }
-  // How many connections sender s's messages are broadcast to.
+  // How many connections sender s's messages are broadcast to (and counted: stalled readers'
+  // are not).
   std::size_t hearers(std::size_t s) const {
-    return (config_.server_global ? peers_.size()
-                                  : group_sizes_[peers_[senders_[s].peer]->group()]) -
-           1;
+    const std::size_t group = peers_[senders_[s].peer]->group();
+    return config_.server_global ? peers_.size() - 1 - stalled_total_
+                                 : group_sizes_[group] - 1 - stalled_per_group_[group];
   }
+  json check_stalled();
   json results(double measured_s);
 
   const LoadConfig& config_;
@@ -141,6 +151,8 @@ class Run {
   std::vector<std::shared_ptr<Peer>> peers_;
   std::vector<SenderState> senders_;
   std::vector<std::size_t> group_sizes_;
+  std::vector<std::size_t> stalled_per_group_;
+  std::size_t stalled_total_ = 0;
   std::uint64_t upgrades_ = 0, joined_ = 0, disconnects_ = 0;
   double upgrades_per_s_ = 0;
   std::string first_error_;
@@ -165,6 +177,16 @@ class Run {
 // --- a connection
 // ------------------------------------------------------------------------------------
 void Peer::start(const tcp::endpoint& endpoint) {
+  if (stalled) {
+    // A small receive window, as a slow client's: the server's own queue, not the kernel's
+    // buffers (megabytes on loopback), is what fills, so its bound is reached within seconds.
+    beast::error_code error;
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    socket.open(endpoint.protocol(), error);
+    if (!error)
+      socket.set_option(asio::socket_base::receive_buffer_size(stalled_window_bytes), error);
+    if (error) return fail("socket", error);
+  }
   beast::get_lowest_layer(ws_).expires_after(
       std::chrono::milliseconds(static_cast<int>(run_.config().connect_timeout_s * 1000)));
   beast::get_lowest_layer(ws_).async_connect(
@@ -186,6 +208,11 @@ void Peer::start(const tcp::endpoint& endpoint) {
           if (error) return self->fail("upgrade", error);
           beast::get_lowest_layer(self->ws_).expires_never();
           self->run_.upgraded();
+          if (self->stalled) {  // joined as far as the server knows; its answer is never read
+            self->join();
+            self->joined_ = true;
+            return self->run_.joined();
+          }
           self->read();
           if (!socketio) self->join();  // socket.io: once its namespace is connected
         });
@@ -232,6 +259,20 @@ void Peer::on_socketio_frame(std::string_view frame) {
   }
 }
 
+void Peer::read_to_end() {
+  reading_to_end = true;
+  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
+    self->bytes_after += bytes;
+    self->buffer_.consume(self->buffer_.size());
+    if (error) {
+      self->reading_to_end = false;
+      self->cut = !self->closing_;
+      return;
+    }
+    self->read_to_end();
+  });
+}
+
 void Peer::on_frame(std::string_view frame) {
   if (!joined_) {
     if (frame.find("\"meta\":{\"action\":\"join\"") != std::string_view::npos) {
@@ -274,6 +315,10 @@ void Peer::close() {
 void Peer::fail(const std::string& what, beast::error_code error) {
   if (failed_ || closing_) return;
   failed_ = true;
+  if (stalled) {  // cut while stalled (its join's write failed): read_to_end() will tell
+    cut = true;
+    return;
+  }
   run_.failed(index_, what + ": " + error.message());
 }
 
@@ -367,6 +412,14 @@ bool Run::open_all() {
       senders_.back().peer = i;
     }
   }
+  // The last stalled_readers peers that do not send stall.
+  stalled_per_group_.assign(groups, 0);
+  for (std::size_t i = peers_.size(); i-- > 0 && stalled_total_ < config_.stalled_readers;) {
+    if (peers_[i]->sender >= 0) continue;
+    peers_[i]->stalled = true;
+    ++stalled_per_group_[peers_[i]->group()];
+    ++stalled_total_;
+  }
   for (auto& peer : peers_) peer->last_seq.assign(senders_.size(), 0);
   const std::uint64_t started = now_ns();
   // At most 256 handshakes at once: a burst of SYNs beyond the listen backlog only retries.
@@ -416,7 +469,10 @@ void Run::pace(const std::shared_ptr<asio::steady_timer>& timer) {
                     now_ns()};
     s.outstanding.emplace_back(mark.seq, mark.sent_ns);
     ++sends_made_;
-    peer.send("{\"action\":\"send\",\"data\":{\"text\":\"" + mark_text(mark) + "\"}}");
+    std::string text = mark_text(mark);
+    if (text.size() + 1 < config_.message_bytes)  // a space, then filler no mark can be read in
+      text.append(" ").append(config_.message_bytes - text.size() - 1, 'x');
+    peer.send("{\"action\":\"send\",\"data\":{\"text\":\"" + text + "\"}}");
   }
   timer->expires_after(std::chrono::milliseconds(1));
   timer->async_wait([this, timer](beast::error_code error) {
@@ -460,6 +516,28 @@ json latency_cdf(const LatencyHistogram& h) {
     out.push_back({share, static_cast<double>(h.percentile_ns(share)) / 1e6});
   }
   return out;
+}
+
+// After the drain: each stalled reader reads what was buffered for it, until the server's end
+// of its stream or the time.
+json Run::check_stalled() {
+  std::uint64_t cut = 0, bytes_after = 0;
+  for (auto& peer : peers_) {
+    if (peer->stalled && !peer->cut) peer->read_to_end();
+  }
+  const auto deadline = now_ns() + static_cast<std::uint64_t>(config_.stalled_check_s * 1e9);
+  const auto reading = [this] {
+    return std::any_of(peers_.begin(), peers_.end(),
+                       [](const auto& peer) { return peer->reading_to_end; });
+  };
+  while (stalled_total_ > 0 && reading() && now_ns() < deadline)
+    io_.run_for(std::chrono::milliseconds(20));
+  for (const auto& peer : peers_) {
+    if (!peer->stalled) continue;
+    cut += peer->cut ? 1 : 0;
+    bytes_after += peer->bytes_after;
+  }
+  return {{"count", stalled_total_}, {"cut", cut}, {"bytes_buffered", bytes_after}};
 }
 
 LoadOutcome Run::run() {
@@ -634,6 +712,7 @@ LoadOutcome Run::run() {
        {{"cpu_s", own_cpu},
         {"cpu_us_per_delivery",
          deliveries_ > 0 ? own_cpu * 1e6 / static_cast<double>(deliveries_) : 0.0}}}};
+  outcome.results["stalled_readers"] = check_stalled();
   if (disconnects_ > 0) violation("disconnect", 0, first_error_);
   outcome.invariants_held = violations_.empty();
   for (auto& peer : peers_) peer->close();

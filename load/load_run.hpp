@@ -31,13 +31,19 @@ struct LoadConfig {
   bool server_global = false;  // the server runs --group-mode global
   std::size_t senders_per_group = 1;
   std::vector<double> rates = {100};  // messages per second in total, one step each
+  std::size_t message_bytes = 0;      // pad each message's text to this length (0: its mark)
   double step_s = 5;
   double drain_s = 5;  // after the last step, for the last deliveries
   double connect_timeout_s = 20;
-  std::size_t outstanding_max = 32;        // a sender's sends not answered yet (then it waits)
-  bool expect_no_loss = true;              // the server coalesces (or is not overloaded)
-  int server_pid = 0;                      // read its CPU, memory, switches from /proc (0: not)
-  std::uint64_t messages_max = 2'000'000;  // bounds the run's bookkeeping
+  std::size_t outstanding_max = 32;  // a sender's sends not answered yet (then it waits)
+  bool expect_no_loss = true;        // the server coalesces (or is not overloaded)
+  int server_pid = 0;                // read its CPU, memory, switches from /proc (0: not)
+  // The last N connections join, then read nothing: the server must cut them as slow readers
+  // and serve the others as before. After the drain they read what was buffered for them, for
+  // at most stalled_check_s, to learn whether the server ended their stream.
+  std::size_t stalled_readers = 0;
+  double stalled_check_s = 10;
+  std::uint64_t messages_max = 2'000'000;            // bounds the run's bookkeeping
   std::function<void(const std::string&)> progress;  // a status line, about every second
 };
 

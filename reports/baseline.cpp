@@ -234,6 +234,24 @@ void compare_replicas(const json& old_run, const json& new_run, Comparison& out)
   compare_figures(figures, old_run, new_run, "medians of a few runs a side", out);
 }
 
+// lvtlab's median of one figure in a scale benchmark, when it has one.
+const json* median_of(const json& run, const char* key) {
+  const json& lvtlab = run.at("summary").at("lvtlab");
+  return lvtlab.contains(key) && lvtlab[key].is_object() ? &lvtlab[key].at("median") : nullptr;
+}
+
+// Two runs of scripts/bench-scale.js: lvtlab's medians (the peers' are context, not lvtlab's).
+void compare_scale(const json& old_run, const json& new_run, Comparison& out) {
+  static constexpr Figure figures[] = {
+      {"lvtlab's sustained deliveries per second",
+       [](const json& r) { return median_of(r, "deliveries_per_s_sustained_max"); }, "per s", true},
+      {"lvtlab's server CPU per delivery",
+       [](const json& r) { return median_of(r, "server_cpu_us_per_delivery_at_compare"); }, "µs",
+       false},
+  };
+  compare_figures(figures, old_run, new_run, "medians of a few runs a side", out);
+}
+
 }  // namespace
 
 std::size_t Comparison::moved() const {
@@ -268,6 +286,9 @@ Comparison compare(const ResultsFile& old_run, const ResultsFile& new_run) {
       break;
     case ResultsKind::replicas:
       compare_replicas(old_run.json, new_run.json, out);
+      break;
+    case ResultsKind::scale:
+      compare_scale(old_run.json, new_run.json, out);
       break;
   }
   return out;

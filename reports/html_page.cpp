@@ -169,6 +169,8 @@ std::string render_markdown(const Report& report) {
     } else if (file.kind == ResultsKind::replicas) {
       out += "Summary (median, min, max) `" + run.at("summary").dump() + "`, publishes a second `" +
              run.at("saturation").dump() + "`\n\n";
+    } else if (file.kind == ResultsKind::scale) {
+      out += "Servers (median, min, max) `" + run.at("summary").dump() + "`\n\n";
     } else if (file.kind == ResultsKind::load) {
       out += "Deliveries " + run.value("deliveries", json(0)).dump() + ", latency ms `" +
              run.at("delivery_latency_ms").dump() + "`, violations `" +

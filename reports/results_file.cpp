@@ -21,6 +21,8 @@ std::string_view kind_name(ResultsKind kind) {
       return "load";
     case ResultsKind::replicas:
       return "replicas";
+    case ResultsKind::scale:
+      return "scale";
   }
   return "check";
 }
@@ -64,6 +66,11 @@ ResultsFile classify_results(std::string path, nlohmann::json json) {
       if (!json.contains("summary") || !json["summary"].is_object() ||
           !json.contains("saturation") || !json["saturation"].is_array())
         refuse("a replicas benchmark without its summary or saturation");
+    } else if (kind == "scale-bench") {
+      file.kind = ResultsKind::scale;
+      if (!json.contains("summary") || !json["summary"].is_object() ||
+          !json["summary"].contains("lvtlab") || !json.contains("runs"))
+        refuse("a scale benchmark without lvtlab's summary or its runs");
     } else {
       refuse("an unknown kind of results: \"" + kind + "\"");
     }

@@ -1,6 +1,8 @@
 // The results files `lvtlab report` reads, and what kind each is: a `check` campaign, a
 // `check --plant all` run, a mutation sweep (scripts/mutation-sweep), a `load` run, a replicas
-// benchmark (scripts/bench-replicas.js), or Google Benchmark's JSON (--benchmark_out). lvtlab's own files carry schema_version 1 and their kind.
+// benchmark (scripts/bench-replicas.js), a scale benchmark against peer servers
+// (scripts/bench-scale.js), or Google Benchmark's JSON (--benchmark_out). lvtlab's own files carry
+// schema_version 1 and their kind.
 #pragma once
 
 #include <string>
@@ -10,7 +12,7 @@
 
 namespace lvt::reports {
 
-enum class ResultsKind { check, planted, mutation, benchmark, load, replicas };
+enum class ResultsKind { check, planted, mutation, benchmark, load, replicas, scale };
 std::string_view kind_name(ResultsKind kind);
 
 struct ResultsFile {

@@ -84,6 +84,32 @@ std::string replicas_clause(const json& run) {
   return text;
 }
 
+// "lvtlab sustains 48,000 deliveries/s, the Go gorilla hub 96,600": against the peer that
+// sustains most (the report's table has the rest).
+std::string scale_clause(const json& run) {
+  const json& summary = run.at("summary");
+  const auto sustained = [](const json& server) {
+    const auto found = server.find("deliveries_per_s_sustained_max");
+    return found != server.end() && found->is_object() ? found->value("median", 0.0) : 0.0;
+  };
+  std::string out = "lvtlab sustains " +
+                    with_commas(static_cast<std::uint64_t>(sustained(summary.at("lvtlab")) + 0.5)) +
+                    " deliveries/s";
+  const json* best = nullptr;
+  std::string best_name;
+  for (const auto& [name, server] : summary.items()) {
+    if (name != "lvtlab" && (!best || sustained(server) > sustained(*best))) {
+      best = &server;
+      best_name = name;
+    }
+  }
+  if (best) {
+    out += ", the " + best->value("label", best_name) + " " +
+           with_commas(static_cast<std::uint64_t>(sustained(*best) + 0.5));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string with_commas(std::uint64_t n) {
@@ -129,6 +155,9 @@ std::string verdict_sentence(const std::vector<ResultsFile>& files) {
         break;
       case ResultsKind::replicas:
         clause = replicas_clause(file.json);
+        break;
+      case ResultsKind::scale:
+        clause = scale_clause(file.json);
         break;
     }
     if (!clause.empty()) out += (out.empty() ? "" : "; ") + clause;

@@ -358,6 +358,36 @@
     }
   }
 
+  // lvtlab and the peer servers of scripts/bench-scale.js: the figures table, and what each
+  // delivered at each offered rate (the median over repetitions), where each one levels off.
+  function scaleRuns() {
+    for (const file of files('scale')) {
+      const d = file.data;
+      const w = d.workload || {};
+      const rate = w['compare-rate'];
+      const s = section('Against the servers users would pick instead', 'The same lvtlab load against each server, ' + fmt(Number(w.reps)) +
+        ' repetitions in a turning order, on one machine: medians, with min to max. Idle: ' + fmt(Number(w['idle-connections'])) +
+        ' connections; under load: one group of ' + fmt(Number(w.connections)) + ' with one sender; "at ' + rate + '/s" figures at ' + rate + ' messages a second.');
+      const keys = [['rss_kb_per_idle_connection', 'idle KB per connection', 1], ['upgrades_per_s', 'upgrades/s', 0],
+        ['deliveries_per_s_sustained_max', 'max deliveries/s, all checks held', 0], ['delivery_p99_ms_at_compare', 'p99 ms at ' + rate + '/s', 1],
+        ['server_cpu_us_per_delivery_at_compare', 'server µs per delivery at ' + rate + '/s', 1],
+        ['load_cpu_us_per_delivery_at_compare', 'load generator µs per delivery', 1], ['server_writes_per_delivery_at_compare', 'writes per delivery', 2]];
+      const round = (v, digits) => fmt(Number(v.toFixed(digits)));
+      const cell = (v, digits) => v ? round(v.median, digits) + ' (' + round(v.min, digits) + ' to ' + round(v.max, digits) + ')' : '–';
+      s.append(el('table', { class: 'scale-figures' }, el('thead', {}, el('tr', {}, el('th', {}, 'server'), keys.map(([, label]) => el('th', {}, label)))),
+        el('tbody', {}, Object.entries(d.summary).map(([name, summary]) => el('tr', {}, el('th', {}, summary.label || name),
+          keys.map(([key, , digits]) => el('td', { class: 'num' }, cell(summary[key], digits))))))));
+      const rates = [...new Set(Object.values(d.runs).flatMap((runs) => runs.flatMap((run) => run.steps.map((step) => step.rate))))].sort((a, b) => a - b);
+      const median = (values) => values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] : null;
+      const box = el('div', { class: 'chart-box' });
+      s.append(el('h3', {}, 'Deliveries a second at each offered rate'), box);
+      chart(box, { type: 'line', data: { labels: rates.map((r) => r + ' msg/s'), datasets: Object.entries(d.runs).map(([name, runs], i) => ({
+        label: (d.summary[name] && d.summary[name].label) || name, borderColor: colors[i % colors.length], backgroundColor: colors[i % colors.length],
+        data: rates.map((r) => median(runs.flatMap((run) => run.steps.filter((step) => step.rate === r).map((step) => step.deliveries_per_s)))) })) },
+        options: { scales: { y: { beginAtZero: true, title: { display: true, text: 'deliveries per second' } } } } });
+    }
+  }
+
   // --- before and after -------------------------------------------------------------------------------
   function comparison() {
     const c = data.comparison;
@@ -388,6 +418,7 @@
   findings();
   loadRuns();
   replicaRuns();
+  scaleRuns();
   performance();
   sources();
 })();

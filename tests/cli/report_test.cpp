@@ -115,6 +115,42 @@ TEST(ResultsFile, AReplicasBenchmarkIsReadComparedAndSaidInTheVerdict) {
   EXPECT_FALSE(slower.figures[1].better);
 }
 
+json scale_bench(double lvtlab_per_s, double lvtlab_cpu_us) {
+  const auto spread = [](double median) {
+    return json{{"median", median}, {"min", median}, {"max", median}};
+  };
+  const auto server = [&spread](const char* label, double per_s, double cpu_us) {
+    return json{{"label", label},
+                {"deliveries_per_s_sustained_max", spread(per_s)},
+                {"server_cpu_us_per_delivery_at_compare", spread(cpu_us)},
+                {"delivery_p99_ms_at_compare", spread(50)}};
+  };
+  return {{"schema_version", 1},
+          {"kind", "scale-bench"},
+          {"workload", {{"compare-rate", 50}}},
+          {"summary",
+           {{"lvtlab", server("lvtlab serve", lvtlab_per_s, lvtlab_cpu_us)},
+            {"go", server("Go gorilla hub", 96'600, 20.9)}}},
+          {"runs", json::object()}};
+}
+
+TEST(ResultsFile, AScaleBenchmarkIsReadComparedAndSaidInTheVerdict) {
+  EXPECT_EQ(file("s.json", scale_bench(48'000, 23.2)).kind, ResultsKind::scale);
+  json without = scale_bench(48'000, 23.2);
+  without["summary"].erase("lvtlab");
+  EXPECT_THROW(file("s.json", without), std::runtime_error);
+  EXPECT_EQ(verdict_sentence({file("s.json", scale_bench(48'000, 23.2))}),
+            "lvtlab sustains 48,000 deliveries/s, the Go gorilla hub 96,600.");
+  const Comparison same =
+      compare(file("a", scale_bench(48'000, 23.2)), file("b", scale_bench(48'100, 23.1)));
+  EXPECT_EQ(same.moved(), 0u);
+  const Comparison faster =
+      compare(file("a", scale_bench(48'000, 23.2)), file("b", scale_bench(96'000, 11.0)));
+  ASSERT_EQ(faster.moved(), 2u);
+  EXPECT_TRUE(faster.figures[0].better);
+  EXPECT_TRUE(faster.figures[1].better);
+}
+
 TEST(ResultsFile, GoogleBenchmarksNaNAndInfinityAreReadAsNull) {
   EXPECT_EQ(without_non_numbers(R"({"a":NaN,"b":-Infinity,"c":"NaN and Infinity","d":-nan,"e":1})"),
             R"({"a":null,"b":null,"c":"NaN and Infinity","d":null,"e":1})");

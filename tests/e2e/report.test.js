@@ -50,6 +50,12 @@ test("the report opens from disk with no network, draws every chart and the fail
       "--groups", "4", "--rates", "20", "--step-s", "1", "--saturation-rates", "100,200", "--binary", binary,
       "--out", replicas]);
     inputs.push(replicas);
+    // A short scale benchmark, lvtlab beside the Node ws hub, for its table and chart.
+    const scale = path.join(scratch, "scale.json");
+    run(process.execPath, [path.join(repo, "scripts/bench-scale.js"), "--reps", "1", "--servers", "lvtlab,ws",
+      "--connections", "20", "--rates", "20,40", "--compare-rate", "20", "--step-s", "1",
+      "--idle-connections", "40", "--binary", binary, "--out", scale]);
+    inputs.push(scale);
     if (fs.existsSync(benchmarks)) {
       const bench = path.join(scratch, "bench.json");
       run(benchmarks, ["--benchmark_filter=BM_PeerNewMessage/(10|1000)$|BM_FanOut/(1|100)$",
@@ -83,10 +89,13 @@ test("the report opens from disk with no network, draws every chart and the fail
       const charts = await tab.evaluate(() => window.lvtReport.charts.map((chart) =>
         chart.data.datasets.map((set) => set.data.filter((point) => point !== null).length)));
       // coverage, planted; the load's latency over time and CDF; the publishes one replica
-      // sustained; peer update and fan-out
-      const expected = 5 + (fs.existsSync(benchmarks) ? 2 : 0);
+      // sustained; the deliveries of lvtlab and a peer at each rate; peer update and fan-out
+      const expected = 6 + (fs.existsSync(benchmarks) ? 2 : 0);
       assert.equal(charts.length, expected, JSON.stringify(charts));
       for (const sets of charts) assert.ok(sets.some((points) => points > 0), JSON.stringify(charts));
+
+      assert.deepEqual(await tab.$$eval(".scale-figures tbody th", (cells) => cells.map((c) => c.textContent)),
+        ["lvtlab serve", "Node ws hub"]);
 
       // The failing step is in the timeline, on its row, with what the model expected.
       const failure = JSON.parse(fs.readFileSync(failing, "utf8")).failures[0];
