@@ -82,65 +82,42 @@ test('a stalled reader under load is cut at its bound and the others lose nothin
   }
 });
 
-// The Node `ws` hub (benchmarks/peers/ws-hub.js), a peer that `make bench-scale` will measure
-// beside lvtlab, speaks what lvtlab load speaks: the same run holds against it.
-test('the Node ws hub peer takes the same load and holds the same black-box checks', async () => {
-  const hubScript = path.join(__dirname, '..', '..', 'benchmarks', 'peers', 'ws-hub.js');
-  const hub = await startPeer(process.execPath, [hubScript]);
+// A peer server (benchmarks/peers/), which `make bench-scale` measures beside lvtlab, takes the
+// same short run as lvtlab and holds the same black-box checks: every accepted message reached
+// the 19 other connections of its group, once and in order.
+async function peerHoldsTheChecks(program, args, name, urlPath, protocol = 'plain') {
+  const hub = await startPeer(program, args);
   try {
-    const results = path.join(scratch, 'hub.json');
-    const run = spawnSync(binary, ['load', '--url', hub.url + '/realtime/broadcasting', '--connections', '40',
-      '--groups', '2', '--rates', '40', '--step-s', '1', '--drain-s', '2', '--results', results],
-    { encoding: 'utf8', timeout: 60_000 });
-    assert.equal(run.status, 0, run.stdout + run.stderr);
-    const json = JSON.parse(fs.readFileSync(results, 'utf8'));
-    assert.equal(json.deliveries, json.sends.accepted * 19);
-  } finally {
-    await stop(hub);
-  }
-});
-
-// The socket.io peer (benchmarks/peers/socketio-hub.js, rooms, WebSocket transport only) takes
-// the same actions inside socket.io "message" events: `--protocol socketio` speaks Engine.IO 4
-// (the handshake, the namespace, pings answered), and the same checks hold.
-test('the socket.io peer takes the same load over socket.io and holds the same checks', async () => {
-  const hubScript = path.join(__dirname, '..', '..', 'benchmarks', 'peers', 'socketio-hub.js');
-  const hub = await startPeer(process.execPath, [hubScript]);
-  try {
-    const results = path.join(scratch, 'socketio.json');
-    const run = spawnSync(binary, ['load', '--protocol', 'socketio', '--url', hub.url + '/socket.io',
+    const results = path.join(scratch, `${name}.json`);
+    const run = spawnSync(binary, ['load', '--protocol', protocol, '--url', hub.url + urlPath,
       '--connections', '40', '--groups', '2', '--rates', '40', '--step-s', '1', '--drain-s', '2',
       '--results', results], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const json = JSON.parse(fs.readFileSync(results, 'utf8'));
-    assert.equal(json.protocol, 'socketio');
+    assert.equal(json.protocol, protocol);
     assert.ok(json.sends.accepted > 0);
     assert.equal(json.deliveries, json.sends.accepted * 19);
   } finally {
     await stop(hub);
   }
-});
+}
+const peers = path.join(__dirname, '..', '..', 'benchmarks', 'peers');
 
-// The Go gorilla/websocket hub (benchmarks/peers/go-hub), built offline from Debian's packages:
-// the same run holds against it.
+test('the Node ws hub peer takes the same load and holds the same black-box checks', () =>
+  peerHoldsTheChecks(process.execPath, [path.join(peers, 'ws-hub.js')], 'ws', '/realtime/broadcasting'));
+
+// socket.io with rooms, WebSocket transport only: `--protocol socketio` speaks Engine.IO 4 (the
+// handshake, the namespace, pings answered) with the same actions inside "message" events.
+test('the socket.io peer takes the same load over socket.io and holds the same checks', () =>
+  peerHoldsTheChecks(process.execPath, [path.join(peers, 'socketio-hub.js')], 'socketio', '/socket.io',
+    'socketio'));
+
+// Go with gorilla/websocket, built offline from Debian's packages.
 test('the Go gorilla/websocket hub peer builds offline and holds the same checks', async () => {
   const hubBinary = path.join(scratch, 'go-hub');
-  const built = spawnSync(path.join(__dirname, '..', '..', 'benchmarks', 'peers', 'build-go-hub'), [hubBinary],
-    { encoding: 'utf8', timeout: 240_000 });
+  const built = spawnSync(path.join(peers, 'build-go-hub'), [hubBinary], { encoding: 'utf8', timeout: 240_000 });
   assert.equal(built.status, 0, built.stdout + built.stderr);
-  const hub = await startPeer(hubBinary, []);
-  try {
-    const results = path.join(scratch, 'go.json');
-    const run = spawnSync(binary, ['load', '--url', hub.url + '/realtime/broadcasting', '--connections', '40',
-      '--groups', '2', '--rates', '40', '--step-s', '1', '--drain-s', '2', '--results', results],
-    { encoding: 'utf8', timeout: 60_000 });
-    assert.equal(run.status, 0, run.stdout + run.stderr);
-    const json = JSON.parse(fs.readFileSync(results, 'utf8'));
-    assert.ok(json.sends.accepted > 0);
-    assert.equal(json.deliveries, json.sends.accepted * 19);
-  } finally {
-    await stop(hub);
-  }
+  await peerHoldsTheChecks(hubBinary, [], 'go', '/realtime/broadcasting');
 });
 
 test('load refuses any address but loopback, and says when nothing listens', () => {
