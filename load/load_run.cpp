@@ -209,6 +209,7 @@ void Peer::start(const tcp::endpoint& endpoint) {
           beast::get_lowest_layer(self->ws_).expires_never();
           self->run_.upgraded();
           if (self->stalled) {  // joined as far as the server knows; its answer is never read
+            if (socketio) self->send_raw(std::string(engineio::connect_namespace));
             self->join();
             self->joined_ = true;
             return self->run_.joined();
@@ -470,8 +471,11 @@ void Run::pace(const std::shared_ptr<asio::steady_timer>& timer) {
     s.outstanding.emplace_back(mark.seq, mark.sent_ns);
     ++sends_made_;
     std::string text = mark_text(mark);
-    if (text.size() + 1 < config_.message_bytes)  // a space, then filler no mark can be read in
-      text.append(" ").append(config_.message_bytes - text.size() - 1, 'x');
+    if (text.size() + 1 < config_.message_bytes) {  // a space, then filler no mark is read in
+      const std::size_t filler = config_.message_bytes - text.size() - 1;
+      text.append(" ").append(filler, 'x');
+    }
+    assert(text.size() + 1 >= config_.message_bytes);  // padded, or a mark as long already
     peer.send("{\"action\":\"send\",\"data\":{\"text\":\"" + text + "\"}}");
   }
   timer->expires_after(std::chrono::milliseconds(1));
@@ -682,6 +686,7 @@ LoadOutcome Run::run() {
       {"senders", senders_.size()},
       {"upgrades_per_s", upgrades_per_s_},
       {"rates", config_.rates},
+      {"message_bytes", config_.message_bytes},
       {"step_s", config_.step_s},
       {"sending_s", sending_s},
       {"measured_s", measured_s},
