@@ -12,26 +12,15 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { parseOptions } = require('./options.js');
 const { startServer, stopServer } = require('../tests/cli/server_process.js');
 const { startRedis, stopRedis } = require('../tests/replicas/redis_process.js');
 
-const options = {
+const options = parseOptions(__filename, {
   reps: 3, connections: 200, groups: 20, 'senders-per-group': 2, rates: '200,400', 'step-s': 4,
   out: 'build/bench-replicas.json', binary: 'build/default/cli/lvtlab',
   'saturation-rates': '1000,2000,4000,8000',
-};
-for (let i = 2; i < process.argv.length; i += 2) {
-  const name = process.argv[i].replace(/^--/, '');
-  if (name === 'help' || name === 'h') {
-    console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 9).join('\n'));
-    process.exit(0);
-  }
-  if (!(name in options) || process.argv[i + 1] === undefined) {
-    console.error(`bench-replicas: unknown or valueless option '${process.argv[i]}' (see --help)`);
-    process.exit(2);
-  }
-  options[name] = process.argv[i + 1];
-}
+}, 8);
 
 const serveFlags = ['--actions-per-second', '10000', '--actions-burst', '10000',
   '--dispatch-policy', 'coalesce', '--log-level', 'warn'];

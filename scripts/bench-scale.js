@@ -17,26 +17,15 @@ const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { parseOptions } = require('./options.js');
 const { startServing, stopServer } = require('../tests/cli/server_process.js');
 
 const root = path.join(__dirname, '..');
-const options = {
+const options = parseOptions(__filename, {
   reps: 3, servers: 'lvtlab,ws,socketio,go', connections: 1000,
   rates: '25,50,75,100,150,200,300,400', 'compare-rate': 50, 'step-s': 3,
   'idle-connections': 5000, out: 'build/bench-scale.json', binary: 'build/default/cli/lvtlab',
-};
-for (let i = 2; i < process.argv.length; i += 2) {
-  const name = process.argv[i].replace(/^--/, '');
-  if (name === 'help' || name === 'h') {
-    console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 15).join('\n'));
-    process.exit(0);
-  }
-  if (!(name in options) || process.argv[i + 1] === undefined) {
-    console.error(`bench-scale: unknown or valueless option '${process.argv[i]}' (see --help)`);
-    process.exit(2);
-  }
-  options[name] = process.argv[i + 1];
-}
+}, 14);
 const rates = String(options.rates).split(',').map(Number);
 const compareRate = Number(options['compare-rate']);
 if (!rates.includes(compareRate)) {
@@ -89,13 +78,9 @@ function load(server, port, pid, args, results) {
 // tracepoints (Debian's linux-perf); null where perf is missing or not allowed.
 const writeCalls = ['write', 'writev', 'sendmsg', 'sendto'].map((call) => `syscalls:sys_enter_${call}`);
 async function countWrites(pid, file, during) {
-  let perf;
-  try {
-    perf = spawn('perf', ['stat', '-x', ',', '-o', file, '-e', writeCalls.join(','), '-p', String(pid)],
-      { stdio: 'ignore' });
-  } catch {
-    return { result: during(), writes: null };
-  }
+  // A missing perf is reported by the child's 'error' event, not thrown.
+  const perf = spawn('perf', ['stat', '-x', ',', '-o', file, '-e', writeCalls.join(','), '-p', String(pid)],
+    { stdio: 'ignore' });
   const exited = new Promise((resolve) => { perf.on('exit', resolve); perf.on('error', () => resolve(null)); });
   await new Promise((resolve) => setTimeout(resolve, 300));  // attached
   const result = during();
