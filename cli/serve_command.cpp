@@ -292,7 +292,9 @@ std::function<int()> add_serve_command(CLI::App& app) {
                    "(an equal refresh already waiting absorbs the new one)")
       ->check(CLI::IsMember({"drop", "coalesce"}))
       ->capture_default_str();
-  serve->add_option("--threads", flags->options.threads, "Threads in the Asio pool")
+  serve
+      ->add_option("--threads", flags->options.threads,
+                   "Threads, each running its own share of the connections")
       ->check(whole_in(1u, 256u))
       ->capture_default_str();
   serve->add_option("--allowed-origin", flags->options.engine.allowed_origins,
@@ -343,6 +345,13 @@ std::function<int()> add_serve_command(CLI::App& app) {
       ->add_option("--outbound-bytes-max", flags->options.outbound_bytes_max,
                    "Bytes queued for one client before it is cut off as a slow reader")
       ->check(whole_in(std::size_t{4096}, std::size_t{1} << 32))
+      ->capture_default_str();
+  serve
+      ->add_option("--socket-send-buffer-bytes", flags->options.socket_send_buffer_bytes,
+                   "SO_SNDBUF of each client's socket (the kernel doubles it; 0: the kernel's "
+                   "own, megabytes on loopback, which a client that stops reading fills before "
+                   "the outbound bounds are reached)")
+      ->check(whole_in(std::size_t{0}, std::size_t{64} << 20))
       ->capture_default_str();
   serve
       ->add_option("--actions-per-second", flags->options.engine.actions_per_second,

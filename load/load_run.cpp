@@ -1,5 +1,6 @@
 // The load generator's sockets and clock: one Asio io_context on one thread, every connection a
-// Beast WebSocket, one pacing timer for the senders and one for the progress line.
+// TCP socket that Beast upgrades (its HTTP) and ws_frames.hpp frames, so one read takes every
+// frame waiting; one pacing timer for the senders and one for the progress line.
 #include "load_run.hpp"
 
 #include <cassert>
@@ -17,12 +18,14 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/detail/hybi13.hpp>
+#include <boost/beast/websocket/error.hpp>
 
 #include "engineio.hpp"
 #include "latency_histogram.hpp"
 #include "marks.hpp"
 #include "proc_stats.hpp"
+#include "ws_frames.hpp"
 
 namespace lvt::load {
 namespace {
@@ -30,7 +33,6 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using nlohmann::json;
 
@@ -50,7 +52,8 @@ std::string group_cookie(std::uint32_t run, std::size_t group) {
   return "livetemplate-id=" + id + "A=";
 }
 
-constexpr std::size_t frame_bytes_max = 64 * 1024 * 1024;  // a read larger than this is an error
+constexpr std::size_t frame_bytes_max = 64 * 1024 * 1024;  // a message larger than this is an error
+constexpr std::size_t read_bytes_max = 16 * 1024;  // what one read asks the kernel for at most
 constexpr int stalled_window_bytes = 4096;  // a stalled reader's SO_RCVBUF (the kernel doubles it)
 
 struct Violation {
@@ -72,7 +75,7 @@ class Run;
 class Peer : public std::enable_shared_from_this<Peer> {
  public:
   Peer(Run& run, asio::io_context& io, std::size_t index, std::size_t group)
-      : run_(run), ws_(io), index_(index), group_(group) {}
+      : run_(run), stream_(io), index_(index), group_(group) {}
   void start(const tcp::endpoint& endpoint);
   // A stalled reader starts reading after the run: it takes what was buffered and ends when
   // the server ends the stream (then `cut`).
@@ -91,17 +94,26 @@ class Peer : public std::enable_shared_from_this<Peer> {
   std::vector<std::uint64_t> last_seq;  // per sender: the last seq seen (0: none)
 
  private:
+  void upgrade(const std::string& authority, const std::string& target);
+  void on_upgraded();
+  bool take_frames();  // false: the stream ended or failed
+  void on_message(std::string_view message);
   void on_frame(std::string_view frame);
   void on_socketio_frame(std::string_view frame);
   void join();
   void read();
+  void write_frame(ws::Opcode opcode, std::string_view payload);
   void write_next();
   void fail(const std::string& what, beast::error_code error);
 
   Run& run_;
-  websocket::stream<beast::tcp_stream> ws_;
+  beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  http::request<http::empty_body> upgrade_request_;
+  http::response<http::string_body> upgrade_response_;
+  std::string fragments_;  // a fragmented message's payload so far
   std::deque<std::string> out_;
+  std::uint32_t mask_state_ = 0;
   bool writing_ = false, joined_ = false, failed_ = false, closing_ = false;
   std::size_t index_, group_;
 };
@@ -177,62 +189,145 @@ class Run {
 // --- a connection
 // ------------------------------------------------------------------------------------
 void Peer::start(const tcp::endpoint& endpoint) {
+  mask_state_ = static_cast<std::uint32_t>(run_.run_id() ^ (index_ * 2654435761u)) | 1;
   if (stalled) {
     // A small receive window, as a slow client's: the server's own queue, not the kernel's
     // buffers (megabytes on loopback), is what fills, so its bound is reached within seconds.
     beast::error_code error;
-    auto& socket = beast::get_lowest_layer(ws_).socket();
+    auto& socket = stream_.socket();
     socket.open(endpoint.protocol(), error);
     if (!error)
       socket.set_option(asio::socket_base::receive_buffer_size(stalled_window_bytes), error);
     if (error) return fail("socket", error);
   }
-  beast::get_lowest_layer(ws_).expires_after(
+  stream_.expires_after(
       std::chrono::milliseconds(static_cast<int>(run_.config().connect_timeout_s * 1000)));
-  beast::get_lowest_layer(ws_).async_connect(
+  stream_.async_connect(
       endpoint, [self = shared_from_this(), port = endpoint.port()](beast::error_code error) {
         if (error) return self->fail("connect", error);
         const LoadConfig& c = self->run_.config();
-        const std::string cookie = group_cookie(self->run_.run_id(), self->group_);
-        const std::string authority = c.host + ":" + std::to_string(port);
-        const std::string origin = "http://" + authority;
-        self->ws_.set_option(
-            websocket::stream_base::decorator([cookie, origin](websocket::request_type& request) {
-              request.set(http::field::cookie, cookie);
-              request.set(http::field::origin, origin);
-            }));
-        self->ws_.read_message_max(frame_bytes_max);
-        const bool socketio = c.protocol == Protocol::socketio;
-        const std::string target = socketio ? engineio::handshake_target(c.path) : c.path;
-        self->ws_.async_handshake(authority, target, [self, socketio](beast::error_code error) {
-          if (error) return self->fail("upgrade", error);
-          beast::get_lowest_layer(self->ws_).expires_never();
-          self->run_.upgraded();
-          if (self->stalled) {  // joined as far as the server knows; its answer is never read
-            if (socketio) self->send_raw(std::string(engineio::connect_namespace));
-            self->join();
-            self->joined_ = true;
-            return self->run_.joined();
-          }
-          self->read();
-          if (!socketio) self->join();  // socket.io: once its namespace is connected
-        });
+        const std::string target =
+            c.protocol == Protocol::socketio ? engineio::handshake_target(c.path) : c.path;
+        self->upgrade(c.host + ":" + std::to_string(port), target);
       });
 }
 
-void Peer::read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t) {
-    if (error) return self->fail("read", error);
-    const auto data = self->buffer_.cdata();
-    const std::string_view frame(static_cast<const char*>(data.data()), data.size());
-    if (self->run_.config().protocol == Protocol::socketio) {
-      self->on_socketio_frame(frame);
-    } else {
-      self->on_frame(frame);
+// The opening handshake (RFC 6455 4.1) through Beast's HTTP: what the server sends after its 101
+// stays in buffer_, the first frames among it.
+void Peer::upgrade(const std::string& authority, const std::string& target) {
+  beast::websocket::detail::sec_ws_key_type key_bytes;
+  beast::websocket::detail::make_sec_ws_key(key_bytes);
+  std::string key(key_bytes.data(), key_bytes.size());
+  upgrade_request_ = {http::verb::get, target, 11};
+  upgrade_request_.set(http::field::host, authority);
+  upgrade_request_.set(http::field::upgrade, "websocket");
+  upgrade_request_.set(http::field::connection, "Upgrade");
+  upgrade_request_.set(http::field::sec_websocket_key, key);
+  upgrade_request_.set(http::field::sec_websocket_version, "13");
+  upgrade_request_.set(http::field::cookie, group_cookie(run_.run_id(), group_));
+  upgrade_request_.set(http::field::origin, "http://" + authority);
+  http::async_write(stream_, upgrade_request_,
+                    [self = shared_from_this(), key](beast::error_code error, std::size_t) {
+                      if (error) return self->fail("upgrade", error);
+                      http::async_read(
+                          self->stream_, self->buffer_, self->upgrade_response_,
+                          [self, key](beast::error_code error, std::size_t) {
+                            if (error) return self->fail("upgrade", error);
+                            beast::websocket::detail::sec_ws_accept_type accept;
+                            beast::websocket::detail::make_sec_ws_accept(accept, key);
+                            const std::string_view expected(accept.data(), accept.size());
+                            const auto& response = self->upgrade_response_;
+                            if (response.result() != http::status::switching_protocols ||
+                                response[http::field::sec_websocket_accept] != expected) {
+                              return self->fail("upgrade",
+                                                beast::websocket::error::upgrade_declined);
+                            }
+                            self->upgrade_response_ = {};
+                            self->on_upgraded();
+                          });
+                    });
+}
+
+void Peer::on_upgraded() {
+  const bool socketio = run_.config().protocol == Protocol::socketio;
+  stream_.expires_never();
+  run_.upgraded();
+  if (stalled) {  // joined as far as the server knows; its answer is never read
+    if (socketio) send_raw(std::string(engineio::connect_namespace));
+    join();
+    joined_ = true;
+    return run_.joined();
+  }
+  if (!take_frames()) return;  // frames that came with the 101
+  read();
+  if (!socketio) join();  // socket.io: once its namespace is connected
+}
+
+// Every whole frame in buffer_, in order: messages to on_message, pings answered, a close ends
+// the stream.
+bool Peer::take_frames() {
+  for (;;) {
+    const auto data = buffer_.cdata();
+    const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    const ws::ServerFrame frame = ws::parse_server_frame(bytes, frame_bytes_max);
+    if (frame.status == ws::ServerFrame::Status::need_more) return true;
+    if (frame.status == ws::ServerFrame::Status::error) {
+      fail(std::string("read: ") + frame.error,
+           beast::error_code(boost::system::errc::protocol_error,
+                             boost::system::generic_category()));
+      return false;
     }
-    self->buffer_.consume(self->buffer_.size());
-    self->read();
-  });
+    switch (frame.opcode) {
+      case ws::Opcode::text:
+      case ws::Opcode::binary:
+      case ws::Opcode::continuation:
+        if (frame.fin && fragments_.empty()) {
+          on_message(frame.payload);
+        } else {
+          if (fragments_.size() + frame.payload.size() > frame_bytes_max) {
+            fail("read", beast::error_code(boost::system::errc::message_size,
+                                           boost::system::generic_category()));
+            return false;
+          }
+          fragments_.append(frame.payload);
+          if (frame.fin) {
+            on_message(fragments_);
+            fragments_.clear();
+          }
+        }
+        break;
+      case ws::Opcode::ping:
+        write_frame(ws::Opcode::pong, frame.payload);
+        break;
+      case ws::Opcode::pong:
+        break;
+      case ws::Opcode::close:
+        if (!closing_) write_frame(ws::Opcode::close, frame.payload.substr(0, 2));
+        fail("read", beast::websocket::error::closed);
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return false;
+    }
+    buffer_.consume(frame.bytes);
+    if (failed_) return false;
+  }
+}
+
+void Peer::on_message(std::string_view message) {
+  if (run_.config().protocol == Protocol::socketio) {
+    on_socketio_frame(message);
+  } else {
+    on_frame(message);
+  }
+}
+
+void Peer::read() {
+  stream_.async_read_some(buffer_.prepare(read_bytes_max),
+                          [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
+                            if (error) return self->fail("read", error);
+                            self->buffer_.commit(bytes);
+                            if (self->take_frames()) self->read();
+                          });
 }
 
 void Peer::join() {
@@ -262,16 +357,16 @@ void Peer::on_socketio_frame(std::string_view frame) {
 
 void Peer::read_to_end() {
   reading_to_end = true;
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
-    self->bytes_after += bytes;
-    self->buffer_.consume(self->buffer_.size());
-    if (error) {
-      self->reading_to_end = false;
-      self->cut = !self->closing_;
-      return;
-    }
-    self->read_to_end();
-  });
+  stream_.async_read_some(buffer_.prepare(read_bytes_max),
+                          [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
+                            self->bytes_after += bytes;
+                            if (error) {
+                              self->reading_to_end = false;
+                              self->cut = !self->closing_;
+                              return;
+                            }
+                            self->read_to_end();
+                          });
 }
 
 void Peer::on_frame(std::string_view frame) {
@@ -290,7 +385,16 @@ void Peer::send(std::string text) {
 }
 
 void Peer::send_raw(std::string frame) {
-  out_.push_back(std::move(frame));
+  write_frame(ws::Opcode::text, frame);
+}
+
+// Each frame masked with the next key of a xorshift: RFC 6455 asks for keys a proxy cannot
+// predict, not for cryptographic ones, and the server only unmasks.
+void Peer::write_frame(ws::Opcode opcode, std::string_view payload) {
+  mask_state_ ^= mask_state_ << 13;
+  mask_state_ ^= mask_state_ >> 17;
+  mask_state_ ^= mask_state_ << 5;
+  out_.push_back(ws::client_frame(opcode, payload, mask_state_));
   if (!writing_) write_next();
 }
 
@@ -300,17 +404,20 @@ void Peer::write_next() {
     return;
   }
   writing_ = true;
-  ws_.async_write(asio::buffer(out_.front()),
-                  [self = shared_from_this()](beast::error_code error, std::size_t) {
-                    if (error) return self->fail("write", error);
-                    self->out_.pop_front();
-                    self->write_next();
-                  });
+  asio::async_write(stream_, asio::buffer(out_.front()),
+                    [self = shared_from_this()](beast::error_code error, std::size_t) {
+                      if (error) return self->fail("write", error);
+                      self->out_.pop_front();
+                      self->write_next();
+                    });
 }
 
+// A close frame (1000), then the server's close or the end of the run ends the socket.
 void Peer::close() {
+  if (closing_) return;
   closing_ = true;
-  ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {});
+  if (failed_ || !stream_.socket().is_open()) return;
+  write_frame(ws::Opcode::close, std::string_view("\x03\xE8", 2));
 }
 
 void Peer::fail(const std::string& what, beast::error_code error) {

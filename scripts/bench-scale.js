@@ -10,7 +10,7 @@
 // p99 and the server's and the load generator's CPU per delivery. Prints medians with min to max
 // and ratios against lvtlab; writes everything as JSON.
 //   node scripts/bench-scale.js [--reps 3] [--servers lvtlab,ws,socketio,go] [--connections 1000]
-//        [--rates 25,50,75,100,150,200,300,400] [--compare-rate 50] [--step-s 3]
+//        [--rates 25,50,100,200,300,400,600,800] [--compare-rate 100] [--step-s 3]
 //        [--idle-connections 5000] [--out build/bench-scale.json]
 'use strict';
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
@@ -23,7 +23,7 @@ const { startServing, stopServer } = require('../tests/cli/server_process.js');
 const root = path.join(__dirname, '..');
 const options = parseOptions(__filename, {
   reps: 3, servers: 'lvtlab,ws,socketio,go', connections: 1000,
-  rates: '25,50,75,100,150,200,300,400', 'compare-rate': 50, 'step-s': 3,
+  rates: '25,50,100,200,300,400,600,800', 'compare-rate': 100, 'step-s': 3,
   'idle-connections': 5000, out: 'build/bench-scale.json', binary: 'build/default/cli/lvtlab',
 }, 14);
 const rates = String(options.rates).split(',').map(Number);

@@ -4,7 +4,7 @@
 // the real server and the deterministic simulator run this same code.
 //
 // Threading contract: any method may be called from any thread, but calls for one connection
-// (receive, dispatch, disconnect) must be serialised, as a strand per connection does.
+// (receive, dispatch, disconnect) must be serialised, as running each connection on one shard's thread does.
 #pragma once
 
 #include <atomic>

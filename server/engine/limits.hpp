@@ -41,6 +41,9 @@ inline constexpr std::uint64_t websocket_idle_timeout_s = 300;
 // above a quarter of each (WritePump::reading_paused).
 inline constexpr std::size_t outbound_frames_default = 256;
 inline constexpr std::size_t outbound_bytes_default = 4 * 1024 * 1024;
+// A socket's buffer of framed bytes waiting for the kernel (net/corked_stream.hpp), besides
+// its outbound queue: what one write system call carries at most.
+inline constexpr std::size_t socket_buffer_bytes_max = 64 * 1024;
 // How long a connection cut as a slow reader has to take its close frame before its socket is
 // closed without one.
 inline constexpr unsigned cut_close_grace_ms = 2000;

@@ -48,10 +48,10 @@ struct Shared {
   Shared(ServerOptions opts, EngineEnv env)
       : options(std::move(opts)), engine(options.engine, std::move(env)) {}
 
-  // Schedules dispatch() on each woken connection's own strand.
+  // Runs dispatch() on each woken connection on its own shard: one post per shard.
   void wake(const std::vector<std::shared_ptr<Connection>>& connections);
   void close_all_websockets();
-  // Runs a store wait's command (replicas only) and resumes it on `executor`'s strand.
+  // Runs a store wait's command (replicas only) and resumes it on `executor` (the session's shard).
   template <class Answer, class Executor, class Then>
   void await_store(std::shared_ptr<StoreWait<Answer>> wait, const Executor& executor, Then then) {
     replica->ask_store(

@@ -1,4 +1,4 @@
-// The listener (which pauses when descriptors run out), the thread pool and the server's life.
+// The listener (which pauses when descriptors run out), the shards and the server's life.
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -26,8 +26,9 @@ std::string read_file(const std::string& path) {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& io, std::shared_ptr<Shared> shared, const tcp::endpoint& endpoint)
-      : io_(io),
+  Listener(asio::io_context& io, std::vector<asio::io_context*> shards,
+           std::shared_ptr<Shared> shared, const tcp::endpoint& endpoint)
+      : shards_(std::move(shards)),
         shared_(std::move(shared)),
         acceptor_(asio::make_strand(io)),
         paused_(acceptor_.get_executor()) {
@@ -49,7 +50,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void accept_next() {
-    acceptor_.async_accept(asio::make_strand(io_),
+    // Round the shards: each socket lives on one thread for its whole life, no strand needed.
+    asio::io_context& shard = *shards_[next_shard_++ % shards_.size()];
+    acceptor_.async_accept(shard.get_executor(),
                            beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
 
@@ -59,6 +62,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (pause_ms_ != 0) {
       spdlog::info("accepting connections again");
       pause_ms_ = 0;
+    }
+    if (!error && shared_->options.socket_send_buffer_bytes != 0) {
+      socket.set_option(asio::socket_base::send_buffer_size(
+                            static_cast<int>(shared_->options.socket_send_buffer_bytes)),
+                        error);
     }
     if (!error) start_http_session(shared_, std::move(socket));
     accept_next();
@@ -87,7 +95,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   static constexpr unsigned accept_pause_ms_min = 10;
   static constexpr unsigned accept_pause_ms_max = 1000;
 
-  asio::io_context& io_;
+  std::vector<asio::io_context*> shards_;
+  std::size_t next_shard_ = 0;
   std::shared_ptr<Shared> shared_;
   tcp::acceptor acceptor_;
   asio::steady_timer paused_;
@@ -115,21 +124,31 @@ std::shared_ptr<net::ReplicaLinks> link_replicas(net::asio::io_context& io, Serv
 }
 }  // namespace
 
+// One io_context per thread (a shard), each run by one thread: a socket and everything it does
+// stays on its shard, so its handlers need no strand and a broadcast wakes each shard once
+// (Shared::wake). The first shard also runs the listener, the signals and the Redis links.
 struct Server::Impl {
-  net::asio::io_context io;
+  using WorkGuard = net::asio::executor_work_guard<net::asio::io_context::executor_type>;
+  net::asio::io_context io;  // shard 0
+  std::vector<std::unique_ptr<net::asio::io_context>> more_shards;
+  std::vector<WorkGuard> work;
   std::shared_ptr<net::ReplicaLinks> replica;  // before shared: the engine's env points at it
   std::shared_ptr<net::Shared> shared;
   std::shared_ptr<net::Listener> listener;
-  net::asio::executor_work_guard<net::asio::io_context::executor_type> work;
   net::asio::steady_timer drain;
   std::atomic<bool> stopped{false};
 
   Impl(ServerOptions options, EngineEnv env)
-      : io(static_cast<int>(options.threads)),
+      : io(1),
         replica(link_replicas(io, options, env)),
         shared(std::make_shared<net::Shared>(std::move(options), std::move(env))),
-        work(io.get_executor()),
         drain(io) {
+    std::vector<net::asio::io_context*> shards{&io};
+    for (unsigned i = 1; i < std::max(1u, shared->options.threads); ++i) {
+      more_shards.push_back(std::make_unique<net::asio::io_context>(1));
+      shards.push_back(more_shards.back().get());
+    }
+    for (net::asio::io_context* shard : shards) work.emplace_back(shard->get_executor());
     shared->replica = replica;
     if (shared->options.register_pages) shared->options.register_pages(shared->engine);
     const std::string& dir = shared->options.client_dir;
@@ -139,7 +158,7 @@ struct Server::Impl {
     shared->files_by_path["/livetemplate.css"] = {"text/css; charset=utf-8",
                                                   net::read_file(dir + "/livetemplate.css")};
     const auto address = net::asio::ip::make_address(shared->options.address);
-    listener = std::make_shared<net::Listener>(io, shared,
+    listener = std::make_shared<net::Listener>(io, std::move(shards), shared,
                                                net::tcp::endpoint(address, shared->options.port));
   }
 };
@@ -190,9 +209,7 @@ void Server::run(bool handle_signals) {
   if (impl_->replica) impl_->replica->start(impl_->shared);
   impl_->listener->start();
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < std::max(1u, impl_->shared->options.threads); ++i) {
-    pool.emplace_back([this] { impl_->io.run(); });
-  }
+  for (auto& shard : impl_->more_shards) pool.emplace_back([&shard] { shard->run(); });
   impl_->io.run();
   for (auto& thread : pool) thread.join();
   // No handler runs any more: a WebSocket whose closing handshake did not finish in the drain
@@ -210,8 +227,9 @@ void Server::stop() {
     // Give the closing handshakes a moment, then end the loop.
     impl->drain.expires_after(std::chrono::milliseconds(300));
     impl->drain.async_wait([impl](boost::system::error_code) {
-      impl->work.reset();
+      for (auto& guard : impl->work) guard.reset();
       impl->io.stop();
+      for (auto& shard : impl->more_shards) shard->stop();
     });
   });
 }

@@ -1,5 +1,5 @@
-// `lvtlab serve`: the engine behind Boost.Beast HTTP and WebSocket on an Asio thread pool, one
-// strand per connection. This header keeps Beast and Asio out of its includers.
+// `lvtlab serve`: the engine behind Boost.Beast HTTP and WebSocket on one io_context per thread
+// (shards), each connection on one shard. This header keeps Beast and Asio out of its includers.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +22,10 @@ struct ServerOptions {
   std::string client_dir;  // the installed @livetemplate/client package
   std::size_t outbound_frames_max = limits::outbound_frames_default;
   std::size_t outbound_bytes_max = limits::outbound_bytes_default;
+  // SO_SNDBUF of each accepted socket (the kernel doubles it); 0 leaves the kernel's own, which
+  // on loopback grows to megabytes: a client that stops reading is then cut only once that much
+  // went unread besides the outbound queue.
+  std::size_t socket_send_buffer_bytes = 0;
   // A connection cut as a slow reader has this long to take its close frame.
   unsigned cut_close_grace_ms = limits::cut_close_grace_ms;
   // An HTTP connection between requests (keep-alive), or one that sends nothing at all.

@@ -1,7 +1,12 @@
-// One WebSocket connection: reads frames into the engine on its strand, writes the engine's
-// frames as its WritePump says (one write in flight, a bounded queue), runs woken broadcasts.
+// One WebSocket connection: reads frames into the engine on its shard's thread, frames the
+// engine's answers itself into its CorkedStream as its WritePump says (a bounded queue behind a
+// bounded socket buffer), runs woken broadcasts.
+#include <algorithm>
+#include <iterator>
+
 #include <spdlog/spdlog.h>
 
+#include "corked_stream.hpp"
 #include "limits.hpp"
 #include "net_internal.hpp"
 #include "write_pump.hpp"
@@ -13,7 +18,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   WebSocketSession(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
                    std::shared_ptr<Connection> connection)
       : shared_(std::move(shared)),
-        ws_(std::move(stream)),
+        ws_(std::move(stream), limits::socket_buffer_bytes_max),
         connection_(std::move(connection)),
         cut_grace_(ws_.get_executor()) {}
 
@@ -22,6 +27,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   ~WebSocketSession() { finish("session destroyed"); }
 
   void start(http::request<http::string_body> request, std::string first_frame) {
+    ws_.next_layer().set_owner(weak_from_this(), [this] { on_room(); });
     // A socket whose peer vanished (half-open) is closed once nothing, not even the answer to
     // Beast's keep-alive ping, came for the idle timeout; the simulator uses the same number.
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
@@ -34,7 +40,6 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     // clean handshake; Beast fails anything larger outright (also 1009, but the peer may only
     // see a reset while its unread bytes are in flight). Memory stays bounded either way.
     ws_.read_message_max(shared_->options.engine.frame_bytes_max * 4);
-    ws_.text(true);
     enqueue(std::move(first_frame));  // held until the handshake completes
     ws_.async_accept(request,
                      beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
@@ -51,6 +56,16 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void post_dispatch() {
     asio::post(ws_.get_executor(), [self = shared_from_this()] { self->run_dispatch(); });
   }
+  asio::any_io_executor executor() { return ws_.get_executor(); }
+
+  // On the session's shard thread.
+  void run_dispatch() {
+    while (!pump_.closing() && connection_->dispatch_jobs_waiting() > 0) {
+      apply(shared_->engine.dispatch(*connection_));
+    }
+  }
+  void cork() { ws_.next_layer().cork(); }
+  void uncork() { ws_.next_layer().uncork(); }
   void post_close_going_away() {
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
       self->close(websocket::close_code::going_away, "server shutting down");
@@ -65,10 +80,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     read_next();
   }
 
-  // Reads the next request unless closing, already reading, or paused because the client has
-  // not taken the answers queued so far (WritePump::reading_paused).
+  // Reads the next request unless the handshake is still on, closing, already reading, or
+  // paused because the client has not taken the answers queued so far
+  // (WritePump::reading_paused).
   void read_next() {
-    if (reading_ || awaiting_store_ || pump_.closing() || pump_.reading_paused()) return;
+    if (!accepted_ || reading_ || awaiting_store_ || pump_.closing() || pump_.reading_paused())
+      return;
     reading_ = true;
     ws_.async_read(buffer_,
                    beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
@@ -100,12 +117,6 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     read_next();
   }
 
-  void run_dispatch() {
-    while (!pump_.closing() && connection_->dispatch_jobs_waiting() > 0) {
-      apply(shared_->engine.dispatch(*connection_));
-    }
-  }
-
   void apply(Effects effects) {
     for (std::string& frame : effects.frames) enqueue(std::move(frame));
     shared_->wake(effects.wake);
@@ -134,12 +145,30 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     }
   }
 
-  void on_write(beast::error_code error, std::size_t bytes) {
-    if (error) return fail("write: " + error.message());
-    ++shared_->engine.metrics().frames_sent;
-    shared_->engine.metrics().bytes_sent += bytes;
-    act(pump_.written());
-    read_next();  // the client took a frame: reading may resume
+  // Moves the pump's frames into the socket's buffer while it has room. The pump's frame in
+  // flight is the one waiting for room; once in the buffer it is written. Not re-entered:
+  // written() asks for the next frame from inside the loop.
+  void write_frames() {
+    if (writing_frames_) return;
+    writing_frames_ = true;
+    CorkedStream& socket = ws_.next_layer();
+    while (frame_waiting_ && !socket.failed() && socket.has_room(pump_.frame_in_flight().size())) {
+      const std::string& frame = pump_.frame_in_flight();
+      Metrics& metrics = shared_->engine.metrics();
+      ++metrics.frames_sent;
+      metrics.bytes_sent += frame.size();
+      socket.append_text_frame(frame);
+      frame_waiting_ = false;
+      act(pump_.written());  // sets frame_waiting_ again when another frame is queued
+    }
+    writing_frames_ = false;
+    if (socket.failed()) return fail("write: " + socket.error().message());
+    read_next();  // the queue went down: reading may resume
+  }
+
+  // The socket took a write: room for waiting frames, or the error that ends the session.
+  void on_room() {
+    if (!finished_) write_frames();
   }
 
   void close(websocket::close_code code, std::string reason) {
@@ -155,8 +184,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
       case WritePump::Next::nothing:
         break;
       case WritePump::Next::write:
-        ws_.async_write(asio::buffer(pump_.frame_in_flight()),
-                        beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+        frame_waiting_ = true;
+        write_frames();
         break;
       case WritePump::Next::close:
         ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code error) {
@@ -219,13 +248,15 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   }
 
   std::shared_ptr<Shared> shared_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<CorkedStream> ws_;
   std::shared_ptr<Connection> connection_;
   beast::flat_buffer buffer_;
   WritePump pump_{shared_->options.outbound_frames_max, shared_->options.outbound_bytes_max};
   websocket::close_reason close_reason_;
   asio::steady_timer cut_grace_;
   bool accepted_ = false;        // the opening handshake completed
+  bool frame_waiting_ = false;   // the pump's frame in flight waits for room in the socket
+  bool writing_frames_ = false;  // write_frames() is on the stack
   bool reading_ = false;         // a read is pending
   bool awaiting_store_ = false;  // an action waits for the shared store
   bool finished_ = false;
@@ -246,19 +277,43 @@ void start_websocket(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
   session->post_dispatch();
 }
 
+// One handler per shard, not one per recipient: a group's fan-out to 1,000 tabs is two posts on
+// two threads, each running its sessions' broadcasts in a row.
 void Shared::wake(const std::vector<std::shared_ptr<Connection>>& connections) {
   if (connections.empty()) return;
-  std::vector<std::shared_ptr<WebSocketSession>> targets;
-  targets.reserve(connections.size());
+  struct ShardTargets {
+    asio::any_io_executor executor;
+    std::vector<std::shared_ptr<WebSocketSession>> sessions;
+  };
+  std::vector<ShardTargets> shards;
   {
     std::lock_guard lock(sessions_mutex);
     for (const auto& connection : connections) {
       const auto found = sessions.find(connection->id());
       if (found == sessions.end()) continue;
-      if (auto session = found->second.lock()) targets.push_back(std::move(session));
+      auto session = found->second.lock();
+      if (!session) continue;
+      asio::any_io_executor executor = session->executor();
+      auto shard = std::find_if(shards.begin(), shards.end(), [&](const ShardTargets& known) {
+        return known.executor == executor;
+      });
+      if (shard == shards.end()) {
+        shards.push_back({std::move(executor), {}});
+        shards.back().sessions.reserve(connections.size());
+        shard = std::prev(shards.end());
+      }
+      shard->sessions.push_back(std::move(session));
     }
   }
-  for (const auto& session : targets) session->post_dispatch();
+  for (ShardTargets& shard : shards) {
+    asio::post(shard.executor, [sessions = std::move(shard.sessions)] {
+      for (const auto& session : sessions) {
+        session->cork();
+        session->run_dispatch();
+      }
+      for (const auto& session : sessions) session->uncork();
+    });
+  }
 }
 
 void Shared::release_all_websockets() {

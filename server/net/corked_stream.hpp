@@ -1,0 +1,194 @@
+// The socket under one WebSocket stream, as Beast's next layer. Every byte for the client goes
+// through one bounded buffer: the data frames the session frames itself (append_text_frame)
+// and Beast's own control frames (pong, keep-alive ping, close), in the order they were made.
+// The buffer goes to the kernel in one write whenever none is in flight, so the frames that
+// queue while a write is in flight leave together: one system call for many deliveries under
+// load, and no Beast write operation per data frame. Beast reads through it unchanged.
+// Include only in websocket_session.cpp (Beast stays in few translation units).
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/any_completion_handler.hpp>
+
+#include "net_internal.hpp"
+
+namespace lvt::net {
+
+class CorkedStream {
+ public:
+  using executor_type = beast::tcp_stream::executor_type;
+
+  CorkedStream(beast::tcp_stream stream, std::size_t buffer_bytes_max)
+      : next_(std::move(stream)), buffer_bytes_max_(buffer_bytes_max) {
+    assert(buffer_bytes_max_ > 0);
+  }
+
+  // The session whose handlers keep this stream alive while a write is in flight, and what it
+  // does when the buffer has room again after being full.
+  void set_owner(std::weak_ptr<void> owner, std::function<void()> on_room) {
+    owner_ = std::move(owner);
+    on_room_ = std::move(on_room);
+  }
+
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+  beast::tcp_stream& next_layer() noexcept { return next_; }
+  const beast::tcp_stream& next_layer() const noexcept { return next_; }
+
+  // Room for a frame of `payload_bytes`: an empty buffer takes any one frame.
+  bool has_room(std::size_t payload_bytes) const {
+    return pending_.empty() ||
+           pending_.size() + payload_bytes + header_bytes_max <= buffer_bytes_max_;
+  }
+
+  // Appends one unfragmented, unmasked text frame (RFC 6455 5.2) and starts a write if none is
+  // in flight. The caller checked has_room() and that no error ended the stream.
+  void append_text_frame(std::string_view payload) {
+    assert(has_room(payload.size()));
+    const std::uint64_t size = payload.size();
+    pending_.push_back(static_cast<char>(0x81));  // FIN, opcode 1 (text)
+    if (size < 126) {
+      pending_.push_back(static_cast<char>(size));
+    } else if (size <= 0xFFFF) {
+      pending_.push_back(static_cast<char>(126));
+      for (int shift = 8; shift >= 0; shift -= 8)
+        pending_.push_back(static_cast<char>(size >> shift));
+    } else {
+      pending_.push_back(static_cast<char>(127));
+      for (int shift = 56; shift >= 0; shift -= 8)
+        pending_.push_back(static_cast<char>(size >> shift));
+    }
+    pending_.append(payload);
+    flush();
+  }
+
+  // While corked, appended frames wait: a shard's run of broadcasts corks each socket it
+  // writes to and uncorks them all at its end, so what one connection got in that run leaves
+  // in one write.
+  void cork() { corked_ = true; }
+  void uncork() {
+    corked_ = false;
+    flush();
+  }
+
+  bool failed() const { return static_cast<bool>(error_); }
+  const beast::error_code& error() const { return error_; }
+
+  template <class MutableBufferSequence, class ReadHandler>
+  auto async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
+    return next_.async_read_some(buffers, std::forward<ReadHandler>(handler));
+  }
+
+  // Beast's writes: copied into the buffer and completed at once when it has room; else held
+  // (Beast has at most one write outstanding) until a write to the kernel makes room.
+  template <class ConstBufferSequence, class WriteHandler>
+  auto async_write_some(const ConstBufferSequence& buffers, WriteHandler&& handler) {
+    return asio::async_initiate<WriteHandler, void(beast::error_code, std::size_t)>(
+        [this](auto completion, const ConstBufferSequence& data) {
+          assert(!held_);  // Beast has one write outstanding at most
+          std::string bytes = beast::buffers_to_string(data);
+          held_ = Held{std::move(bytes), std::move(completion)};
+          take_held();
+        },
+        handler, buffers);
+  }
+
+ private:
+  static constexpr std::size_t header_bytes_max = 10;
+
+  struct Held {
+    std::string bytes;
+    asio::any_completion_handler<void(beast::error_code, std::size_t)> completion;
+  };
+
+  void take_held() {
+    if (!held_ || (!error_ && !has_room(held_->bytes.size()))) return;
+    Held held = std::move(*held_);
+    held_.reset();
+    const std::size_t size = held.bytes.size();
+    if (!error_) {
+      pending_ += held.bytes;
+      flush();
+    }
+    asio::post(next_.get_executor(),
+               [completion = std::move(held.completion), error = error_, size]() mutable {
+                 std::move(completion)(error, error ? 0 : size);
+               });
+  }
+
+  void flush() {
+    if (writing_ || corked_ || pending_.empty() || error_) return;
+    writing_ = true;
+    in_flight_.swap(pending_);
+    asio::async_write(
+        next_, asio::buffer(in_flight_),
+        [this, owner = owner_.lock()](beast::error_code error, std::size_t) { on_written(error); });
+  }
+
+  void on_written(beast::error_code error) {
+    writing_ = false;
+    in_flight_.clear();
+    // A burst's capacity is given back rather than kept by an idle connection.
+    if (in_flight_.capacity() > buffer_bytes_max_) std::string().swap(in_flight_);
+    if (error) {
+      error_ = error;
+      std::string().swap(pending_);
+    }
+    take_held();
+    flush();
+    teardown_when_drained();
+    if (on_room_) on_room_();
+  }
+
+  beast::tcp_stream next_;
+  std::size_t buffer_bytes_max_;
+  std::string pending_;    // bytes not yet handed to the kernel
+  std::string in_flight_;  // the write in flight
+  bool writing_ = false;
+  bool corked_ = false;
+  beast::error_code error_;  // the write that failed: the stream is over
+  std::optional<Held> held_;
+  std::weak_ptr<void> owner_;
+  std::function<void()> on_room_;
+
+  // Beast's closing handshake ends here: the buffered bytes (the close frame among them) go
+  // first, then the socket is shut as for a plain TCP stream.
+  template <class TeardownHandler>
+  friend void async_teardown(beast::role_type role, CorkedStream& stream,
+                             TeardownHandler&& handler) {
+    stream.teardown_ = Teardown{role, std::forward<TeardownHandler>(handler)};
+    stream.teardown_when_drained();
+  }
+  friend void teardown(beast::role_type role, CorkedStream& stream, beast::error_code& error) {
+    using beast::websocket::teardown;
+    teardown(role, stream.next_.socket(), error);
+  }
+
+  void teardown_when_drained() {
+    if (!teardown_ || writing_ || (!pending_.empty() && !error_)) return;
+    Teardown teardown = std::move(*teardown_);
+    teardown_.reset();
+    using beast::websocket::async_teardown;
+    // Wrapped: Asio's type-erased handler lacks what Beast's teardown asks of an executor; this
+    // lambda runs on the socket's executor, the session's shard.
+    async_teardown(teardown.role, next_.socket(),
+                   [completion = std::move(teardown.completion)](beast::error_code error) mutable {
+                     std::move(completion)(error);
+                   });
+  }
+
+  struct Teardown {
+    beast::role_type role;
+    asio::any_completion_handler<void(beast::error_code)> completion;
+  };
+  std::optional<Teardown> teardown_;
+};
+
+}  // namespace lvt::net
