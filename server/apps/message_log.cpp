@@ -1,13 +1,19 @@
 #include "message_log.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <mutex>
 #include <utility>
 
 namespace lvt {
 
-MessageLog::MessageLog(std::size_t messages_max) : messages_max_(messages_max) {
+namespace {
+std::atomic<std::uint64_t> next_log_serial{1};
+}  // namespace
+
+MessageLog::MessageLog(std::size_t messages_max)
+    : messages_max_(messages_max), serial_(next_log_serial.fetch_add(1)) {
   assert(messages_max > 0);
 }
 
@@ -35,6 +41,7 @@ void MessageLog::absorb(const std::vector<LogRecord>& records) {
       }
       first_present_ = position;
       size_ = position;
+      ++generation_;
     }
     append_locked(record.id, record.user, record.text);
   }
@@ -42,6 +49,7 @@ void MessageLog::absorb(const std::vector<LogRecord>& records) {
 
 void MessageLog::append_locked(std::uint64_t id, std::string user, std::string text) {
   assert(id == size_ + 1);
+  ++generation_;
   if (size_ % chunk_messages == 0 &&
       (chunks_.empty() || (first_chunk_ + chunks_.size()) * chunk_messages <= size_)) {
     chunks_.push_back(std::make_shared<Chunk>());
@@ -83,6 +91,20 @@ std::shared_ptr<const MessageWindow> MessageLog::window(std::size_t span, ItemRe
   const std::size_t first_kept = first_kept_locked();
   const std::size_t end = std::max(first_kept, std::min(size_, end_max));
   const std::size_t begin = span == 0 || span >= end - first_kept ? first_kept : end - span;
+  // The peers of one broadcast each read the log after it changed once: a thread gives the
+  // window it made last again while the log has not changed (a window never changes), rather
+  // than a copy per peer with its chunks' reference counts.
+  struct Cached {
+    std::uint64_t serial = 0, generation = 0;
+    ItemRenderer render = nullptr;
+    std::shared_ptr<const MessageWindow> window;
+  };
+  thread_local Cached cached;
+  if (cached.window && cached.serial == serial_ && cached.generation == generation_ &&
+      cached.render == render && cached.window->begin() == begin && cached.window->end() == end &&
+      cached.window->has_older() == (begin > first_kept)) {
+    return cached.window;
+  }
   std::vector<std::shared_ptr<const Chunk>> chunks;
   const std::size_t chunk_begin = begin / chunk_messages;
   if (begin < end) {
@@ -91,8 +113,10 @@ std::shared_ptr<const MessageWindow> MessageLog::window(std::size_t span, ItemRe
     chunks.assign(chunks_.begin() + static_cast<std::ptrdiff_t>(chunk_begin - first_chunk_),
                   chunks_.begin() + static_cast<std::ptrdiff_t>(chunk_end - first_chunk_));
   }
-  return std::make_shared<MessageWindow>(this, begin, end, begin > first_kept, chunk_begin,
-                                         std::move(chunks), render);
+  auto window = std::make_shared<MessageWindow>(this, begin, end, begin > first_kept, chunk_begin,
+                                                std::move(chunks), render);
+  cached = {serial_, generation_, render, window};
+  return window;
 }
 
 MessageWindow::MessageWindow(const MessageLog* log, std::size_t begin, std::size_t end,

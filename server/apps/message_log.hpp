@@ -69,6 +69,8 @@ class MessageLog final : public SharedLogCache {
  private:
   mutable std::shared_mutex mutex_;
   const std::size_t messages_max_;
+  const std::uint64_t serial_;    // tells logs apart in a thread's cache of windows (window())
+  std::uint64_t generation_ = 0;  // guarded by mutex_: moves with every change of the messages
   // Guarded by mutex_: the chunks holding the kept messages, oldest first; chunks_[0] is chunk
   // number first_chunk_ (messages [first_chunk_ * chunk_messages, ...)).
   std::deque<std::shared_ptr<Chunk>> chunks_;
