@@ -229,6 +229,7 @@ void Peer::upgrade(const std::string& authority, const std::string& target) {
   http::async_write(stream_, upgrade_request_,
                     [self = shared_from_this(), key](beast::error_code error, std::size_t) {
                       if (error) return self->fail("upgrade", error);
+                      self->upgrade_request_ = {};  // no headers kept once sent
                       http::async_read(
                           self->stream_, self->buffer_, self->upgrade_response_,
                           [self, key](beast::error_code error, std::size_t) {
@@ -302,10 +303,9 @@ bool Peer::take_frames() {
       case ws::Opcode::pong:
         break;
       case ws::Opcode::close:
+        // The reply goes out (unless a write is in flight), and the server ends the TCP stream.
         if (!closing_) write_frame(ws::Opcode::close, frame.payload.substr(0, 2));
         fail("read", beast::websocket::error::closed);
-        beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
         return false;
     }
     buffer_.consume(frame.bytes);

@@ -1,6 +1,6 @@
-// The write side of one WebSocket connection as a state machine, apart from the socket: Beast
-// allows one write in flight, frames wait in a bounded queue, a slow reader is cut, and a close
-// lets the queued frames go first. The transport does what each call returns; the unit tests
+// The write side of one WebSocket connection as a state machine, apart from the socket: one frame
+// is in flight (the server's transport: until the socket's buffer takes it), the others wait in
+// a bounded queue, a slow reader is cut, and a close lets the queued frames go first. The transport does what each call returns; the unit tests
 // drive every interleaving of completions the real sockets can only make by chance.
 #pragma once
 
@@ -34,7 +34,7 @@ class WritePump {
   Next close();                     // the server wants to close, after the queued frames
   void stop() { stopped_ = true; }  // the socket failed or closed: nothing more to do
 
-  // Beast writes from it until written(); it is in no queue, so a cut cannot touch it.
+  // The transport writes from it until written(); it is in no queue, so a cut cannot touch it.
   const std::string& frame_in_flight() const { return frame_in_flight_; }
   bool closing() const { return close_requested_ || cut_ || stopped_; }
   std::size_t frames_queued() const { return queue_.frames(); }

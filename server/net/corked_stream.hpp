@@ -32,7 +32,7 @@ class CorkedStream {
   }
 
   // The session whose handlers keep this stream alive while a write is in flight, and what it
-  // does when the buffer has room again after being full.
+  // does after each write the kernel took (move waiting frames in, or see the error).
   void set_owner(std::weak_ptr<void> owner, std::function<void()> on_room) {
     owner_ = std::move(owner);
     on_room_ = std::move(on_room);
@@ -102,6 +102,7 @@ class CorkedStream {
 
  private:
   static constexpr std::size_t header_bytes_max = 10;
+  static constexpr std::size_t capacity_kept_bytes_max = 1024;
 
   struct Held {
     std::string bytes;
@@ -135,8 +136,9 @@ class CorkedStream {
   void on_written(beast::error_code error) {
     writing_ = false;
     in_flight_.clear();
-    // A burst's capacity is given back rather than kept by an idle connection.
-    if (in_flight_.capacity() > buffer_bytes_max_) std::string().swap(in_flight_);
+    // A burst's or a first page's capacity is given back rather than kept by an idle
+    // connection; a frame's worth is kept for the next write.
+    if (in_flight_.capacity() > capacity_kept_bytes_max) std::string().swap(in_flight_);
     if (error) {
       error_ = error;
       std::string().swap(pending_);
