@@ -91,6 +91,7 @@ std::shared_ptr<const MessageWindow> MessageLog::window(std::size_t span, ItemRe
   const std::size_t first_kept = first_kept_locked();
   const std::size_t end = std::max(first_kept, std::min(size_, end_max));
   const std::size_t begin = span == 0 || span >= end - first_kept ? first_kept : end - span;
+  const bool has_older = begin > first_kept;
   // The peers of one broadcast each read the log after it changed once: a thread gives the
   // window it made last again while the log has not changed (a window never changes), rather
   // than a copy per peer with its chunks' reference counts.
@@ -100,9 +101,9 @@ std::shared_ptr<const MessageWindow> MessageLog::window(std::size_t span, ItemRe
     std::shared_ptr<const MessageWindow> window;
   };
   thread_local Cached cached;
+  // The generation fixes what the log kept, so begin and end fix the window.
   if (cached.window && cached.serial == serial_ && cached.generation == generation_ &&
-      cached.render == render && cached.window->begin() == begin && cached.window->end() == end &&
-      cached.window->has_older() == (begin > first_kept)) {
+      cached.render == render && cached.window->begin() == begin && cached.window->end() == end) {
     return cached.window;
   }
   std::vector<std::shared_ptr<const Chunk>> chunks;
@@ -113,7 +114,7 @@ std::shared_ptr<const MessageWindow> MessageLog::window(std::size_t span, ItemRe
     chunks.assign(chunks_.begin() + static_cast<std::ptrdiff_t>(chunk_begin - first_chunk_),
                   chunks_.begin() + static_cast<std::ptrdiff_t>(chunk_end - first_chunk_));
   }
-  auto window = std::make_shared<MessageWindow>(this, begin, end, begin > first_kept, chunk_begin,
+  auto window = std::make_shared<MessageWindow>(this, begin, end, has_older, chunk_begin,
                                                 std::move(chunks), render);
   cached = {serial_, generation_, render, window};
   return window;

@@ -1,7 +1,8 @@
 // The write side of one WebSocket connection as a state machine, apart from the socket: one frame
 // is in flight (the server's transport: until the socket's buffer takes it), the others wait in
-// a bounded queue, a slow reader is cut, and a close lets the queued frames go first. The transport does what each call returns; the unit tests
-// drive every interleaving of completions the real sockets can only make by chance.
+// a bounded queue, a slow reader is cut, and a close lets the queued frames go first. The transport
+// does what each call returns; the unit tests drive every interleaving of completions the real
+// sockets can only make by chance.
 #pragma once
 
 #include <algorithm>
@@ -36,6 +37,7 @@ class WritePump {
 
   // The transport writes from it until written(); it is in no queue, so a cut cannot touch it.
   const std::string& frame_in_flight() const { return frame_in_flight_; }
+  bool writing() const { return writing_; }  // a frame is in flight, until written()
   bool closing() const { return close_requested_ || cut_ || stopped_; }
   std::size_t frames_queued() const { return queue_.frames(); }
   std::size_t bytes_queued() const { return queue_.bytes(); }

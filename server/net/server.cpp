@@ -26,11 +26,12 @@ std::string read_file(const std::string& path) {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& io, std::vector<asio::io_context*> shards,
-           std::shared_ptr<Shared> shared, const tcp::endpoint& endpoint)
+  // The acceptor runs on the first shard.
+  Listener(std::vector<asio::io_context*> shards, std::shared_ptr<Shared> shared,
+           const tcp::endpoint& endpoint)
       : shards_(std::move(shards)),
         shared_(std::move(shared)),
-        acceptor_(asio::make_strand(io)),
+        acceptor_(shards_.front()->get_executor()),
         paused_(acceptor_.get_executor()) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -158,7 +159,7 @@ struct Server::Impl {
     shared->files_by_path["/livetemplate.css"] = {"text/css; charset=utf-8",
                                                   net::read_file(dir + "/livetemplate.css")};
     const auto address = net::asio::ip::make_address(shared->options.address);
-    listener = std::make_shared<net::Listener>(io, std::move(shards), shared,
+    listener = std::make_shared<net::Listener>(std::move(shards), shared,
                                                net::tcp::endpoint(address, shared->options.port));
   }
 };

@@ -152,14 +152,13 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (writing_frames_) return;
     writing_frames_ = true;
     CorkedStream& socket = ws_.next_layer();
-    while (frame_waiting_ && !socket.failed() && socket.has_room(pump_.frame_in_flight().size())) {
+    while (pump_.writing() && !socket.failed() && socket.has_room(pump_.frame_in_flight().size())) {
       const std::string& frame = pump_.frame_in_flight();
       Metrics& metrics = shared_->engine.metrics();
       ++metrics.frames_sent;
       metrics.bytes_sent += frame.size();
       socket.append_text_frame(frame);
-      frame_waiting_ = false;
-      act(pump_.written());  // sets frame_waiting_ again when another frame is queued
+      act(pump_.written());  // the next queued frame, if any, is in flight now
     }
     writing_frames_ = false;
     if (socket.failed()) return fail("write: " + socket.error().message());
@@ -184,7 +183,6 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
       case WritePump::Next::nothing:
         break;
       case WritePump::Next::write:
-        frame_waiting_ = true;
         write_frames();
         break;
       case WritePump::Next::close:
@@ -255,7 +253,6 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   websocket::close_reason close_reason_;
   asio::steady_timer cut_grace_;
   bool accepted_ = false;        // the opening handshake completed
-  bool frame_waiting_ = false;   // the pump's frame in flight waits for room in the socket
   bool writing_frames_ = false;  // write_frames() is on the stack
   bool reading_ = false;         // a read is pending
   bool awaiting_store_ = false;  // an action waits for the shared store
