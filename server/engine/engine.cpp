@@ -564,8 +564,7 @@ Effects Engine::dispatch(Connection& connection) {
   {
     std::lock_guard lock(connection.queue_mutex_);
     if (connection.closed_ || connection.queue_.empty()) return effects;
-    job = std::move(connection.queue_.front());
-    connection.queue_.pop_front();
+    job = connection.queue_.pop_front();
     still_waiting = connection.queue_.size();
   }
   ++metrics_.broadcasts_delivered;

@@ -4,13 +4,13 @@
 // the real server and the deterministic simulator run this same code.
 //
 // Threading contract: any method may be called from any thread, but calls for one connection
-// (receive, dispatch, disconnect) must be serialised, as running each connection on one shard's thread does.
+// (receive, dispatch, disconnect) must be serialised, as running each connection on one shard's
+// thread does.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fifo.hpp"
 #include "limits.hpp"
 #include "metrics.hpp"
 #include "page.hpp"
@@ -131,8 +132,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool awaiting_store_ = false;
 
   mutable std::mutex queue_mutex_;
-  std::deque<BroadcastJob> queue_;  // guarded by queue_mutex_
-  bool closed_ = false;             // guarded by queue_mutex_
+  Fifo<BroadcastJob> queue_;  // guarded by queue_mutex_
+  bool closed_ = false;       // guarded by queue_mutex_
 };
 
 // What the engine waits for when it needs the shared store: whoever runs the engine sends

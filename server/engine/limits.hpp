@@ -44,6 +44,9 @@ inline constexpr std::size_t outbound_bytes_default = 4 * 1024 * 1024;
 // A socket's buffer of framed bytes waiting for the kernel (net/corked_stream.hpp), besides
 // its outbound queue: what one write system call carries at most.
 inline constexpr std::size_t socket_buffer_bytes_max = 64 * 1024;
+// What a WebSocket message's first read prepares in the connection's buffer (most actions
+// fit): an idle connection holds this much for its next message, not a TCP frame's worth.
+inline constexpr std::size_t read_first_bytes = 256;
 // How long a connection cut as a slow reader has to take its close frame before its socket is
 // closed without one.
 inline constexpr unsigned cut_close_grace_ms = 2000;

@@ -17,9 +17,8 @@ bool OutboundQueue::push(std::string frame) {
 
 std::string OutboundQueue::take() {
   assert(!frames_.empty() && bytes_ >= frames_.front().size());
-  std::string frame = std::move(frames_.front());
+  std::string frame = frames_.pop_front();
   bytes_ -= frame.size();
-  frames_.pop_front();
   return frame;
 }
 

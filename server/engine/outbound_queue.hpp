@@ -4,8 +4,9 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <string>
+
+#include "fifo.hpp"
 
 namespace lvt {
 
@@ -26,7 +27,7 @@ class OutboundQueue {
  private:
   std::size_t frames_max_;
   std::size_t bytes_max_;
-  std::deque<std::string> frames_;
+  Fifo<std::string> frames_;
   std::size_t bytes_ = 0;  // of frames_
 };
 

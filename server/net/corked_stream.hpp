@@ -3,7 +3,9 @@
 // and Beast's own control frames (pong, keep-alive ping, close), in the order they were made.
 // The buffer goes to the kernel in one write whenever none is in flight, so the frames that
 // queue while a write is in flight leave together: one system call for many deliveries under
-// load, and no Beast write operation per data frame. Beast reads through it unchanged.
+// load, and no Beast write operation per data frame. Beast reads through it unchanged. It sits
+// on the plain socket (Beast's WebSocket stream keeps its own timeouts), and an idle connection
+// keeps no write buffer: memory per idle connection is what the 6 KB target counts.
 // Include only in websocket_session.cpp (Beast stays in few translation units).
 #pragma once
 
@@ -11,7 +13,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,10 +25,10 @@ namespace lvt::net {
 
 class CorkedStream {
  public:
-  using executor_type = beast::tcp_stream::executor_type;
+  using executor_type = ShardExecutor;
 
-  CorkedStream(beast::tcp_stream stream, std::size_t buffer_bytes_max)
-      : next_(std::move(stream)), buffer_bytes_max_(buffer_bytes_max) {
+  CorkedStream(ShardSocket socket, std::size_t buffer_bytes_max)
+      : next_(std::move(socket)), buffer_bytes_max_(buffer_bytes_max) {
     assert(buffer_bytes_max_ > 0);
   }
 
@@ -39,8 +40,8 @@ class CorkedStream {
   }
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
-  beast::tcp_stream& next_layer() noexcept { return next_; }
-  const beast::tcp_stream& next_layer() const noexcept { return next_; }
+  ShardSocket& next_layer() noexcept { return next_; }
+  const ShardSocket& next_layer() const noexcept { return next_; }
 
   // Room for a frame of `payload_bytes`: an empty buffer takes any one frame.
   bool has_room(std::size_t payload_bytes) const {
@@ -94,7 +95,7 @@ class CorkedStream {
         [this](auto completion, const ConstBufferSequence& data) {
           assert(!held_);  // Beast has one write outstanding at most
           std::string bytes = beast::buffers_to_string(data);
-          held_ = Held{std::move(bytes), std::move(completion)};
+          held_ = std::make_unique<Held>(Held{std::move(bytes), std::move(completion)});
           take_held();
         },
         handler, buffers);
@@ -102,7 +103,6 @@ class CorkedStream {
 
  private:
   static constexpr std::size_t header_bytes_max = 10;
-  static constexpr std::size_t capacity_kept_bytes_max = 1024;
 
   struct Held {
     std::string bytes;
@@ -135,10 +135,10 @@ class CorkedStream {
 
   void on_written(beast::error_code error) {
     writing_ = false;
+    // Its capacity is kept for the next swap only while more waits: an idle connection holds
+    // no buffer, and a busy one does not allocate per write.
     in_flight_.clear();
-    // A burst's or a first page's capacity is given back rather than kept by an idle
-    // connection; a frame's worth is kept for the next write.
-    if (in_flight_.capacity() > capacity_kept_bytes_max) std::string().swap(in_flight_);
+    if (pending_.empty()) std::string().swap(in_flight_);
     if (error) {
       error_ = error;
       std::string().swap(pending_);
@@ -149,14 +149,14 @@ class CorkedStream {
     if (on_room_) on_room_();
   }
 
-  beast::tcp_stream next_;
+  ShardSocket next_;
   std::size_t buffer_bytes_max_;
   std::string pending_;    // bytes not yet handed to the kernel
   std::string in_flight_;  // the write in flight
   bool writing_ = false;
   bool corked_ = false;
-  beast::error_code error_;  // the write that failed: the stream is over
-  std::optional<Held> held_;
+  beast::error_code error_;     // the write that failed: the stream is over
+  std::unique_ptr<Held> held_;  // rare and short-lived: kept out of every connection's size
   std::weak_ptr<void> owner_;
   std::function<void()> on_room_;
 
@@ -165,12 +165,13 @@ class CorkedStream {
   template <class TeardownHandler>
   friend void async_teardown(beast::role_type role, CorkedStream& stream,
                              TeardownHandler&& handler) {
-    stream.teardown_ = Teardown{role, std::forward<TeardownHandler>(handler)};
+    stream.teardown_ =
+        std::make_unique<Teardown>(Teardown{role, std::forward<TeardownHandler>(handler)});
     stream.teardown_when_drained();
   }
   friend void teardown(beast::role_type role, CorkedStream& stream, beast::error_code& error) {
     using beast::websocket::teardown;
-    teardown(role, stream.next_.socket(), error);
+    teardown(role, stream.next_, error);
   }
 
   void teardown_when_drained() {
@@ -180,7 +181,7 @@ class CorkedStream {
     using beast::websocket::async_teardown;
     // Wrapped: Asio's type-erased handler lacks what Beast's teardown asks of an executor; this
     // lambda runs on the socket's executor, the session's shard.
-    async_teardown(teardown.role, next_.socket(),
+    async_teardown(teardown.role, next_,
                    [completion = std::move(teardown.completion)](beast::error_code error) mutable {
                      std::move(completion)(error);
                    });
@@ -190,7 +191,7 @@ class CorkedStream {
     beast::role_type role;
     asio::any_completion_handler<void(beast::error_code)> completion;
   };
-  std::optional<Teardown> teardown_;
+  std::unique_ptr<Teardown> teardown_;
 };
 
 }  // namespace lvt::net

@@ -42,7 +42,7 @@ class UnfinishedSlot {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(std::shared_ptr<Shared> shared, tcp::socket socket)
+  HttpSession(std::shared_ptr<Shared> shared, ShardSocket socket)
       : shared_(std::move(shared)),
         stream_(std::move(socket)),
         slot_(shared_->http_requests_unfinished) {}
@@ -236,7 +236,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   std::shared_ptr<Shared> shared_;
-  beast::tcp_stream stream_;
+  ShardStream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   UnfinishedSlot slot_;
@@ -244,7 +244,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-void start_http_session(std::shared_ptr<Shared> shared, tcp::socket socket) {
+void start_http_session(std::shared_ptr<Shared> shared, ShardSocket socket) {
   std::make_shared<HttpSession>(std::move(shared), std::move(socket))->start();
 }
 

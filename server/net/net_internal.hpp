@@ -26,6 +26,17 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
+// A shard's sockets and timers name its io_context's executor rather than the type-erased
+// any_io_executor: every pending operation, work guard and timer of a connection then carries
+// a pointer instead of an erased executor (less memory per idle connection, no erased copies
+// per operation).
+using ShardExecutor = asio::io_context::executor_type;
+using ShardSocket = asio::basic_stream_socket<tcp, ShardExecutor>;
+using ShardStream = beast::basic_stream<tcp, ShardExecutor>;
+using ShardTimer =
+    asio::basic_waitable_timer<std::chrono::steady_clock,
+                               asio::wait_traits<std::chrono::steady_clock>, ShardExecutor>;
+
 class WebSocketSession;
 
 struct StaticFile {
@@ -66,10 +77,10 @@ struct Shared {
 };
 
 // Serves HTTP on an accepted socket (http_session.cpp).
-void start_http_session(std::shared_ptr<Shared> shared, tcp::socket socket);
+void start_http_session(std::shared_ptr<Shared> shared, ShardSocket socket);
 
 // Takes over an upgraded HTTP stream whose upgrade the engine accepted.
-void start_websocket(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
+void start_websocket(std::shared_ptr<Shared> shared, ShardStream stream,
                      http::request<http::string_body> request, ConnectResult accepted);
 
 }  // namespace lvt::net

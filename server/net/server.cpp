@@ -57,7 +57,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
                            beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
 
-  void on_accept(beast::error_code error, tcp::socket socket) {
+  void on_accept(beast::error_code error, ShardSocket socket) {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (out_of_descriptors(error)) return pause();
     if (pause_ms_ != 0) {

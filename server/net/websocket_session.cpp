@@ -15,12 +15,13 @@ namespace lvt::net {
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
-  WebSocketSession(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
+  WebSocketSession(std::shared_ptr<Shared> shared, ShardSocket socket,
                    std::shared_ptr<Connection> connection)
       : shared_(std::move(shared)),
-        ws_(std::move(stream), limits::socket_buffer_bytes_max),
+        ws_(std::move(socket), limits::socket_buffer_bytes_max),
         connection_(std::move(connection)),
-        cut_grace_(ws_.get_executor()) {}
+        cut_grace_(ws_.get_executor()),
+        shard_(&ws_.get_executor().context()) {}
 
   // Whatever path ends the session (even a handler destroyed unrun when the pool stops), its
   // engine connection is released.
@@ -56,7 +57,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void post_dispatch() {
     asio::post(ws_.get_executor(), [self = shared_from_this()] { self->run_dispatch(); });
   }
-  asio::any_io_executor executor() { return ws_.get_executor(); }
+  ShardExecutor executor() { return ws_.get_executor(); }
+  // The shard the session runs on, for life: wake() groups sessions by it.
+  const asio::io_context* shard() const { return shard_; }
 
   // On the session's shard thread.
   void run_dispatch() {
@@ -87,11 +90,19 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (!accepted_ || reading_ || awaiting_store_ || pump_.closing() || pump_.reading_paused())
       return;
     reading_ = true;
-    ws_.async_read(buffer_,
-                   beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+    read_more();
+  }
+
+  // A message's first read asks for at most limits::read_first_bytes: Beast's own read would
+  // prepare 1,536 bytes in the buffer before it waits, held by every idle connection. Once the
+  // frame's header is in, the rest of the message is read at its own size.
+  void read_more() {
+    ws_.async_read_some(buffer_, buffer_.size() == 0 ? limits::read_first_bytes : 0,
+                        beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code error, std::size_t) {
+    if (!error && !ws_.is_message_done()) return read_more();
     reading_ = false;
     Metrics& metrics = shared_->engine.metrics();
     if (error == websocket::error::message_too_big ||
@@ -108,6 +119,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     }
     const std::string frame = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
+    if (buffer_.capacity() > limits::read_first_bytes) buffer_.shrink_to_fit();
     Effects effects = shared_->engine.receive(*connection_, frame);
     if (effects.close) {
       spdlog::info("connection {} (group {}): closing with {} ({})", connection_->id(),
@@ -174,7 +186,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (pump_.closing()) return;
     spdlog::debug("connection {} (group {}): closing with {} ({})", connection_->id(),
                   short_group(), static_cast<unsigned>(code), reason);
-    close_reason_ = {code, std::move(reason)};
+    close_code_ = code;
+    close_reason_ = std::move(reason);
     act(pump_.close());
   }
 
@@ -186,9 +199,10 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
         write_frames();
         break;
       case WritePump::Next::close:
-        ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code error) {
-          self->fail(error ? "close: " + error.message() : std::string("closed"));
-        });
+        ws_.async_close({close_code_, close_reason_},
+                        [self = shared_from_this()](beast::error_code error) {
+                          self->fail(error ? "close: " + error.message() : std::string("closed"));
+                        });
         break;
       case WritePump::Next::cut:
         ++shared_->engine.metrics().errors_slow_reader;
@@ -225,8 +239,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
   void close_socket() {
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    beast::get_lowest_layer(ws_).shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).close(ignored);
   }
 
   // Releases the engine's connection and the session's entry, once.
@@ -246,12 +260,15 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   }
 
   std::shared_ptr<Shared> shared_;
-  websocket::stream<CorkedStream> ws_;
+  websocket::stream<CorkedStream, false> ws_;  // no permessage-deflate: lvtlab never agrees to it
   std::shared_ptr<Connection> connection_;
   beast::flat_buffer buffer_;
   WritePump pump_{shared_->options.outbound_frames_max, shared_->options.outbound_bytes_max};
-  websocket::close_reason close_reason_;
-  asio::steady_timer cut_grace_;
+  // Beast's close_reason holds 123 bytes inline: kept as these two until the close is sent.
+  websocket::close_code close_code_ = websocket::close_code::normal;
+  std::string close_reason_;
+  ShardTimer cut_grace_;
+  const asio::io_context* const shard_;
   bool accepted_ = false;        // the opening handshake completed
   bool writing_frames_ = false;  // write_frames() is on the stack
   bool reading_ = false;         // a read is pending
@@ -259,10 +276,11 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   bool finished_ = false;
 };
 
-void start_websocket(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
+void start_websocket(std::shared_ptr<Shared> shared, ShardStream stream,
                      http::request<http::string_body> request, ConnectResult accepted) {
-  stream.expires_never();  // the WebSocket stream keeps its own timeouts
-  auto session = std::make_shared<WebSocketSession>(shared, std::move(stream), accepted.connection);
+  // The WebSocket stream keeps its own timeouts: the plain socket is enough under it.
+  auto session =
+      std::make_shared<WebSocketSession>(shared, stream.release_socket(), accepted.connection);
   {
     std::lock_guard lock(shared->sessions_mutex);
     shared->sessions.emplace(accepted.connection->id(), session);
@@ -279,7 +297,7 @@ void start_websocket(std::shared_ptr<Shared> shared, beast::tcp_stream stream,
 void Shared::wake(const std::vector<std::shared_ptr<Connection>>& connections) {
   if (connections.empty()) return;
   struct ShardTargets {
-    asio::any_io_executor executor;
+    const asio::io_context* shard;
     std::vector<std::shared_ptr<WebSocketSession>> sessions;
   };
   std::vector<ShardTargets> shards;
@@ -290,20 +308,19 @@ void Shared::wake(const std::vector<std::shared_ptr<Connection>>& connections) {
       if (found == sessions.end()) continue;
       auto session = found->second.lock();
       if (!session) continue;
-      asio::any_io_executor executor = session->executor();
       auto shard = std::find_if(shards.begin(), shards.end(), [&](const ShardTargets& known) {
-        return known.executor == executor;
+        return known.shard == session->shard();
       });
       if (shard == shards.end()) {
-        shards.push_back({std::move(executor), {}});
-        shards.back().sessions.reserve(connections.size());
+        shards.push_back({session->shard(), {}});
         shard = std::prev(shards.end());
       }
       shard->sessions.push_back(std::move(session));
     }
   }
   for (ShardTargets& shard : shards) {
-    asio::post(shard.executor, [sessions = std::move(shard.sessions)] {
+    const ShardExecutor executor = shard.sessions.front()->executor();
+    asio::post(executor, [sessions = std::move(shard.sessions)] {
       for (const auto& session : sessions) {
         session->cork();
         session->run_dispatch();

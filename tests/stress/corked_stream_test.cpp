@@ -22,7 +22,7 @@ struct Connected {
   explicit Connected(std::size_t buffer_bytes_max) {
     tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
     client.connect(acceptor.local_endpoint());
-    stream = std::make_unique<CorkedStream>(beast::tcp_stream(acceptor.accept()), buffer_bytes_max);
+    stream = std::make_unique<CorkedStream>(acceptor.accept(io), buffer_bytes_max);
     stream->set_owner(owner, [this] { ++writes_done; });
   }
 

@@ -4,6 +4,7 @@
 // counters add up once the clients are gone.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <random>
@@ -63,15 +64,24 @@ class Client {
     return nlohmann::json::parse(beast::buffers_to_string(buffer.data()));
   }
 
-  // Sends an action and reads until its own answer, counting the broadcasts in between.
-  nlohmann::json act(const nlohmann::json& message, Tally& tally) {
+  // Sends an action and reads until its own answer, counting the broadcasts in between (and
+  // keeping them in `broadcasts` if given).
+  nlohmann::json act(const nlohmann::json& message, Tally& tally,
+                     std::vector<nlohmann::json>* broadcasts = nullptr) {
     ws_.write(asio::buffer(message.dump()));
     for (;;) {
       nlohmann::json frame = read();
       if (frame.contains("meta") && frame["meta"].contains("action")) return frame;
       if (frame.contains("pong")) return frame;
       ++tally.broadcast_frames;
+      if (broadcasts) broadcasts->push_back(std::move(frame));
     }
+  }
+
+  // Messages leave in frames of at most `bytes` from now on.
+  void fragment_writes(std::size_t bytes) {
+    ws_.auto_fragment(true);
+    ws_.write_buffer_bytes(bytes);
   }
 
   void close_cleanly() { ws_.close(websocket::close_code::normal); }
@@ -268,6 +278,37 @@ TEST(NetBadInput, BadFramesCloseTheirOwnConnectionOnly) {
   EXPECT_EQ(bystander.act({{"action", "__ping__"}}, tally),
             nlohmann::json::parse(R"({"pong":true})"));
   EXPECT_EQ(running.server().engine().metrics().errors_binary_frame.load(), 1u);
+}
+
+// A message many times longer than the server's first read of a message, in small fragments,
+// arrives whole: its peer gets the whole text.
+TEST(NetInput, ALongMessageInManyFragmentsArrivesWhole) {
+  RunningServer running(test_options());
+  const std::uint16_t port = running.server().port();
+  asio::io_context io;
+  Tally tally;
+  Client sender(io, port, cookie_for(0));
+  Client peer(io, port, cookie_for(0));
+  sender.connect("/realtime/broadcasting");
+  peer.connect("/realtime/broadcasting");
+  sender.act({{"action", "join"}, {"data", {{"username", "long"}}}}, tally);
+  peer.act({{"action", "join"}, {"data", {{"username", "peer"}}}}, tally);
+
+  std::string text;
+  while (text.size() < 1900) text += std::to_string(text.size()) + ",";
+  sender.fragment_writes(64);
+  const auto reply = sender.act({{"action", "send"}, {"data", {{"text", text}}}}, tally);
+  EXPECT_EQ(reply["meta"]["success"], true) << reply.dump();
+  std::vector<nlohmann::json> broadcasts;
+  for (int round = 0; round < 5; ++round) {
+    peer.act({{"action", "__ping__"}}, tally, &broadcasts);
+    const bool heard = std::any_of(broadcasts.begin(), broadcasts.end(), [&](const auto& frame) {
+      return frame.dump().find(text) != std::string::npos;
+    });
+    if (heard) return;
+  }
+  ADD_FAILURE() << "the peer did not get the long message; it got " << broadcasts.size()
+                << " broadcasts";
 }
 
 TEST(NetBadInput, AClientThatDoesNotReadIsCutOff) {
