@@ -64,6 +64,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
       spdlog::info("accepting connections again");
       pause_ms_ = 0;
     }
+    // No Nagle: the session gathers its own frames into one write (CorkedStream), so a small
+    // frame held for the previous one's acknowledgement would only be late (as Go's net and
+    // Node's ws also set).
+    if (!error) socket.set_option(tcp::no_delay(true), error);
     if (!error && shared_->options.socket_send_buffer_bytes != 0) {
       socket.set_option(asio::socket_base::send_buffer_size(
                             static_cast<int>(shared_->options.socket_send_buffer_bytes)),
