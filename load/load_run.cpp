@@ -111,10 +111,11 @@ class Peer : public std::enable_shared_from_this<Peer> {
   beast::flat_buffer buffer_;
   http::request<http::empty_body> upgrade_request_;
   http::response<http::string_body> upgrade_response_;
-  std::string fragments_;  // a fragmented message's payload so far
+  ws::MessageJoiner messages_{frame_bytes_max};
   std::deque<std::string> out_;
   std::uint32_t mask_state_ = 0;
   bool writing_ = false, joined_ = false, failed_ = false, closing_ = false;
+  bool replying_to_close_ = false;  // the server closed: what is queued, its reply last, still goes
   std::size_t index_, group_;
 };
 
@@ -281,30 +282,28 @@ bool Peer::take_frames() {
     switch (frame.opcode) {
       case ws::Opcode::text:
       case ws::Opcode::binary:
-      case ws::Opcode::continuation:
-        if (frame.fin && fragments_.empty()) {
-          on_message(frame.payload);
-        } else {
-          if (fragments_.size() + frame.payload.size() > frame_bytes_max) {
-            fail("read", beast::error_code(boost::system::errc::message_size,
-                                           boost::system::generic_category()));
-            return false;
-          }
-          fragments_.append(frame.payload);
-          if (frame.fin) {
-            on_message(fragments_);
-            fragments_.clear();
-          }
+      case ws::Opcode::continuation: {
+        const ws::MessageJoiner::Step step = messages_.take(frame);
+        if (step.status == ws::MessageJoiner::Step::Status::error) {
+          fail(std::string("read: ") + step.error,
+               beast::error_code(boost::system::errc::protocol_error,
+                                 boost::system::generic_category()));
+          return false;
         }
+        if (step.status == ws::MessageJoiner::Step::Status::message) on_message(step.message);
         break;
+      }
       case ws::Opcode::ping:
         write_frame(ws::Opcode::pong, frame.payload);
         break;
       case ws::Opcode::pong:
         break;
       case ws::Opcode::close:
-        // The reply goes out (unless a write is in flight), and the server ends the TCP stream.
-        if (!closing_) write_frame(ws::Opcode::close, frame.payload.substr(0, 2));
+        // The reply goes out, after any write in flight, and the server ends the TCP stream.
+        if (!closing_) {
+          replying_to_close_ = true;
+          write_frame(ws::Opcode::close, frame.payload.substr(0, 2));
+        }
         fail("read", beast::websocket::error::closed);
         return false;
     }
@@ -399,7 +398,7 @@ void Peer::write_frame(ws::Opcode opcode, std::string_view payload) {
 }
 
 void Peer::write_next() {
-  if (out_.empty() || failed_) {
+  if (out_.empty() || (failed_ && !replying_to_close_)) {
     writing_ = false;
     return;
   }

@@ -1,5 +1,7 @@
 #include "ws_frames.hpp"
 
+#include <cassert>
+
 namespace lvt::load::ws {
 
 std::string client_frame(Opcode opcode, std::string_view payload, std::uint32_t mask) {
@@ -54,6 +56,35 @@ ServerFrame parse_server_frame(std::string_view bytes, std::size_t payload_bytes
   frame.payload = bytes.substr(header, static_cast<std::size_t>(size));
   frame.bytes = header + static_cast<std::size_t>(size);
   return frame;
+}
+
+MessageJoiner::Step MessageJoiner::take(const ServerFrame& frame) {
+  assert(frame.status == ServerFrame::Status::frame);
+  assert(frame.opcode == Opcode::text || frame.opcode == Opcode::binary ||
+         frame.opcode == Opcode::continuation);
+  Step step;
+  const auto fail = [&](const char* why) {
+    step.status = Step::Status::error;
+    step.error = why;
+    return step;
+  };
+  const bool continues = frame.opcode == Opcode::continuation;
+  if (continues && !in_message_) return fail("a continuation frame with no message begun");
+  if (!continues && in_message_) return fail("a new message before the last one ended");
+  if (!continues && frame.fin) {  // the common case: one frame, no copy
+    step.status = Step::Status::message;
+    step.message = frame.payload;
+    return step;
+  }
+  if (!continues) fragments_.clear();
+  if (fragments_.size() + frame.payload.size() > message_bytes_max_) return fail("message too big");
+  fragments_.append(frame.payload);
+  in_message_ = !frame.fin;
+  if (frame.fin) {
+    step.status = Step::Status::message;
+    step.message = fragments_;
+  }
+  return step;
 }
 
 }  // namespace lvt::load::ws

@@ -36,4 +36,26 @@ struct ServerFrame {
 // errors.
 ServerFrame parse_server_frame(std::string_view bytes, std::size_t payload_bytes_max);
 
+// Joins a server's data frames into messages (RFC 6455 5.4): a text or binary frame starts a
+// message, continuation frames carry it on until one is final. A continuation with no message
+// begun, a new message before the last one ended, or a message over `message_bytes_max` is an
+// error: a checker must not mend what a server got wrong.
+class MessageJoiner {
+ public:
+  explicit MessageJoiner(std::size_t message_bytes_max) : message_bytes_max_(message_bytes_max) {}
+
+  struct Step {
+    enum class Status { need_more, message, error } status = Status::need_more;
+    std::string_view message;  // valid until the next take()
+    const char* error = "";
+  };
+  // Takes one data frame (text, binary or continuation).
+  Step take(const ServerFrame& frame);
+
+ private:
+  std::size_t message_bytes_max_;
+  std::string fragments_;  // the payload so far of a message begun and not ended
+  bool in_message_ = false;
+};
+
 }  // namespace lvt::load::ws

@@ -57,5 +57,43 @@ TEST(LoadWsFrames, WhatNoServerMaySendIsAnError) {
   EXPECT_EQ(parse_server_frame(bytes({0x81, 126, 0, 200}), 100).status, Status::error);
 }
 
+// Frames as a server sends them, parsed: `bytes` must hold one whole frame.
+ServerFrame frame_of(const std::string& bytes) {
+  const ServerFrame frame = parse_server_frame(bytes, 1024);
+  EXPECT_EQ(frame.status, Status::frame);
+  return frame;
+}
+
+using Joined = MessageJoiner::Step::Status;
+
+TEST(LoadWsMessages, FragmentsJoinIntoOneMessageAndAFinalFrameIsOneAlready) {
+  MessageJoiner joiner(1024);
+  const std::string whole = bytes({0x81, 2, 'o', 'k'});
+  EXPECT_EQ(joiner.take(frame_of(whole)).message, "ok");
+  const std::string first = bytes({0x01, 3, 'a', 'b', 'c'}), middle = bytes({0x00, 0});
+  const std::string last = bytes({0x80, 2, 'd', 'e'});
+  EXPECT_EQ(joiner.take(frame_of(first)).status, Joined::need_more);
+  EXPECT_EQ(joiner.take(frame_of(middle)).status, Joined::need_more);
+  const auto step = joiner.take(frame_of(last));
+  ASSERT_EQ(step.status, Joined::message);
+  EXPECT_EQ(step.message, "abcde");
+  // An empty first fragment still begins a message.
+  EXPECT_EQ(joiner.take(frame_of(bytes({0x01, 0}))).status, Joined::need_more);
+  EXPECT_EQ(joiner.take(frame_of(last)).message, "de");
+}
+
+TEST(LoadWsMessages, FragmentsOutOfOrderOrTooLongAreErrors) {
+  const std::string first = bytes({0x01, 1, 'a'}), last = bytes({0x80, 1, 'b'});
+  MessageJoiner unbegun(1024);
+  EXPECT_EQ(unbegun.take(frame_of(last)).status, Joined::error);
+  MessageJoiner interrupted(1024);
+  EXPECT_EQ(interrupted.take(frame_of(first)).status, Joined::need_more);
+  EXPECT_EQ(interrupted.take(frame_of(bytes({0x81, 1, 'x'}))).status, Joined::error);
+  MessageJoiner small(2);
+  EXPECT_EQ(small.take(frame_of(first)).status, Joined::need_more);
+  EXPECT_EQ(small.take(frame_of(bytes({0x00, 1, 'b'}))).status, Joined::need_more);
+  EXPECT_EQ(small.take(frame_of(last)).status, Joined::error);
+}
+
 }  // namespace
 }  // namespace lvt::load::ws
