@@ -17,7 +17,7 @@ void ServerRenderHasher::clear() {
 }
 
 const std::vector<RenderHash>& ServerRenderHasher::statics_hashes(const tree::StaticsRef& statics) {
-  auto [found, inserted] = statics_.try_emplace(statics.get());
+  auto [found, inserted] = statics_.try_emplace(statics);
   if (inserted) {
     found->second.statics = statics;
     for (const std::string& part : *statics) found->second.parts.push_back(RenderHash::of(part));

@@ -20,7 +20,7 @@ class ServerRenderHasher {
 
  private:
   struct StaticsHashes {
-    tree::StaticsRef statics;  // held, so the address is not reused while cached
+    tree::StaticsRef statics;  // interned: its address is never reused
     std::vector<RenderHash> parts;
   };
   struct RangePrefixes {  // of one append-only sequence (the message log)

@@ -52,7 +52,7 @@ class Template {
     statics_ = tree::make_statics(std::move(statics));
   }
 
-  const tree::StaticsRef& statics() const { return statics_; }
+  tree::StaticsRef statics() const { return statics_; }
 
   tree::Node render(const State& state) const {
     tree::Node node{statics_, {}};

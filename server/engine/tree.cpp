@@ -1,6 +1,8 @@
 #include "tree.hpp"
 
 #include <cassert>
+#include <mutex>
+#include <unordered_map>
 #include <utility>
 
 #include "text.hpp"
@@ -31,9 +33,16 @@ Range make_range(StaticsRef item_statics, std::size_t key_slot, std::vector<Item
 StaticsRef make_statics(Statics statics) {
   assert(!statics.empty());
   std::string json;
-  append_statics_json(json, statics);
-  statics.json = std::move(json);
-  return std::make_shared<const Statics>(std::move(statics));
+  append_statics_json(json, statics);  // one array of strings: equal encodings, equal statics
+  static std::mutex interned_mutex;
+  static std::unordered_map<std::string, std::unique_ptr<const Statics>> interned;
+  std::lock_guard lock(interned_mutex);
+  auto& slot = interned[json];
+  if (!slot) {
+    statics.json = std::move(json);
+    slot = std::make_unique<const Statics>(std::move(statics));
+  }
+  return slot.get();
 }
 
 void append_statics_json(std::string& out, const Statics& statics) {

@@ -1,7 +1,8 @@
 // The rendered tree in livetemplate's shape: a node is N+1 statics around N dynamic slots;
 // a slot holds text (already HTML-escaped), a nested node, or a keyed range of items.
-// Statics are shared and compared by identity: two nodes with the same statics pointer come
-// from the same place in a template, so a diff need only carry their changed slots.
+// Statics are interned and compared by identity: two nodes with the same statics pointer have
+// the same static strings (the same place in a template, or one as alike), so a diff need only
+// carry their changed slots.
 #pragma once
 
 #include <cstddef>
@@ -18,7 +19,11 @@ struct Statics : std::vector<std::string> {
   using std::vector<std::string>::vector;
   std::string json;  // empty until make_statics fills it
 };
-using StaticsRef = std::shared_ptr<const Statics>;
+// Interned by make_statics for the process's life (equal statics are one object, never freed),
+// so a node holds a plain pointer: a shared pointer copied into every rendered node cost about
+// 14% of a broadcast's CPU in reference counts that both threads write (measured at 400
+// messages a second to 1,000 peers). The set grows only with distinct static text.
+using StaticsRef = const Statics*;
 
 struct Value;
 using Item = std::vector<Value>;  // one range item: its slot values, rendered with item statics

@@ -50,18 +50,24 @@ TEST(WireFull, RangeCarriesItemsStaticsAndIdKey) {
 
 // Statics built by hand, whose encoding make_statics has not filled, go out the same.
 TEST(WireFull, StaticsWithoutTheirEncodingAreEncodedTheSame) {
-  const auto by_hand = [](tree::Statics statics) {
-    return std::make_shared<const tree::Statics>(std::move(statics));
-  };
-  for (const tree::Statics& statics :
+  for (const tree::Statics& by_hand :
        {tree::Statics{"<p>none</p>"}, tree::Statics{"<b>", "</b><i>", "</i>"}}) {
-    const std::vector<tree::Value> slots(statics.size() - 1, std::string("x\"y"));
-    EXPECT_EQ(wire::full(Node{by_hand(statics), slots}),
-              wire::full(Node{tree::make_statics(statics), slots}));
+    const std::vector<tree::Value> slots(by_hand.size() - 1, std::string("x\"y"));
+    EXPECT_EQ(wire::full(Node{&by_hand, slots}),
+              wire::full(Node{tree::make_statics(by_hand), slots}));
   }
-  EXPECT_EQ(json::parse(wire::full(
-                Node{by_hand({"<b>", "</b><i>", "</i>"}), {std::string("a"), std::string("b")}})),
+  const tree::Statics by_hand{"<b>", "</b><i>", "</i>"};
+  EXPECT_EQ(json::parse(wire::full(Node{&by_hand, {std::string("a"), std::string("b")}})),
             json::parse(R"({"s":["<b>","</b><i>","</i>"],"0":"a","1":"b"})"));
+}
+
+// Equal statics are one object, whoever makes them: a node's statics compare by identity.
+TEST(Statics, EqualStaticsAreInternedAsOne) {
+  const tree::StaticsRef first = tree::make_statics({"<p>", "</p>"});
+  EXPECT_EQ(tree::make_statics({"<p>", "</p>"}), first);
+  EXPECT_NE(tree::make_statics({"<p>", "</p >"}), first);
+  EXPECT_NE(tree::make_statics({"<p>", "", "</p>"}), first);
+  EXPECT_EQ(first->json, R"(["<p>","</p>"])");
 }
 
 TEST(WireDiff, NothingChangedIsAnEmptyObject) {
