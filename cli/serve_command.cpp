@@ -354,6 +354,14 @@ std::function<int()> add_serve_command(CLI::App& app) {
       ->check(whole_in(std::size_t{0}, std::size_t{64} << 20))
       ->capture_default_str();
   serve
+      ->add_option("--write-delay-ms", flags->options.write_delay_ms,
+                   "Hold the broadcasts to each client up to this long and write them together "
+                   "(fewer system calls for later deliveries, worth it when clients get many "
+                   "broadcasts a second; answers to a client's own actions are not held; 0: "
+                   "write at once)")
+      ->check(whole_in(0u, 1000u))
+      ->capture_default_str();
+  serve
       ->add_option("--actions-per-second", flags->options.engine.actions_per_second,
                    "Sustained actions per connection; beyond the burst they are refused")
       ->check(number_in(0.1, 1e6))

@@ -8,10 +8,11 @@
 // climbing rates until a rate is not sustained (a loss, a failed check, or under 90% of the
 // deliveries offered): the highest deliveries/s sustained, and at --compare-rate the delivery
 // p99 and the server's and the load generator's CPU per delivery. Prints medians with min to max
-// and ratios against lvtlab; writes everything as JSON.
+// and ratios against lvtlab; writes everything as JSON. --write-delays 20,100 adds lvtlab served
+// with each --write-delay-ms, measured as one more server (latency traded for fewer writes).
 //   node scripts/bench-scale.js [--reps 3] [--servers lvtlab,ws,socketio,go] [--connections 1000]
 //        [--rates 25,50,100,200,300,400,600,800] [--compare-rate 100] [--step-s 3]
-//        [--idle-connections 5000] [--out build/bench-scale.json]
+//        [--idle-connections 5000] [--write-delays ''] [--out build/bench-scale.json]
 'use strict';
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -25,6 +26,7 @@ const options = parseOptions(__filename, {
   reps: 3, servers: 'lvtlab,ws,socketio,go', connections: 1000,
   rates: '25,50,100,200,300,400,600,800', 'compare-rate': 100, 'step-s': 3,
   'idle-connections': 5000, out: 'build/bench-scale.json', binary: 'build/default/cli/lvtlab',
+  'write-delays': '',
 }, 14);
 const rates = String(options.rates).split(',').map(Number);
 const compareRate = Number(options['compare-rate']);
@@ -35,11 +37,12 @@ if (!rates.includes(compareRate)) {
 
 // How each server is started, and where lvtlab load finds it.
 const goHub = path.join(root, 'build/peers/go-hub');
+const lvtlabServe = ['serve', '--listen', '127.0.0.1:0', '--log-level', 'warn',
+  '--dispatch-policy', 'coalesce', '--actions-per-second', '100000', '--actions-burst', '100000'];
 const servers = {
   lvtlab: {
     label: 'lvtlab serve',
-    start: () => startServing(options.binary, ['serve', '--listen', '127.0.0.1:0', '--log-level', 'warn',
-      '--dispatch-policy', 'coalesce', '--actions-per-second', '100000', '--actions-burst', '100000']),
+    start: () => startServing(options.binary, lvtlabServe),
     path: '/realtime/broadcasting', protocol: 'plain',
   },
   ws: {
@@ -59,6 +62,19 @@ const servers = {
   },
 };
 const chosen = String(options.servers).split(',');
+for (const delay of String(options['write-delays']).split(',').filter((d) => d !== '')) {
+  if (!/^[0-9]+$/.test(delay) || Number(delay) < 1 || Number(delay) > 1000) {
+    console.error(`bench-scale: --write-delays takes milliseconds from 1 to 1000, not '${delay}'`);
+    process.exit(2);
+  }
+  servers[`lvtlab-delay-${delay}`] = {
+    label: `lvtlab ${delay} ms delay`,
+    start: () => startServing(options.binary, [...lvtlabServe, '--write-delay-ms', delay]),
+    path: '/realtime/broadcasting', protocol: 'plain',
+  };
+  chosen.push(`lvtlab-delay-${delay}`);
+}
+const isLvtlab = (name) => name === 'lvtlab' || name.startsWith('lvtlab-delay-');
 for (const name of chosen) {
   if (!(name in servers)) {
     console.error(`bench-scale: unknown server '${name}' (lvtlab, ws, socketio, go)`);
@@ -193,19 +209,22 @@ async function main() {
   fs.writeFileSync(options.out, JSON.stringify(out, null, 2) + '\n');
 
   const width = 26;
-  console.log('server'.padEnd(17) + figures.map(([, title]) => title.padEnd(width)).join(''));
+  const labelWidth = 22;
+  console.log('server'.padEnd(labelWidth) + figures.map(([, title]) => title.padEnd(width)).join(''));
   for (const name of chosen) {
     const cells = figures.map(([key, , digits]) => {
       const v = summary[name][key];
       return (v ? `${v.median.toFixed(digits)} (${v.min.toFixed(digits)}-${v.max.toFixed(digits)})` : 'n/a')
         .padEnd(width);
     });
-    console.log(servers[name].label.padEnd(17) + cells.join(''));
+    console.log(servers[name].label.padEnd(labelWidth) + cells.join(''));
   }
-  if (chosen.includes('lvtlab')) {
-    console.log('\nlvtlab against each peer (medians; above 1 is better for lvtlab):');
-    const mine = summary.lvtlab;
-    for (const name of chosen.filter((n) => n !== 'lvtlab')) {
+  for (const own of chosen.filter(isLvtlab)) {
+    const peers = chosen.filter((n) => !isLvtlab(n));
+    if (peers.length === 0) continue;
+    console.log(`\n${servers[own].label} against each peer (medians; above 1 is better for lvtlab):`);
+    const mine = summary[own];
+    for (const name of peers) {
       const theirs = summary[name];
       const ratio = (key, higherIsBetter) => {
         if (!mine[key] || !theirs[key] || mine[key].median === 0 || theirs[key].median === 0) return 'n/a';
@@ -215,7 +234,8 @@ async function main() {
       console.log(`  vs ${servers[name].label}: max deliveries/s ${ratio('deliveries_per_s_sustained_max', true)}, ` +
         `server CPU per delivery ${ratio('server_cpu_us_per_delivery_at_compare', false)}, ` +
         `p99 ${ratio('delivery_p99_ms_at_compare', false)}, idle memory ${ratio('rss_kb_per_idle_connection', false)}, ` +
-        `upgrades/s ${ratio('upgrades_per_s', true)}`);
+        `upgrades/s ${ratio('upgrades_per_s', true)}, ` +
+        `writes per delivery ${ratio('server_writes_per_delivery_at_compare', false)}`);
     }
   }
   console.log(`results: ${options.out}`);

@@ -6,10 +6,13 @@
 // load, and no Beast write operation per data frame. Beast reads through it unchanged. It sits
 // on the plain socket (Beast's WebSocket stream keeps its own timeouts), and an idle connection
 // keeps no write buffer: memory per idle connection is what the 6 KB target counts.
+// With a write delay (serve --write-delay-ms) bytes wait for the shard's next tick (WriteTicker)
+// unless half the buffer is taken: fewer, larger writes for a later delivery.
 // Include only in websocket_session.cpp (Beast stays in few translation units).
 #pragma once
 
 #include <cassert>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,16 +23,22 @@
 #include <boost/asio/any_completion_handler.hpp>
 
 #include "net_internal.hpp"
+#include "write_ticker.hpp"
 
 namespace lvt::net {
 
-class CorkedStream {
+class CorkedStream final : WriteTicker::Target {
  public:
   using executor_type = ShardExecutor;
 
-  CorkedStream(ShardSocket socket, std::size_t buffer_bytes_max)
-      : next_(std::move(socket)), buffer_bytes_max_(buffer_bytes_max) {
+  CorkedStream(ShardSocket socket, std::size_t buffer_bytes_max,
+               std::chrono::milliseconds write_delay = std::chrono::milliseconds(0))
+      : next_(std::move(socket)), buffer_bytes_max_(buffer_bytes_max), write_delay_(write_delay) {
     assert(buffer_bytes_max_ > 0);
+    if (write_delay_.count() > 0) {
+      ticker_ = &asio::use_service<WriteTicker>(
+          static_cast<asio::execution_context&>(next_.get_executor().context()));
+    }
   }
 
   // The session whose handlers keep this stream alive while a write is in flight, and what it
@@ -74,6 +83,12 @@ class CorkedStream {
   // writes to and uncorks them all at its end, so what one connection got in that run leaves
   // in one write.
   void cork() { corked_ = true; }
+  // Writes what waits without the delay (after any write in flight): the answer to the client's
+  // own action and the opening frames are not held, only broadcasts.
+  void flush_now() {
+    urgent_ = true;
+    flush();
+  }
   void uncork() {
     corked_ = false;
     flush();
@@ -126,7 +141,25 @@ class CorkedStream {
 
   void flush() {
     if (writing_ || corked_ || pending_.empty() || error_) return;
+    if (ticker_ && !urgent_ && pending_.size() < buffer_bytes_max_ / 2) {
+      if (!tick_joined_) {
+        tick_joined_ = true;
+        ticker_->join(owner_, *this, write_delay_);
+      }
+      return;
+    }
+    write_pending();
+  }
+
+  void on_tick() override {
+    tick_joined_ = false;
+    if (writing_ || corked_ || pending_.empty() || error_) return;
+    write_pending();
+  }
+
+  void write_pending() {
     writing_ = true;
+    urgent_ = false;
     in_flight_.swap(pending_);
     asio::async_write(
         next_, asio::buffer(in_flight_),
@@ -155,8 +188,12 @@ class CorkedStream {
   std::string in_flight_;  // the write in flight
   bool writing_ = false;
   bool corked_ = false;
-  beast::error_code error_;     // the write that failed: the stream is over
-  std::unique_ptr<Held> held_;  // rare and short-lived: kept out of every connection's size
+  std::chrono::milliseconds write_delay_;
+  WriteTicker* ticker_ = nullptr;  // the shard's, with a write delay
+  bool tick_joined_ = false;       // waiting for the ticker's next tick
+  bool urgent_ = false;            // flush_now() was asked: the next write is not held
+  beast::error_code error_;        // the write that failed: the stream is over
+  std::unique_ptr<Held> held_;     // rare and short-lived: kept out of every connection's size
   std::weak_ptr<void> owner_;
   std::function<void()> on_room_;
 

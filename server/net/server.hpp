@@ -26,6 +26,10 @@ struct ServerOptions {
   // on loopback grows to megabytes: a client that stops reading is then cut only once that much
   // went unread besides the outbound queue.
   std::size_t socket_send_buffer_bytes = 0;
+  // A WebSocket's broadcasts wait up to this long (the shard's next tick) before they are
+  // written, unless half its socket buffer is taken or an answer to the client's own action
+  // follows them: fewer, larger writes for later deliveries. 0 (the default) writes at once.
+  unsigned write_delay_ms = 0;
   // A connection cut as a slow reader has this long to take its close frame.
   unsigned cut_close_grace_ms = limits::cut_close_grace_ms;
   // An HTTP connection between requests (keep-alive), or one that sends nothing at all.

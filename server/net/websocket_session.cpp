@@ -18,7 +18,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   WebSocketSession(std::shared_ptr<Shared> shared, ShardSocket socket,
                    std::shared_ptr<Connection> connection)
       : shared_(std::move(shared)),
-        ws_(std::move(socket), limits::socket_buffer_bytes_max),
+        ws_(std::move(socket), limits::socket_buffer_bytes_max,
+            std::chrono::milliseconds(shared_->options.write_delay_ms)),
         connection_(std::move(connection)),
         cut_grace_(ws_.get_executor()),
         shard_(&ws_.get_executor().context()) {}
@@ -80,6 +81,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (error) return fail("handshake: " + error.message());
     accepted_ = true;
     act(pump_.accepted());
+    ws_.next_layer().flush_now();  // the first page is not held by a write delay
     read_next();
   }
 
@@ -126,6 +128,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
                    short_group(), effects.close->first, effects.close->second);
     }
     apply(std::move(effects));
+    ws_.next_layer().flush_now();  // an action's answer is not held by a write delay
     read_next();
   }
 
@@ -142,6 +145,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
                            [self = shared_from_this()](Effects resumed) {
                              self->awaiting_store_ = false;
                              self->apply(std::move(resumed));
+                             self->ws_.next_layer().flush_now();
                              self->read_next();
                            });
     }

@@ -101,6 +101,7 @@ test('serve refuses every number out of its range, with what it wants', () => {
                    /--log-window 400 makes first frames of up to \d+ bytes, over --outbound-bytes-max 1000000/);
   assertUsageError(['serve', '--outbound-frames-max', '-1'], /--outbound-frames-max/);
   assertUsageError(['serve', '--socket-send-buffer-bytes', '100000000'], /--socket-send-buffer-bytes/);
+  assertUsageError(['serve', '--write-delay-ms', '1001'], /--write-delay-ms/);
   assertUsageError(['serve', '--outbound-bytes-max', '1'], /--outbound-bytes-max/);
   assertUsageError(['serve', '--actions-per-second', '0'], /--actions-per-second: wants a number/);
   assertUsageError(['serve', '--actions-per-second', 'nan'], /--actions-per-second/);

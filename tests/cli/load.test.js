@@ -56,6 +56,30 @@ test('a short load run holds every black-box invariant and writes its figures', 
   }
 });
 
+// With a write delay every check still holds, the broadcasts wait for the shard's tick, and the
+// answer to a client's own action does not: with a 1 s delay, held answers would take 500 ms in
+// the middle and held broadcasts as long.
+test('with --write-delay-ms broadcasts are held, answers are not, and every check holds', async () => {
+  const server = await startServer(['--dispatch-policy', 'coalesce', '--actions-per-second', '1000',
+                                    '--actions-burst', '1000', '--write-delay-ms', '1000']);
+  try {
+    const results = path.join(scratch, 'delayed.json');
+    const run = spawnSync(binary, ['load', '--url', server.url + '/realtime/broadcasting',
+      '--connections', '20', '--groups', '2', '--rates', '20', '--step-s', '3', '--drain-s', '3',
+      '--server-pid', String(server.pid), '--results', results], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const json = JSON.parse(fs.readFileSync(results, 'utf8'));
+    assert.equal(json.verdict, 'held');
+    assert.equal(json.lost, 0);
+    assert.ok(json.sends.accepted > 0);
+    assert.equal(json.deliveries, json.sends.accepted * 9);
+    assert.ok(json.answer_latency_ms.p50 < 250, `answers held: ${JSON.stringify(json.answer_latency_ms)}`);
+    assert.ok(json.delivery_latency_ms.p50 > 250, `broadcasts not held: ${JSON.stringify(json.delivery_latency_ms)}`);
+  } finally {
+    await stop(server);
+  }
+});
+
 // Overload of one: a connection that joins and never reads is cut at its bound (once the kernel's
 // buffers and its queued frames are full), and every other connection is served as before:
 // every check holds, nothing is lost, no one else is disconnected. Either the queue is small

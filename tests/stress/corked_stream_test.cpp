@@ -19,10 +19,11 @@ struct Connected {
   std::shared_ptr<int> owner = std::make_shared<int>(0);
   int writes_done = 0;  // the stream calls its owner back once per write the kernel took
 
-  explicit Connected(std::size_t buffer_bytes_max) {
+  explicit Connected(std::size_t buffer_bytes_max,
+                     std::chrono::milliseconds write_delay = std::chrono::milliseconds(0)) {
     tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
     client.connect(acceptor.local_endpoint());
-    stream = std::make_unique<CorkedStream>(acceptor.accept(io), buffer_bytes_max);
+    stream = std::make_unique<CorkedStream>(acceptor.accept(io), buffer_bytes_max, write_delay);
     stream->set_owner(owner, [this] { ++writes_done; });
   }
 
@@ -106,6 +107,42 @@ TEST(CorkedStream, AWriteThatFindsTheBufferFullWaitsForRoom) {
   EXPECT_TRUE(completed);
   const std::string expected = text_frame("0123456789") + std::string("\x89\x00", 2);
   EXPECT_EQ(c.received(expected.size()), expected);
+}
+
+// With a write delay, frames appended apart wait for the shard's tick and leave in one write.
+TEST(CorkedStream, WithAWriteDelayFramesWaitForTheTickAndLeaveTogether) {
+  Connected c(64 * 1024, std::chrono::seconds(1));
+  c.stream->append_text_frame("a");
+  c.run_until([] { return false; }, std::chrono::milliseconds(30));
+  c.stream->append_text_frame("b");
+  c.run_until([] { return false; }, std::chrono::milliseconds(30));
+  EXPECT_EQ(c.client.available(), 0u);  // held for the tick
+  c.run_until([&] { return c.writes_done >= 1; }, std::chrono::seconds(5));
+  EXPECT_EQ(c.writes_done, 1);
+  const std::string expected = text_frame("a") + text_frame("b");
+  EXPECT_EQ(c.received(expected.size()), expected);
+}
+
+// flush_now() writes what waits without waiting for the tick.
+TEST(CorkedStream, WithAWriteDelayFlushNowIsNotHeld) {
+  Connected c(64 * 1024, std::chrono::seconds(10));
+  c.stream->append_text_frame("held");
+  c.stream->append_text_frame("answer");
+  c.stream->flush_now();
+  c.run_until([&] { return c.writes_done >= 1; }, std::chrono::seconds(5));
+  EXPECT_EQ(c.writes_done, 1);
+  const std::string expected = text_frame("held") + text_frame("answer");
+  EXPECT_EQ(c.received(expected.size()), expected);
+}
+
+// Half a buffer waiting is not held: the delay never makes a busy socket's buffer full.
+TEST(CorkedStream, WithAWriteDelayHalfTheBufferIsWrittenAtOnce) {
+  Connected c(256, std::chrono::seconds(10));
+  const std::string payload(150, 'x');
+  c.stream->append_text_frame(payload);
+  c.run_until([&] { return c.writes_done >= 1; }, std::chrono::seconds(5));
+  EXPECT_EQ(c.writes_done, 1);
+  EXPECT_EQ(c.received(payload.size() + 4), text_frame(payload));
 }
 
 }  // namespace
