@@ -60,8 +60,9 @@ bench-replicas: build
 	node scripts/bench-replicas.js --reps $(or $(BENCH_REPETITIONS),3)
 
 # lvtlab against a Node ws hub, socket.io rooms and a Go gorilla hub, alternating, on one
-# machine (scripts/bench-scale.js --help; BENCH_SCALE_FLAGS passes it more).
-BENCH_SCALE_FLAGS ?=
+# machine, and lvtlab with a 25 ms write delay (scripts/bench-scale.js --help; BENCH_SCALE_FLAGS
+# replaces that).
+BENCH_SCALE_FLAGS ?= --write-delays 25
 bench-scale: build
 	benchmarks/peers/build-go-hub
 	node scripts/bench-scale.js --reps $(or $(BENCH_REPETITIONS),3) $(BENCH_SCALE_FLAGS)

@@ -85,7 +85,8 @@ std::string replicas_clause(const json& run) {
 }
 
 // "lvtlab sustains 48,000 deliveries/s, the Go gorilla hub 96,600": against the peer that
-// sustains most (the report's table has the rest).
+// sustains most (the report's table has the rest); then lvtlab with each write delay measured
+// ("; lvtlab 25 ms delay 120,000"), which is lvtlab, not a peer.
 std::string scale_clause(const json& run) {
   const json& summary = run.at("summary");
   const auto sustained = [](const json& server) {
@@ -95,10 +96,11 @@ std::string scale_clause(const json& run) {
   std::string out = "lvtlab sustains " +
                     with_commas(static_cast<std::uint64_t>(sustained(summary.at("lvtlab")) + 0.5)) +
                     " deliveries/s";
+  const auto is_lvtlab = [](const std::string& name) { return name.rfind("lvtlab", 0) == 0; };
   const json* best = nullptr;
   std::string best_name;
   for (const auto& [name, server] : summary.items()) {
-    if (name != "lvtlab" && (!best || sustained(server) > sustained(*best))) {
+    if (!is_lvtlab(name) && (!best || sustained(server) > sustained(*best))) {
       best = &server;
       best_name = name;
     }
@@ -106,6 +108,11 @@ std::string scale_clause(const json& run) {
   if (best) {
     out += ", the " + best->value("label", best_name) + " " +
            with_commas(static_cast<std::uint64_t>(sustained(*best) + 0.5));
+  }
+  for (const auto& [name, server] : summary.items()) {
+    if (name == "lvtlab" || !is_lvtlab(name)) continue;
+    out += "; " + server.value("label", name) + " " +
+           with_commas(static_cast<std::uint64_t>(sustained(server) + 0.5));
   }
   return out;
 }

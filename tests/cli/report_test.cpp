@@ -141,6 +141,14 @@ TEST(ResultsFile, AScaleBenchmarkIsReadComparedAndSaidInTheVerdict) {
   EXPECT_THROW(file("s.json", without), std::runtime_error);
   EXPECT_EQ(verdict_sentence({file("s.json", scale_bench(48'000, 23.2))}),
             "lvtlab sustains 48,000 deliveries/s, the Go gorilla hub 96,600.");
+  // lvtlab with a write delay is lvtlab, named after the peers, never the peer compared against.
+  json delayed = scale_bench(48'000, 23.2);
+  delayed["summary"]["lvtlab-delay-25"] = delayed["summary"]["lvtlab"];
+  delayed["summary"]["lvtlab-delay-25"]["label"] = "lvtlab 25 ms delay";
+  delayed["summary"]["lvtlab-delay-25"]["deliveries_per_s_sustained_max"]["median"] = 120'000;
+  EXPECT_EQ(verdict_sentence({file("s.json", delayed)}),
+            "lvtlab sustains 48,000 deliveries/s, the Go gorilla hub 96,600; lvtlab 25 ms delay "
+            "120,000.");
   const Comparison same =
       compare(file("a", scale_bench(48'000, 23.2)), file("b", scale_bench(48'100, 23.1)));
   EXPECT_EQ(same.moved(), 0u);
