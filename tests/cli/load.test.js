@@ -28,56 +28,53 @@ function startServer(args) {
 
 const stop = (server) => stopServer(server.child);
 
-test('a short load run holds every black-box invariant and writes its figures', async () => {
+// `lvtlab load` with `loadArgs` against a fresh `lvtlab serve` with `serveArgs` (a high rate
+// limit, coalesce): exit 0 asserted; its stdout and JSON results.
+async function loadAgainstServe(serveArgs, loadArgs, name) {
   const server = await startServer(['--dispatch-policy', 'coalesce', '--actions-per-second', '1000',
-                                    '--actions-burst', '1000']);
+                                    '--actions-burst', '1000', ...serveArgs]);
   try {
-    const results = path.join(scratch, 'load.json');
+    const results = path.join(scratch, `${name}.json`);
     const run = spawnSync(binary, ['load', '--url', server.url + '/realtime/broadcasting',
-      '--connections', '60', '--groups', '3', '--rates', '30,60', '--step-s', '1', '--drain-s', '3',
-      '--server-pid', String(server.pid), '--results', results], { encoding: 'utf8', timeout: 60_000 });
+      ...loadArgs, '--server-pid', String(server.pid), '--results', results],
+    { encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /^held: in order, once, no gap, no own broadcast, nothing lost$/m);
-    const json = JSON.parse(fs.readFileSync(results, 'utf8'));
-    assert.equal(json.schema_version, 1);
-    assert.equal(json.kind, 'load');
-    assert.equal(json.verdict, 'held');
-    assert.deepEqual(json.violations, {});
-    assert.equal(json.connections, 60);
-    assert.equal(json.lost, 0);
-    // Every accepted message reached the 19 other connections of its group, once.
-    assert.ok(json.sends.accepted > 0);
-    assert.equal(json.deliveries, json.sends.accepted * 19);
-    assert.ok(json.delivery_latency_ms.p99 > 0 && json.delivery_latency_ms.max >= json.delivery_latency_ms.p99);
-    assert.ok(json.server.cpu_s >= 0 && json.server.rss_bytes > 0);
-    assert.ok(json.per_second.length >= 2);
+    return { stdout: run.stdout, json: JSON.parse(fs.readFileSync(results, 'utf8')) };
   } finally {
     await stop(server);
   }
+}
+
+test('a short load run holds every black-box invariant and writes its figures', async () => {
+  const { stdout, json } = await loadAgainstServe([], ['--connections', '60', '--groups', '3',
+    '--rates', '30,60', '--step-s', '1', '--drain-s', '3'], 'load');
+  assert.match(stdout, /^held: in order, once, no gap, no own broadcast, nothing lost$/m);
+  assert.equal(json.schema_version, 1);
+  assert.equal(json.kind, 'load');
+  assert.equal(json.verdict, 'held');
+  assert.deepEqual(json.violations, {});
+  assert.equal(json.connections, 60);
+  assert.equal(json.lost, 0);
+  // Every accepted message reached the 19 other connections of its group, once.
+  assert.ok(json.sends.accepted > 0);
+  assert.equal(json.deliveries, json.sends.accepted * 19);
+  assert.ok(json.delivery_latency_ms.p99 > 0 && json.delivery_latency_ms.max >= json.delivery_latency_ms.p99);
+  assert.ok(json.server.cpu_s >= 0 && json.server.rss_bytes > 0);
+  assert.ok(json.per_second.length >= 2);
 });
 
 // With a write delay every check still holds, the broadcasts wait for the shard's tick, and the
 // answer to a client's own action does not: with a 1 s delay, held answers would take 500 ms in
 // the middle and held broadcasts as long.
 test('with --write-delay-ms broadcasts are held, answers are not, and every check holds', async () => {
-  const server = await startServer(['--dispatch-policy', 'coalesce', '--actions-per-second', '1000',
-                                    '--actions-burst', '1000', '--write-delay-ms', '1000']);
-  try {
-    const results = path.join(scratch, 'delayed.json');
-    const run = spawnSync(binary, ['load', '--url', server.url + '/realtime/broadcasting',
-      '--connections', '20', '--groups', '2', '--rates', '20', '--step-s', '3', '--drain-s', '3',
-      '--server-pid', String(server.pid), '--results', results], { encoding: 'utf8', timeout: 60_000 });
-    assert.equal(run.status, 0, run.stdout + run.stderr);
-    const json = JSON.parse(fs.readFileSync(results, 'utf8'));
-    assert.equal(json.verdict, 'held');
-    assert.equal(json.lost, 0);
-    assert.ok(json.sends.accepted > 0);
-    assert.equal(json.deliveries, json.sends.accepted * 9);
-    assert.ok(json.answer_latency_ms.p50 < 250, `answers held: ${JSON.stringify(json.answer_latency_ms)}`);
-    assert.ok(json.delivery_latency_ms.p50 > 250, `broadcasts not held: ${JSON.stringify(json.delivery_latency_ms)}`);
-  } finally {
-    await stop(server);
-  }
+  const { json } = await loadAgainstServe(['--write-delay-ms', '1000'], ['--connections', '20',
+    '--groups', '2', '--rates', '20', '--step-s', '3', '--drain-s', '3'], 'delayed');
+  assert.equal(json.verdict, 'held');
+  assert.equal(json.lost, 0);
+  assert.ok(json.sends.accepted > 0);
+  assert.equal(json.deliveries, json.sends.accepted * 9);
+  assert.ok(json.answer_latency_ms.p50 < 250, `answers held: ${JSON.stringify(json.answer_latency_ms)}`);
+  assert.ok(json.delivery_latency_ms.p50 > 250, `broadcasts not held: ${JSON.stringify(json.delivery_latency_ms)}`);
 });
 
 // Overload of one: a connection that joins and never reads is cut at its bound (once the kernel's
@@ -90,26 +87,16 @@ for (const [bound, flags, rate] of [
   ['a 16 KiB socket send buffer', ['--socket-send-buffer-bytes', '16384'], '100'],
 ]) {
   test(`a stalled reader under load is cut at its bound (${bound}) and the others lose nothing`, async () => {
-    const server = await startServer(['--dispatch-policy', 'coalesce', '--actions-per-second', '1000',
-      '--actions-burst', '1000', ...flags]);
-    try {
-      const results = path.join(scratch, 'stalled.json');
-      const run = spawnSync(binary, ['load', '--url', server.url + '/realtime/broadcasting',
-        '--connections', '20', '--groups', '1', '--stalled-readers', '1', '--message-bytes', '2000',
-        '--rates', rate, '--step-s', '5', '--drain-s', '2', '--server-pid', String(server.pid),
-        '--results', results], { encoding: 'utf8', timeout: 60_000 });
-      assert.equal(run.status, 0, run.stdout + run.stderr);
-      assert.match(run.stdout, /^stalled readers: 1 of 1 cut by the server/m);
-      const json = JSON.parse(fs.readFileSync(results, 'utf8'));
-      assert.deepEqual(json.stalled_readers.count, 1);
-      assert.equal(json.stalled_readers.cut, 1);
-      assert.equal(json.disconnects, 0);
-      assert.equal(json.lost, 0);
-      // The 18 readers that are not the sender got every accepted message.
-      assert.equal(json.deliveries, json.sends.accepted * 18);
-    } finally {
-      await stop(server);
-    }
+    const { stdout, json } = await loadAgainstServe(flags, ['--connections', '20', '--groups', '1',
+      '--stalled-readers', '1', '--message-bytes', '2000', '--rates', rate, '--step-s', '5',
+      '--drain-s', '2'], 'stalled');
+    assert.match(stdout, /^stalled readers: 1 of 1 cut by the server/m);
+    assert.deepEqual(json.stalled_readers.count, 1);
+    assert.equal(json.stalled_readers.cut, 1);
+    assert.equal(json.disconnects, 0);
+    assert.equal(json.lost, 0);
+    // The 18 readers that are not the sender got every accepted message.
+    assert.equal(json.deliveries, json.sends.accepted * 18);
   });
 }
 
