@@ -5,7 +5,7 @@
 // queue while a write is in flight leave together: one system call for many deliveries under
 // load, and no Beast write operation per data frame. Beast reads through it unchanged. It sits
 // on the plain socket (Beast's WebSocket stream keeps its own timeouts), and an idle connection
-// keeps no write buffer: memory per idle connection is what the 6 KB target counts.
+// keeps no write buffer (memory per idle connection is one of the figures bench-scale compares).
 // With a write delay (serve --write-delay-ms) bytes wait for the shard's next tick (WriteTicker)
 // unless half the buffer is taken: fewer, larger writes for a later delivery.
 // Include only in websocket_session.cpp (Beast stays in few translation units).
@@ -86,6 +86,7 @@ class CorkedStream final : WriteTicker::Target {
   // Writes what waits without the delay (after any write in flight): the answer to the client's
   // own action and the opening frames are not held, only broadcasts.
   void flush_now() {
+    if (pending_.empty()) return;  // nothing waits, or it is in the write in flight
     urgent_ = true;
     flush();
   }
