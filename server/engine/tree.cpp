@@ -34,8 +34,9 @@ StaticsRef make_statics(Statics statics) {
   assert(!statics.empty());
   std::string json;
   append_statics_json(json, statics);  // one array of strings: equal encodings, equal statics
-  static std::mutex interned_mutex;
-  static std::unordered_map<std::string, std::unique_ptr<const Statics>> interned;
+  // Never destroyed, not even at exit: a thread still rendering then keeps valid statics.
+  static auto& interned_mutex = *new std::mutex;
+  static auto& interned = *new std::unordered_map<std::string, std::unique_ptr<const Statics>>;
   std::lock_guard lock(interned_mutex);
   auto& slot = interned[json];
   if (!slot) {

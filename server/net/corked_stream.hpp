@@ -131,8 +131,10 @@ class CorkedStream final : WriteTicker::Target {
     held_.reset();
     const std::size_t size = held.bytes.size();
     if (!error_) {
+      // Beast's frames (the 101, a pong, a keep-alive ping, a close) are never held by a write
+      // delay: a close held past the shutdown's drain would never leave.
       pending_ += held.bytes;
-      flush();
+      flush_now();
     }
     asio::post(next_.get_executor(),
                [completion = std::move(held.completion), error = error_, size]() mutable {
@@ -154,8 +156,9 @@ class CorkedStream final : WriteTicker::Target {
 
   void on_tick() override {
     tick_joined_ = false;
-    if (writing_ || corked_ || pending_.empty() || error_) return;
-    write_pending();
+    if (pending_.empty() || error_) return;
+    urgent_ = true;  // due now: if a write is in flight, the next one is not held for a new tick
+    flush();
   }
 
   void write_pending() {

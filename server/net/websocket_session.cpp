@@ -81,7 +81,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (error) return fail("handshake: " + error.message());
     accepted_ = true;
     act(pump_.accepted());
-    ws_.next_layer().flush_now();  // the first page is not held by a write delay
+    answer_now();  // the first page
     read_next();
   }
 
@@ -128,7 +128,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
                    short_group(), effects.close->first, effects.close->second);
     }
     apply(std::move(effects));
-    ws_.next_layer().flush_now();  // an action's answer is not held by a write delay
+    answer_now();
     read_next();
   }
 
@@ -145,7 +145,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
                            [self = shared_from_this()](Effects resumed) {
                              self->awaiting_store_ = false;
                              self->apply(std::move(resumed));
-                             self->ws_.next_layer().flush_now();
+                             self->answer_now();
                              self->read_next();
                            });
     }
@@ -178,7 +178,21 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     }
     writing_frames_ = false;
     if (socket.failed()) return fail("write: " + socket.error().message());
+    urge_answer();
     read_next();  // the queue went down: reading may resume
+  }
+
+  // An action's answer (or the first page), and the frames queued before it, are not held by a
+  // write delay (serve --write-delay-ms): what is in the socket's buffer is flushed now, and
+  // again as frames that waited for room in it move in, until the pump holds none.
+  void answer_now() {
+    answer_waiting_ = true;
+    urge_answer();
+  }
+  void urge_answer() {
+    if (!answer_waiting_) return;
+    ws_.next_layer().flush_now();
+    if (!pump_.writing()) answer_waiting_ = false;
   }
 
   // The socket took a write: room for waiting frames, or the error that ends the session.
@@ -277,6 +291,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   bool writing_frames_ = false;  // write_frames() is on the stack
   bool reading_ = false;         // a read is pending
   bool awaiting_store_ = false;  // an action waits for the shared store
+  bool answer_waiting_ = false;  // an answer is still in the pump: see answer_now()
   bool finished_ = false;
 };
 
