@@ -83,15 +83,15 @@ class CorkedStream final : WriteTicker::Target {
   // writes to and uncorks them all at its end, so what one connection got in that run leaves
   // in one write.
   void cork() { corked_ = true; }
+  void uncork() {
+    corked_ = false;
+    flush();
+  }
   // Writes what waits without the delay (after any write in flight): the answer to the client's
   // own action and the opening frames are not held, only broadcasts.
   void flush_now() {
     if (pending_.empty()) return;  // nothing waits, or it is in the write in flight
     urgent_ = true;
-    flush();
-  }
-  void uncork() {
-    corked_ = false;
     flush();
   }
 
@@ -151,23 +151,18 @@ class CorkedStream final : WriteTicker::Target {
       }
       return;
     }
-    write_pending();
-  }
-
-  void on_tick() override {
-    tick_joined_ = false;
-    if (pending_.empty() || error_) return;
-    urgent_ = true;  // due now: if a write is in flight, the next one is not held for a new tick
-    flush();
-  }
-
-  void write_pending() {
     writing_ = true;
     urgent_ = false;
     in_flight_.swap(pending_);
     asio::async_write(
         next_, asio::buffer(in_flight_),
         [this, owner = owner_.lock()](beast::error_code error, std::size_t) { on_written(error); });
+  }
+
+  // Due now: if a write is in flight, the next one is not held for a new tick.
+  void on_tick() override {
+    tick_joined_ = false;
+    flush_now();
   }
 
   void on_written(beast::error_code error) {

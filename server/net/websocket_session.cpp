@@ -21,8 +21,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
         ws_(std::move(socket), limits::socket_buffer_bytes_max,
             std::chrono::milliseconds(shared_->options.write_delay_ms)),
         connection_(std::move(connection)),
-        cut_grace_(ws_.get_executor()),
-        shard_(&ws_.get_executor().context()) {}
+        cut_grace_(ws_.get_executor()) {}
 
   // Whatever path ends the session (even a handler destroyed unrun when the pool stops), its
   // engine connection is released.
@@ -58,9 +57,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void post_dispatch() {
     asio::post(ws_.get_executor(), [self = shared_from_this()] { self->run_dispatch(); });
   }
+  // The session's shard, for life: wake() groups sessions by it.
   ShardExecutor executor() { return ws_.get_executor(); }
-  // The shard the session runs on, for life: wake() groups sessions by it.
-  const asio::io_context* shard() const { return shard_; }
 
   // On the session's shard thread.
   void run_dispatch() {
@@ -286,7 +284,6 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   websocket::close_code close_code_ = websocket::close_code::normal;
   std::string close_reason_;
   ShardTimer cut_grace_;
-  const asio::io_context* const shard_;
   bool accepted_ = false;        // the opening handshake completed
   bool writing_frames_ = false;  // write_frames() is on the stack
   bool reading_ = false;         // a read is pending
@@ -304,7 +301,7 @@ void start_websocket(std::shared_ptr<Shared> shared, ShardStream stream,
     std::lock_guard lock(shared->sessions_mutex);
     shared->sessions.emplace(accepted.connection->id(), session);
   }
-  // Called on the HTTP session's strand, which the stream (and so the session) keeps.
+  // Called on the HTTP session's shard, which the socket (and so the session) keeps.
   session->start(std::move(request), std::move(accepted.first_frame));
   // A broadcast may have been queued between the engine's accept and the registration above,
   // with its wake-up lost: look once.
@@ -316,7 +313,7 @@ void start_websocket(std::shared_ptr<Shared> shared, ShardStream stream,
 void Shared::wake(const std::vector<std::shared_ptr<Connection>>& connections) {
   if (connections.empty()) return;
   struct ShardTargets {
-    const asio::io_context* shard;
+    ShardExecutor shard;
     std::vector<std::shared_ptr<WebSocketSession>> sessions;
   };
   std::vector<ShardTargets> shards;
@@ -328,18 +325,17 @@ void Shared::wake(const std::vector<std::shared_ptr<Connection>>& connections) {
       auto session = found->second.lock();
       if (!session) continue;
       auto shard = std::find_if(shards.begin(), shards.end(), [&](const ShardTargets& known) {
-        return known.shard == session->shard();
+        return known.shard == session->executor();
       });
       if (shard == shards.end()) {
-        shards.push_back({session->shard(), {}});
+        shards.push_back({session->executor(), {}});
         shard = std::prev(shards.end());
       }
       shard->sessions.push_back(std::move(session));
     }
   }
   for (ShardTargets& shard : shards) {
-    const ShardExecutor executor = shard.sessions.front()->executor();
-    asio::post(executor, [sessions = std::move(shard.sessions)] {
+    asio::post(shard.shard, [sessions = std::move(shard.sessions)] {
       for (const auto& session : sessions) {
         session->cork();
         session->run_dispatch();

@@ -46,6 +46,9 @@ struct Connected {
   }
 };
 
+// A close frame (code 1000) as Beast writes it through the stream.
+const std::string close_frame("\x88\x02\x03\xe8", 4);
+
 std::string text_frame(const std::string& payload) {
   std::string frame{'\x81'};
   if (payload.size() < 126) {
@@ -78,14 +81,14 @@ TEST(CorkedStream, BeastsWriteFollowsTheFramesBeforeIt) {
   Connected c(64 * 1024);
   c.stream->append_text_frame("first");  // its write is in flight
   std::size_t written = 0;
-  c.stream->async_write_some(asio::buffer(std::string_view("\x88\x02\x03\xe8", 4)),
+  c.stream->async_write_some(asio::buffer(close_frame),
                              [&](beast::error_code error, std::size_t bytes) {
                                EXPECT_FALSE(error);
                                written = bytes;
                              });
   c.run_until([&] { return written != 0 && c.writes_done >= 2; });
   EXPECT_EQ(written, 4u);
-  const std::string expected = text_frame("first") + std::string("\x88\x02\x03\xe8", 4);
+  const std::string expected = text_frame("first") + close_frame;
   EXPECT_EQ(c.received(expected.size()), expected);
 }
 
@@ -142,11 +145,11 @@ TEST(CorkedStream, WithAWriteDelayBeastsWritesAreNotHeld) {
   Connected c(64 * 1024, std::chrono::seconds(10));
   c.stream->append_text_frame("held");
   bool written = false;
-  c.stream->async_write_some(asio::buffer(std::string_view("\x88\x02\x03\xe8", 4)),
+  c.stream->async_write_some(asio::buffer(close_frame),
                              [&](beast::error_code error, std::size_t) { written = !error; });
   c.run_until([&] { return written && c.writes_done >= 1; }, std::chrono::seconds(5));
   ASSERT_EQ(c.writes_done, 1);
-  const std::string expected = text_frame("held") + std::string("\x88\x02\x03\xe8", 4);
+  const std::string expected = text_frame("held") + close_frame;
   EXPECT_EQ(c.received(expected.size()), expected);
 }
 
