@@ -45,7 +45,7 @@ std::vector<std::string_view> lines(std::string_view text, std::size_t max) {
 }
 
 void check_frames(const Effects& effects) {
-  for (const std::string& frame : effects.frames) require(nlohmann::json::accept(frame));
+  for (const Frame& frame : effects.frames) require(nlohmann::json::accept(frame.text()));
   if (effects.close) require(effects.close->first >= 1000 && effects.close->first < 5000);
 }
 

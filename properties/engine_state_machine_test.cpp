@@ -80,7 +80,7 @@ struct Join : Command {
   void apply(State& s) const override { s.model.join(tab, name); }
   void run(const State& s, Engine& e) const override {
     const auto reply =
-        nlohmann::json::parse(e.t.act(*e.tabs.at(tab), "join", {{"username", name}}).frames.at(0));
+        nlohmann::json::parse(e.t.act(*e.tabs.at(tab), "join", {{"username", name}}).frames.at(0).text());
     RC_ASSERT(reply["meta"]["action"] == "join");
     State next = s;
     apply(next);
@@ -118,7 +118,7 @@ struct Deliver : Command {
   void run(const State& s, Engine& e) const override {
     const Effects effects = e.t.engine->dispatch(*e.tabs.at(tab));
     RC_ASSERT(effects.frames.size() == 1u);
-    RC_ASSERT(nlohmann::json::parse(effects.frames[0])["meta"]["errors"].is_null());
+    RC_ASSERT(nlohmann::json::parse(effects.frames[0].text())["meta"]["errors"].is_null());
     State next = s;
     apply(next);
     e.check_against(next.model);
@@ -132,7 +132,7 @@ struct Older : Command {
   void checkPreconditions(const State& s) const override { RC_PRE(connected(s, tab)); }
   void apply(State& s) const override { s.model.older(tab); }
   void run(const State& s, Engine& e) const override {
-    const auto reply = nlohmann::json::parse(e.t.act(*e.tabs.at(tab), "older").frames.at(0));
+    const auto reply = nlohmann::json::parse(e.t.act(*e.tabs.at(tab), "older").frames.at(0).text());
     RC_ASSERT(reply["meta"]["success"] == true);
     State next = s;
     apply(next);

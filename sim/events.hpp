@@ -12,6 +12,7 @@
 #include <string_view>
 #include <variant>
 
+#include "frame.hpp"
 #include "page_text.hpp"
 #include "render_hash.hpp"
 
@@ -104,7 +105,7 @@ struct Reap {  // the server's idle timeout closes a half-open socket's end
 struct FrameToClient {
   int tab = 0;
   std::uint64_t generation = 0;
-  std::string payload = {};
+  Frame payload = {};
   RenderHash expected_render = {};  // the server's render when the frame was made
   // On the frames the oracle judges: what the model predicts the tab shows once it applied it.
   std::optional<model::View> expected_view = {};

@@ -132,7 +132,7 @@ void ReplicaNode::apply(Effects effects, const StoreTag& tag, int tab, StoreTag 
     if (end.connection->dispatch_jobs_waiting() > 0) waiting.insert(end_tab);
   }
   oracle_.check_wake(index_, tag, woken, waiting);
-  for (std::string& frame : effects.frames) send_frame(tab, std::move(frame));
+  for (Frame& frame : effects.frames) send_frame(tab, std::move(frame));
   for (const int woken_tab : woken) {
     End& end = ends_.at(woken_tab);
     if (end.dispatch_scheduled) continue;
@@ -215,7 +215,7 @@ void ReplicaNode::on(const replica_event::Dispatch& event) {
   }
 }
 
-void ReplicaNode::send_frame(int tab, std::string frame) {
+void ReplicaNode::send_frame(int tab, Frame frame) {
   const auto found = ends_.find(tab);
   if (found == ends_.end()) return;
   tabs_.deliver(oracle_.frame_for(tab, found->second.generation, std::move(frame)));

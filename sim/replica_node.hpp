@@ -64,7 +64,7 @@ class ReplicaNode {
 
   void ask_store(StoreCommand command, StoreTag tag, std::function<void(const StoreReply&)> resume);
   void apply(Effects effects, const StoreTag& tag, int tab, StoreTag next);
-  void send_frame(int tab, std::string frame);
+  void send_frame(int tab, Frame frame);
   void opened(int tab, std::uint64_t generation, ConnectResult result);
   void want(const std::string& group, bool subscribe);
 

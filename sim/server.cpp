@@ -239,7 +239,7 @@ void Server::on(const event::FrameToServer& event) {
                                       : page == model::Page::tasks      ? "convergence"
                                                                    : "username-per-connection");
   checker_.check_queues(event.tab, end.browser, effects.wake);
-  for (std::string& frame : effects.frames) {
+  for (Frame& frame : effects.frames) {
     if (end_of(event.tab) == nullptr) break;  // cut off as a slow reader
     send_frame(event.tab, std::move(frame), std::exchange(answer, std::nullopt));
   }
@@ -390,18 +390,22 @@ void Server::on(const event::Dispatch& event) {
   const Checker::Window shown_before =
       broadcasting ? checker_.window_held(event.end) : Checker::Window{};
   const std::shared_ptr<Connection> connection = end.connection;
+  const std::uint64_t shared_before = engine_->metrics().peer_frames_shared.load();
   Effects effects = engine_->dispatch(*connection);
+  // The update took another connection's encoding (Page::shared_view).
+  if (engine_->metrics().peer_frames_shared.load() != shared_before)
+    ++context_.coverage["shared-update"];
   checker_.delivered(event.end);
   if (context_.config.debug_logs) checker_.check_dispatch_logged(event.end, *connection);
   if (broadcasting) {
-    for (const std::string& frame : effects.frames) {
+    for (const Frame& frame : effects.frames) {
       checker_.check_diff_proportional(frame, shown_before, checker_.window_held(event.end));
     }
   }
   ++context_.coverage["deliver"];
   if (!orphan) checker_.check_tab_state(event.end, "convergence");
   checker_.check_queues(event.end, -1, effects.wake);
-  for (std::string& frame : effects.frames) {
+  for (Frame& frame : effects.frames) {
     if (!ends_.contains(event.end)) break;  // cut off as a slow reader
     send_frame(event.end, std::move(frame));
   }
@@ -411,7 +415,7 @@ void Server::on(const event::Dispatch& event) {
 
 // Into the connection's write path; a client that does not keep up is cut off. An orphan's
 // written frames enter a network nobody reads.
-void Server::send_frame(int id, std::string frame, std::optional<PredictedAnswer> answer) {
+void Server::send_frame(int id, Frame frame, std::optional<PredictedAnswer> answer) {
   ServerEnd& end = ends_.at(id);
   if (end.closing()) return;  // the transport writes nothing after a close
   const bool orphan = is_orphan(id);

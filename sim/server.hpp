@@ -112,7 +112,7 @@ class Server {
     return end != nullptr && end->generation == generation;
   }
   Rng& network_of(int id);
-  void send_frame(int id, std::string frame, std::optional<PredictedAnswer> answer = {});
+  void send_frame(int id, Frame frame, std::optional<PredictedAnswer> answer = {});
   void cut(int id);
   void close_end(int tab, std::uint16_t code);  // the engine's close, through the write path
   void close_orphan(int id);

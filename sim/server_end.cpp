@@ -19,7 +19,7 @@ ServerEnd::ServerEnd(std::shared_ptr<Connection> connection, int browser, std::u
   (void)next;
 }
 
-bool ServerEnd::send(std::string frame, Expected expected, std::vector<Written>& written) {
+bool ServerEnd::send(Frame frame, Expected expected, std::vector<Written>& written) {
   expected_.push_back(std::move(expected));
   const WritePump::Next next = pump_.enqueue(std::move(frame));
   if (next == WritePump::Next::cut) {
@@ -58,7 +58,7 @@ void ServerEnd::drain(WritePump::Next next, std::vector<Written>& written) {
     next = pump_.written();
   }
   if (next == WritePump::Next::close) {
-    written.push_back({std::string(), Expected{}, close_code_});
+    written.push_back({Frame(), Expected{}, close_code_});
     return;
   }
   assert(next == WritePump::Next::nothing);

@@ -31,7 +31,7 @@ class ServerEnd {
     std::optional<PredictedAnswer> answer;  // the frame answers an action
   };
   struct Written {  // a frame handed to the network, on its way to the client
-    std::string frame;
+    Frame frame;
     Expected expected;
     std::uint16_t close_code = 0;  // not 0: the close frame, the last thing written
   };
@@ -41,7 +41,7 @@ class ServerEnd {
 
   // Queues a frame and writes what the network takes into `written`; false when the queue
   // passed its bound: the connection must be cut.
-  [[nodiscard]] bool send(std::string frame, Expected expected, std::vector<Written>& written);
+  [[nodiscard]] bool send(Frame frame, Expected expected, std::vector<Written>& written);
   // The client read a frame: the network has room for the write that waited, if any.
   void frame_read(std::vector<Written>& written);
   void stop() { pump_.stop(); }

@@ -259,6 +259,7 @@ inline const std::vector<std::string> coverage_names = {
     "task-move-down",
     "task-clear-done",
     "task-refused",
+    "shared-update",
     "range-append",
     "range-prepend",
     "range-remove",

@@ -45,7 +45,7 @@ std::uint64_t traced(std::uint64_t trace_hash, std::uint64_t time_us, const Worl
         if constexpr (requires { e.link; }) fields[n++] = e.link;
         if constexpr (requires { e.request; }) fields[n++] = e.request;
         if constexpr (requires { e.publish; }) fields[n++] = e.publish;
-        if constexpr (requires { e.payload; }) payload = e.payload;
+        if constexpr (requires { e.payload; }) payload = static_cast<const std::string&>(e.payload);
       },
       event);
   fields[n++] = fnv(fnv_offset, payload);

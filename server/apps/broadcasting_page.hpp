@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "engine.hpp"
 #include "limits.hpp"
@@ -46,6 +48,11 @@ class BroadcastingPage final : public PageOf<BroadcastingState> {
   std::unique_ptr<PageState> make_state() const override;
   // Its state is a view of the shared log: NewMessage re-reads it on every replica.
   std::string_view replicated_refresh() const override { return "newmessage"; }
+  // NewMessage changes only the messages' slot, which shows only the tab's window of the log.
+  std::optional<SharedView> shared_view(const PageState& state,
+                                        std::string_view refresh) const override;
+  // The top-level slot of the render that holds the messages (or "No messages yet").
+  static constexpr std::size_t messages_slot = 1;
 
  protected:
   // Nothing of this page persists; the username-per-group plant makes Username persist.

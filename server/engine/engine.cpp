@@ -221,6 +221,7 @@ ConnectResult Engine::open_connection(const Page* page, const ConnectRequest& re
   connection->state_ = page->make_state();
   mount_for_group(*page, *connection->state_, group, params);
   connection->sent_ = page->render(*connection->state_);
+  connection->sent_current_ = true;
   connection->rate_refilled_us_ = env_.now_us();
 
   result.first_frame = "{\"tree\":";
@@ -299,7 +300,7 @@ bool Engine::take_rate_token(Connection& connection) {
   return true;
 }
 
-std::string Engine::update_frame(Connection& connection, std::string_view meta_json) {
+Frame Engine::update_frame(Connection& connection, std::string_view meta_json) {
   tree::Node now = connection.page_->render(*connection.state_);
   // Built in a buffer that keeps its capacity, then copied out at its size: one allocation per
   // frame instead of one each time the frame outgrows its string.
@@ -310,9 +311,62 @@ std::string Engine::update_frame(Connection& connection, std::string_view meta_j
   scratch += meta_json;
   scratch += '}';
   connection.sent_ = std::move(now);
-  std::string frame = scratch;
+  connection.sent_current_ = true;
+  Frame frame(scratch);
   constexpr std::size_t scratch_bytes_kept_max = 64 * 1024;  // a rare full resend gives it back
   if (scratch.capacity() > scratch_bytes_kept_max) std::string().swap(scratch);
+  return frame;
+}
+
+namespace {
+
+// Every peer update carries the same meta.
+const std::string& broadcast_meta() {
+  static const std::string meta = nlohmann::json{{"success", true}, {"errors", nullptr}}.dump();
+  return meta;
+}
+
+// The peer updates this thread encoded last, by the views they took a connection from and to.
+// A shard runs one broadcast on its connections one after another, so the first of each view
+// encodes and the others take its frame; thread-local, so no lock is taken per delivery. Keys
+// hold the log's process-wide serial: an entry never matches another engine's connections.
+struct SharedUpdate {
+  SharedView before, after;
+  Frame frame;
+  tree::Value slot;  // what the slot holds after
+};
+constexpr std::size_t shared_updates_max = 16;
+struct SharedUpdates {
+  std::vector<SharedUpdate> entries;  // at most shared_updates_max, replaced round-robin
+  std::size_t next_replaced = 0;
+};
+thread_local SharedUpdates shared_updates;
+
+}  // namespace
+
+Frame Engine::shared_update_frame(Connection& connection, const std::string& refresh,
+                                  const SharedView& before) {
+  const std::optional<SharedView> after =
+      connection.page_->shared_view(*connection.state_, refresh);
+  assert(after && after->slot == before.slot);
+  assert(connection.sent_.slots.size() > before.slot);
+  SharedUpdates& updates = shared_updates;
+  for (const SharedUpdate& update : updates.entries) {
+    if (update.before == before && update.after == *after) {
+      connection.sent_.slots[before.slot] = update.slot;
+      connection.sent_current_ = true;
+      ++metrics_.peer_frames_shared;
+      return update.frame;
+    }
+  }
+  Frame frame = update_frame(connection, broadcast_meta());
+  SharedUpdate update{before, *after, frame, connection.sent_.slots[before.slot]};
+  if (updates.entries.size() < shared_updates_max) {
+    updates.entries.push_back(std::move(update));
+  } else {
+    updates.entries[updates.next_replaced] = std::move(update);
+    updates.next_replaced = (updates.next_replaced + 1) % shared_updates_max;
+  }
   return frame;
 }
 
@@ -384,6 +438,7 @@ void Engine::fan_out(const std::string& registry_key, const Connection* sender,
 
 Effects Engine::receive(Connection& connection, std::string_view frame) {
   Effects effects;
+  connection.sent_current_ = false;  // until a frame renders what the action made
   ++metrics_.frames_received;
   if (frame.size() > config_.frame_bytes_max) {
     ++metrics_.errors_frame_too_big;
@@ -570,6 +625,10 @@ Effects Engine::dispatch(Connection& connection) {
   ++metrics_.broadcasts_delivered;
   if (planted(PlantedBug::broadcast_spends_tokens)) take_rate_token(connection);
   const Page& page = *connection.page_;
+  const std::optional<SharedView> before = connection.sent_current_ && config_.share_peer_updates
+                                               ? page.shared_view(*connection.state_, job.action)
+                                               : std::nullopt;
+  connection.sent_current_ = false;
   ActionContext context(*job.data, /*running_as_broadcast=*/true);
   const ActionOutcome outcome = page.act(*connection.state_, job.action, context);
   metrics_.broadcasts_refused += context.broadcasts_refused();
@@ -586,10 +645,8 @@ Effects Engine::dispatch(Connection& connection) {
   fan_out(connection.registry_key_, &connection,
           "dispatch on connection " + std::to_string(connection.id_), context.broadcasts(),
           effects.wake);
-  // Every peer update carries the same meta: encode it once.
-  static const std::string broadcast_meta =
-      nlohmann::json{{"success", true}, {"errors", nullptr}}.dump();
-  effects.frames.push_back(update_frame(connection, broadcast_meta));
+  effects.frames.push_back(before ? shared_update_frame(connection, job.action, *before)
+                                  : update_frame(connection, broadcast_meta()));
   return effects;
 }
 

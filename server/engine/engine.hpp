@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fifo.hpp"
+#include "frame.hpp"
 #include "limits.hpp"
 #include "metrics.hpp"
 #include "page.hpp"
@@ -65,6 +66,9 @@ struct EngineConfig {
   std::vector<std::string> allowed_hosts = {};
   unsigned heartbeat_ms = 0;  // 0: leave the client's default
   bool websocket_enabled = true;
+  // A broadcast's update encoded once for the connections that go from one view to the same
+  // view (Page::shared_view); off, each connection diffs its own (the same bytes, more work).
+  bool share_peer_updates = true;
   ReplicaConfig replica;
 };
 
@@ -127,6 +131,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Touched only by the connection's own serialised calls.
   std::unique_ptr<PageState> state_;
   tree::Node sent_;  // the tree the client holds
+  // Whether sent_ is the render of state_ as it is now: an action or a broadcast that sent no
+  // frame may have changed the state since, and only a current sent_ may take a shared update.
+  bool sent_current_ = false;
   double rate_tokens_;
   std::uint64_t rate_refilled_us_ = 0;
   bool awaiting_store_ = false;
@@ -147,7 +154,7 @@ struct StoreWait {
 };
 
 struct Effects {
-  std::vector<std::string> frames;                // to this connection, in order
+  std::vector<Frame> frames;                      // to this connection, in order
   std::vector<std::shared_ptr<Connection>> wake;  // run dispatch() on each, on its own strand
   std::optional<std::pair<std::uint16_t, std::string>> close;
   std::shared_ptr<StoreWait<Effects>> store;  // with replicas; read no frame until resumed
@@ -276,7 +283,12 @@ class Engine {
   void mount_for_group(const Page& page, PageState& state, const std::string& group,
                        const nlohmann::json& params);
   void save_persisted(const Page& page, const PageState& state, const std::string& group);
-  std::string update_frame(Connection& connection, std::string_view meta_json);
+  Frame update_frame(Connection& connection, std::string_view meta_json);
+  // A broadcast's update for a connection whose client held the render of its state at
+  // `before`: the frame encoded for the first connection of this thread that went from the
+  // same view to the same view, else its own (then kept for the next).
+  Frame shared_update_frame(Connection& connection, const std::string& refresh,
+                            const SharedView& before);
   // Replicas (engine_replica.cpp).
   bool replicated(const Page& page) const {
     return config_.replica.enabled && !page.replicated_refresh().empty();

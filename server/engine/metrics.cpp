@@ -52,6 +52,9 @@ std::string Metrics::prometheus_text() const {
   line(out, "lvt_broadcasts_refused_total", "counter",
        "Broadcasts refused at the source (over 100, or from a broadcast-run action).",
        broadcasts_refused.load());
+  line(out, "lvt_peer_frames_shared_total", "counter",
+       "Peer updates that took the encoding made for another connection in the same view.",
+       peer_frames_shared.load());
   line(out, "lvt_frames_sent_total", "counter", "WebSocket frames written.", frames_sent.load());
   line(out, "lvt_bytes_sent_total", "counter", "WebSocket payload bytes written.",
        bytes_sent.load());

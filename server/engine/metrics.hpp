@@ -20,6 +20,7 @@ struct Metrics {
   Counter broadcasts_dropped{0};
   Counter broadcasts_coalesced{0};
   Counter broadcasts_refused{0};  // over 100 per action, or from an action run as a broadcast
+  Counter peer_frames_shared{0};  // peer updates that took another connection's encoding
   Counter frames_sent{0};
   Counter bytes_sent{0};
   Counter frames_received{0};

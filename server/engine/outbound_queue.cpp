@@ -5,7 +5,7 @@
 
 namespace lvt {
 
-bool OutboundQueue::push(std::string frame) {
+bool OutboundQueue::push(Frame frame) {
   bytes_ += frame.size();
   frames_.push_back(std::move(frame));
   if (frames_.size() > frames_max_ || bytes_ > bytes_max_) {
@@ -15,9 +15,9 @@ bool OutboundQueue::push(std::string frame) {
   return true;
 }
 
-std::string OutboundQueue::take() {
+Frame OutboundQueue::take() {
   assert(!frames_.empty() && bytes_ >= frames_.front().size());
-  std::string frame = frames_.pop_front();
+  Frame frame = frames_.pop_front();
   bytes_ -= frame.size();
   return frame;
 }

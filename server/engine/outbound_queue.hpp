@@ -4,9 +4,8 @@
 #pragma once
 
 #include <cstddef>
-#include <string>
-
 #include "fifo.hpp"
+#include "frame.hpp"
 
 namespace lvt {
 
@@ -17,17 +16,17 @@ class OutboundQueue {
 
   // Queues a frame; false when that passes a bound, and then the queue is emptied: the owner
   // must cut the connection.
-  [[nodiscard]] bool push(std::string frame);
+  [[nodiscard]] bool push(Frame frame);
   bool empty() const { return frames_.empty(); }
   std::size_t frames() const { return frames_.size(); }
   std::size_t bytes() const { return bytes_; }
-  std::string take();  // pops the front frame and returns it
+  Frame take();  // pops the front frame and returns it
   void clear();
 
  private:
   std::size_t frames_max_;
   std::size_t bytes_max_;
-  Fifo<std::string> frames_;
+  Fifo<Frame> frames_;
   std::size_t bytes_ = 0;  // of frames_
 };
 

@@ -2,7 +2,10 @@
 // by name, and a render into a tree. Pages know nothing of connections, groups or transport.
 #pragma once
 
+#include <array>
 #include <cassert>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -87,6 +90,16 @@ class PageState {
 
 enum class ActionOutcome { ok, failed, unknown };
 
+// What a refresh changes in a page's render, for the many connections a broadcast runs it on:
+// the one top-level slot it may change, and a key of everything that slot shows. Two
+// connections of one page whose clients hold the render of their state, with equal views before
+// the refresh and equal views after it, get the same diff: the engine encodes it once.
+struct SharedView {
+  std::size_t slot = 0;
+  std::array<std::uint64_t, 4> key{};
+  bool operator==(const SharedView&) const = default;
+};
+
 class Page {
  public:
   virtual ~Page() = default;
@@ -109,6 +122,13 @@ class Page {
   // its broadcasts then reach every replica, and a healing replica runs it on its connections.
   // Empty: the page's broadcasts stay on this replica.
   virtual std::string_view replicated_refresh() const { return {}; }
+  // The view `refresh` changes in `state` (see SharedView); nullopt, the default: each
+  // connection diffs its own. A page that names one promises that the refresh changes nothing
+  // its render shows outside that slot, and that the key stands for all the slot shows.
+  virtual std::optional<SharedView> shared_view(const PageState& /*state*/,
+                                                std::string_view /*refresh*/) const {
+    return std::nullopt;
+  }
 };
 
 // A page over a concrete state type, with its actions in a table.

@@ -38,6 +38,7 @@ enum class PlantedBug {
   utf8_overlong_ascii,           // a \u escape below 0x80 is written as two (overlong) bytes
   json_depth_inverted,           // the nesting pre-scan stops at the first bracket it sees
   broadcast_spends_tokens,       // a broadcast run on a peer takes one of the peer's rate tokens
+  shared_view_ignores_start,     // peers share an update by their window's end, not its start
   // The Tasks page.
   tasks_changed_not_broadcast,  // a change to the task list broadcasts no TasksChanged
   task_move_off_by_one,         // the task just above the last cannot move down
@@ -62,7 +63,7 @@ struct PlantedBugInfo {
   std::string_view summary;
 };
 
-inline constexpr std::array<PlantedBugInfo, 35> planted_bugs = {{
+inline constexpr std::array<PlantedBugInfo, 36> planted_bugs = {{
     {PlantedBug::sender_receives_own, "sender-receives-own", "the sender gets its own broadcast"},
     {PlantedBug::broadcast_before_append, "broadcast-before-append",
      "peers refresh from the log as it was before the append"},
@@ -100,6 +101,8 @@ inline constexpr std::array<PlantedBugInfo, 35> planted_bugs = {{
      "the nesting pre-scan stops at the first bracket"},
     {PlantedBug::broadcast_spends_tokens, "broadcast-spends-tokens",
      "a broadcast run on a peer spends the peer's rate tokens"},
+    {PlantedBug::shared_view_ignores_start, "shared-view-ignores-start",
+     "peers share an update by their window's end only"},
     {PlantedBug::tasks_changed_not_broadcast, "tasks-changed-not-broadcast",
      "a change to the task list broadcasts nothing"},
     {PlantedBug::task_move_off_by_one, "task-move-off-by-one",

@@ -5,7 +5,7 @@
 
 namespace lvt {
 
-WritePump::Next WritePump::enqueue(std::string frame) {
+WritePump::Next WritePump::enqueue(Frame frame) {
   if (closing()) return Next::nothing;
   if (!queue_.push(std::move(frame))) {
     cut_ = true;
@@ -22,7 +22,7 @@ WritePump::Next WritePump::accepted() {
 WritePump::Next WritePump::written() {
   assert(writing_);
   writing_ = false;
-  std::string().swap(frame_in_flight_);  // an idle connection holds no frame
+  frame_in_flight_ = Frame();  // an idle connection holds no frame
   return next();
 }
 

@@ -7,8 +7,7 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <string>
-
+#include "frame.hpp"
 #include "outbound_queue.hpp"
 
 namespace lvt {
@@ -29,14 +28,14 @@ class WritePump {
         read_watermark_frames_(std::max<std::size_t>(1, frames_max / 4)),
         read_watermark_bytes_(std::max<std::size_t>(1, bytes_max / 4)) {}
 
-  Next enqueue(std::string frame);  // dropped once closing
+  Next enqueue(Frame frame);        // dropped once closing
   Next accepted();                  // the handshake completed
   Next written();                   // the write in flight completed
   Next close();                     // the server wants to close, after the queued frames
   void stop() { stopped_ = true; }  // the socket failed or closed: nothing more to do
 
   // The transport writes from it until written(); it is in no queue, so a cut cannot touch it.
-  const std::string& frame_in_flight() const { return frame_in_flight_; }
+  const Frame& frame_in_flight() const { return frame_in_flight_; }
   bool writing() const { return writing_; }  // a frame is in flight, until written()
   bool closing() const { return close_requested_ || cut_ || stopped_; }
   std::size_t frames_queued() const { return queue_.frames(); }
@@ -55,7 +54,7 @@ class WritePump {
   OutboundQueue queue_;
   std::size_t read_watermark_frames_;
   std::size_t read_watermark_bytes_;
-  std::string frame_in_flight_;
+  Frame frame_in_flight_;
   bool accepted_ = false;
   bool writing_ = false;
   bool close_requested_ = false;

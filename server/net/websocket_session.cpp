@@ -131,7 +131,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   }
 
   void apply(Effects effects) {
-    for (std::string& frame : effects.frames) enqueue(std::move(frame));
+    for (Frame& frame : effects.frames) enqueue(std::move(frame));
     shared_->wake(effects.wake);
     if (effects.close) close(websocket::close_code(effects.close->first), effects.close->second);
     if (effects.store) {
@@ -149,7 +149,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     }
   }
 
-  void enqueue(std::string frame) {
+  void enqueue(Frame frame) {
     const std::size_t frames = pump_.frames_queued() + 1;
     const std::size_t bytes = pump_.bytes_queued() + frame.size();
     if (act(pump_.enqueue(std::move(frame))) == WritePump::Next::cut) {
@@ -167,7 +167,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     writing_frames_ = true;
     CorkedStream& socket = ws_.next_layer();
     while (pump_.writing() && !socket.failed() && socket.has_room(pump_.frame_in_flight().size())) {
-      const std::string& frame = pump_.frame_in_flight();
+      const std::string& frame = pump_.frame_in_flight().text();
       Metrics& metrics = shared_->engine.metrics();
       ++metrics.frames_sent;
       metrics.bytes_sent += frame.size();

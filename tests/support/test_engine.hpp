@@ -99,8 +99,8 @@ struct TestEngine {
     return engine->receive(c, nlohmann::json{{"action", action}, {"data", data}}.dump());
   }
   // Runs every waiting broadcast on `c`; returns the frames it produced.
-  std::vector<std::string> drain(Connection& c) {
-    std::vector<std::string> frames;
+  std::vector<Frame> drain(Connection& c) {
+    std::vector<Frame> frames;
     while (c.dispatch_jobs_waiting() > 0) {
       for (auto& frame : engine->dispatch(c).frames) frames.push_back(std::move(frame));
     }

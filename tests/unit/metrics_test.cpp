@@ -78,7 +78,8 @@ TEST(Metrics, EachCounterIsOneSampleUnderItsOwnHelpAndType) {
                         &m.replica_reconnects,
                         &m.replica_heals,
                         &m.replica_catch_ups,
-                        &m.cache_lag_records}) {
+                        &m.cache_lag_records,
+                        &m.peer_frames_shared}) {
     *counter = ++next;
   }
   m.connections = -1;  // a gauge is signed
@@ -123,6 +124,7 @@ TEST(Metrics, EachCounterIsOneSampleUnderItsOwnHelpAndType) {
       {"lvt_replica_heals_total", "36"},
       {"lvt_replica_catch_ups_total", "37"},
       {"lvt_cache_lag_records", "38"},
+      {"lvt_peer_frames_shared_total", "39"},
   };
   const std::string text = m.prometheus_text();
   EXPECT_EQ(samples_of(text), expected) << text;

@@ -24,7 +24,7 @@ TEST(WritePump, WritesOneFrameAtATimeInOrder) {
   EXPECT_EQ(pump.written(), Next::write);
   EXPECT_EQ(pump.frame_in_flight(), "c");
   EXPECT_EQ(pump.written(), Next::nothing);
-  EXPECT_TRUE(pump.frame_in_flight().empty());  // an idle connection holds no frame
+  EXPECT_TRUE(pump.frame_in_flight().text().empty());  // an idle connection holds no frame
   EXPECT_EQ(pump.enqueue("d"), Next::write);
 }
 
