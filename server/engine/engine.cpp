@@ -328,9 +328,11 @@ const std::string& broadcast_meta() {
 
 // The peer updates this thread encoded last, by the views they took a connection from and to.
 // A shard runs one broadcast on its connections one after another, so the first of each view
-// encodes and the others take its frame; thread-local, so no lock is taken per delivery. Keys
-// hold the log's process-wide serial: an entry never matches another engine's connections.
+// encodes and the others take its frame; thread-local, so no lock is taken per delivery. The
+// Broadcasting page's keys hold its log's process-wide serial: an entry never matches another
+// engine's connections.
 struct SharedUpdate {
+  const Page* page;
   SharedView before, after;
   Frame frame;
   tree::Value slot;  // what the slot holds after
@@ -352,7 +354,7 @@ Frame Engine::shared_update_frame(Connection& connection, const std::string& ref
   assert(connection.sent_.slots.size() > before.slot);
   SharedUpdates& updates = shared_updates;
   for (const SharedUpdate& update : updates.entries) {
-    if (update.before == before && update.after == *after) {
+    if (update.page == connection.page_ && update.before == before && update.after == *after) {
       connection.sent_.slots[before.slot] = update.slot;
       connection.sent_current_ = true;
       ++metrics_.peer_frames_shared;
@@ -360,7 +362,7 @@ Frame Engine::shared_update_frame(Connection& connection, const std::string& ref
     }
   }
   Frame frame = update_frame(connection, broadcast_meta());
-  SharedUpdate update{before, *after, frame, connection.sent_.slots[before.slot]};
+  SharedUpdate update{connection.page_, before, *after, frame, connection.sent_.slots[before.slot]};
   if (updates.entries.size() < shared_updates_max) {
     updates.entries.push_back(std::move(update));
   } else {
