@@ -6,6 +6,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -18,7 +19,17 @@
 namespace lvt {
 namespace {
 
-enum Op { open_tab, join, send, older, dispatch_one, dispatch_all, close_tab };
+enum Op {
+  open_tab,
+  join,
+  send,
+  older,
+  navigate,
+  raw_frame,  // a ping, a frame that is not JSON, an unknown action: nothing changes
+  dispatch_one,
+  dispatch_all,
+  close_tab,
+};
 
 struct Side {
   testing::TestEngine t;
@@ -34,7 +45,13 @@ std::vector<std::string> texts_of(const std::vector<Frame>& frames) {
 }
 
 RC_GTEST_PROP(SharedUpdate, ChangesNoByteOfAnyFrameOrHeldTree, ()) {
+  // Without a rate limit, or with one that refuses a tab's actions after its first four (the
+  // clock stands still): each is answered and changes nothing.
   EngineConfig config = testing::unlimited_rate_config();
+  if (*rc::gen::arbitrary<bool>()) {
+    config.actions_per_second = 1;
+    config.actions_burst = 4;
+  }
   config.dispatch_policy = *rc::gen::element(DispatchPolicy::drop, DispatchPolicy::coalesce);
   config.dispatch_queue_jobs_max = *rc::gen::inRange<std::size_t>(1, 4);
   // Small logs and windows, so that windows slide and "Older messages" pages back.
@@ -57,10 +74,12 @@ RC_GTEST_PROP(SharedUpdate, ChangesNoByteOfAnyFrameOrHeldTree, ()) {
                                                                  {2, join},
                                                                  {4, send},
                                                                  {1, older},
+                                                                 {1, navigate},
+                                                                 {1, raw_frame},
                                                                  {2, dispatch_one},
                                                                  {3, dispatch_all},
                                                                  {1, close_tab}}),
-                                  rc::gen::inRange(0, 8), rc::gen::inRange(0, 2)));
+                                  rc::gen::inRange(0, 8), rc::gen::inRange(0, 3)));
   for (const auto& [op, tab_pick, value] : steps) {
     if (op == open_tab) {
       if (shared.tabs.size() >= 8) continue;
@@ -89,6 +108,16 @@ RC_GTEST_PROP(SharedUpdate, ChangesNoByteOfAnyFrameOrHeldTree, ()) {
         case older:
           effects = side.t.act(c, "older");
           break;
+        case navigate:
+          effects =
+              side.t.engine->receive(c, R"({"action":"__navigate__","data":{"username":"nav)" +
+                                            std::to_string(value) + "\"}}");
+          break;
+        case raw_frame:
+          effects = side.t.engine->receive(
+              c, std::array{R"({"action":"__ping__"})", "not json", R"({"action":"fly"})"}.at(
+                     static_cast<std::size_t>(value)));
+          break;
         case dispatch_one:
           effects = side.t.engine->dispatch(c);
           break;
@@ -113,6 +142,10 @@ RC_GTEST_PROP(SharedUpdate, ChangesNoByteOfAnyFrameOrHeldTree, ()) {
       if (!shared.tabs[i]) continue;
       const std::string held = tree::to_html(shared.t.engine->sent_tree(*shared.tabs[i]));
       RC_ASSERT(held == tree::to_html(own.t.engine->sent_tree(*own.tabs[i])));
+      // What a client holds is its page as the state renders it now, once it took its frames.
+      if (shared.tabs[i]->dispatch_jobs_waiting() == 0) {
+        RC_ASSERT(held == shared.t.engine->render_html(*shared.tabs[i]));
+      }
     }
   }
   const std::uint64_t shared_frames = shared.t.engine->metrics().peer_frames_shared.load();

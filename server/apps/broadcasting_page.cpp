@@ -198,11 +198,11 @@ std::optional<SharedView> BroadcastingPage::shared_view(const PageState& state,
                                                         std::string_view refresh) const {
   if (refresh != "newmessage") return std::nullopt;
   const MessageWindow& shown = *static_cast<const S&>(state).shown;
-  // Messages never change once appended, so a window's place in its log is all it shows.
+  // Messages never change once appended, so a window's place in the page's log is all it shows.
   if (planted(PlantedBug::shared_view_ignores_start)) {
-    return SharedView{messages_slot, {log_->serial(), 0, shown.end(), 0}};
+    return SharedView{messages_slot, {0, shown.end(), 0}};
   }
-  return SharedView{messages_slot, {log_->serial(), shown.begin(), shown.end(), shown.has_older()}};
+  return SharedView{messages_slot, {shown.begin(), shown.end(), shown.has_older()}};
 }
 
 std::unique_ptr<PageState> BroadcastingPage::make_state() const {

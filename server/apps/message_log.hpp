@@ -57,7 +57,6 @@ class MessageLog final : public SharedLogCache {
                                               std::size_t end_max = SIZE_MAX) const;
   std::size_t snapshot() const;  // messages ever appended, under the read lock
   std::size_t messages_max() const { return messages_max_; }
-  std::uint64_t serial() const { return serial_; }  // unique among the process's logs
 
   // As a replica's cache of the shared log (replica.hpp).
   std::uint64_t cached_through() const override { return snapshot(); }

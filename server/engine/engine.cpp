@@ -326,18 +326,20 @@ const std::string& broadcast_meta() {
   return meta;
 }
 
-// The peer updates this thread encoded last, by the views they took a connection from and to.
-// A shard runs one broadcast on its connections one after another, so the first of each view
-// encodes and the others take its frame; thread-local, so no lock is taken per delivery. The
-// Broadcasting page's keys hold its log's process-wide serial: an entry never matches another
-// engine's connections.
+// The peer updates this thread encoded last, by the page (its serial: an address may be a
+// destroyed engine's page) and the views they took a connection from and to. A shard runs one
+// broadcast on its connections one after another, so the first of each view encodes and the
+// others take its frame; thread-local, so no lock is taken per delivery. What the entries hold
+// is bounded: 16 frames of at most 64 KiB (a larger one, a rare full resend, is not kept) and
+// the windows of 16 slots, as 16 connections' held trees would.
 struct SharedUpdate {
-  const Page* page;
+  std::uint64_t page;
   SharedView before, after;
   Frame frame;
   tree::Value slot;  // what the slot holds after
 };
 constexpr std::size_t shared_updates_max = 16;
+constexpr std::size_t shared_frame_bytes_max = 64 * 1024;
 struct SharedUpdates {
   std::vector<SharedUpdate> entries;  // at most shared_updates_max, replaced round-robin
   std::size_t next_replaced = 0;
@@ -350,11 +352,15 @@ Frame Engine::shared_update_frame(Connection& connection, const std::string& ref
                                   const SharedView& before) {
   const std::optional<SharedView> after =
       connection.page_->shared_view(*connection.state_, refresh);
-  assert(after && after->slot == before.slot);
-  assert(connection.sent_.slots.size() > before.slot);
+  // A page that breaks its promise (page.hpp) is not trusted with a patch: its own diff.
+  const bool promise_kept =
+      after && after->slot == before.slot && connection.sent_.slots.size() > before.slot;
+  assert(promise_kept);
+  if (!promise_kept) return update_frame(connection, broadcast_meta());
+  const std::uint64_t page = connection.page_->serial();
   SharedUpdates& updates = shared_updates;
   for (const SharedUpdate& update : updates.entries) {
-    if (update.page == connection.page_ && update.before == before && update.after == *after) {
+    if (update.page == page && update.before == before && update.after == *after) {
       connection.sent_.slots[before.slot] = update.slot;
       connection.sent_current_ = true;
       ++metrics_.peer_frames_shared;
@@ -362,7 +368,8 @@ Frame Engine::shared_update_frame(Connection& connection, const std::string& ref
     }
   }
   Frame frame = update_frame(connection, broadcast_meta());
-  SharedUpdate update{connection.page_, before, *after, frame, connection.sent_.slots[before.slot]};
+  if (frame.size() > shared_frame_bytes_max) return frame;
+  SharedUpdate update{page, before, *after, frame, connection.sent_.slots[before.slot]};
   if (updates.entries.size() < shared_updates_max) {
     updates.entries.push_back(std::move(update));
   } else {
@@ -440,7 +447,6 @@ void Engine::fan_out(const std::string& registry_key, const Connection* sender,
 
 Effects Engine::receive(Connection& connection, std::string_view frame) {
   Effects effects;
-  connection.sent_current_ = false;  // until a frame renders what the action made
   ++metrics_.frames_received;
   if (frame.size() > config_.frame_bytes_max) {
     ++metrics_.errors_frame_too_big;
@@ -485,6 +491,8 @@ Effects Engine::receive(Connection& connection, std::string_view frame) {
     return effects;
   }
   const Page& page = *connection.page_;
+  // What follows may change the state; the held tree is current again once a frame renders it.
+  connection.sent_current_ = false;
   if (action == "__navigate__") {
     page.mount(*connection.state_, data);
     save_persisted(page, *connection.state_, connection.group_);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -91,9 +92,10 @@ class PageState {
 enum class ActionOutcome { ok, failed, unknown };
 
 // What a refresh changes in a page's render, for the many connections a broadcast runs it on:
-// the one top-level slot it may change, and a key of everything that slot shows. Two
-// connections of one page whose clients hold the render of their state, with equal views before
-// the refresh and equal views after it, get the same diff: the engine encodes it once.
+// the one top-level slot it may change, and a key that fixes everything that slot shows (its
+// content, not only its look). Two connections of one page whose clients hold the render of
+// their state, with equal views before the refresh and equal views after it, get the same
+// diff: the engine encodes it once.
 struct SharedView {
   std::size_t slot = 0;
   std::array<std::uint64_t, 4> key{};
@@ -123,12 +125,20 @@ class Page {
   // Empty: the page's broadcasts stay on this replica.
   virtual std::string_view replicated_refresh() const { return {}; }
   // The view `refresh` changes in `state` (see SharedView); nullopt, the default: each
-  // connection diffs its own. A page that names one promises that the refresh changes nothing
-  // its render shows outside that slot, and that the key stands for all the slot shows.
+  // connection diffs its own. A page that names one promises that its render depends on the
+  // state alone, that the refresh changes nothing it shows outside that slot, and that equal
+  // keys mean equal slots. Before and after a refresh the page names a view, of one slot.
   virtual std::optional<SharedView> shared_view(const PageState& /*state*/,
                                                 std::string_view /*refresh*/) const {
     return std::nullopt;
   }
+  // Unique among the process's pages and never reused, unlike an address: what a shared update
+  // is matched by.
+  std::uint64_t serial() const { return serial_; }
+
+ private:
+  static inline std::atomic<std::uint64_t> next_serial_{1};
+  const std::uint64_t serial_ = next_serial_.fetch_add(1, std::memory_order_relaxed);
 };
 
 // A page over a concrete state type, with its actions in a table.
