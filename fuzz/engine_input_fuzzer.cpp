@@ -20,6 +20,7 @@
 namespace {
 
 using lvt::Effects;
+using lvt::Frame;
 
 void require(bool holds) {
   if (!holds) std::abort();  // libFuzzer reports the input
@@ -54,7 +55,8 @@ void frames(std::string_view input) {
   config.allowed_hosts = {"fuzz"};
   lvt::Engine engine(config, fuzz_env());
   lvt::add_demo_apps(engine, {8, 3});  // a small ring and window: eviction and paging
-  const std::string cookie = std::string(lvt::session_cookie_name) + "=" + std::string(43, 'A') + "=";
+  const std::string cookie =
+      std::string(lvt::session_cookie_name) + "=" + std::string(43, 'A') + "=";
   std::vector<std::shared_ptr<lvt::Connection>> connections;
   for (const char* path : {"/realtime/broadcasting", "/realtime/reconnection", "/realtime/tasks"}) {
     for (int copy = 0; copy < 2; ++copy) {
