@@ -6,6 +6,7 @@
 
 #include "broker.hpp"
 #include "clients.hpp"
+#include "dispatch.hpp"
 #include "engine_config.hpp"
 #include "replica_tabs.hpp"
 
@@ -205,11 +206,7 @@ void ReplicaNode::on(const replica_event::Dispatch& event) {
   const std::shared_ptr<Connection> connection = end.connection;
   if (connection->dispatch_jobs_waiting() == 0) return;
   ++context_.coverage["deliver"];
-  const std::uint64_t shared_before = engine_->metrics().peer_frames_shared.load();
-  Effects effects = engine_->dispatch(*connection);
-  if (engine_->metrics().peer_frames_shared.load() != shared_before) {
-    ++context_.coverage["shared-update"];  // took another connection's encoding
-  }
+  Effects effects = dispatch_counting_shared(*engine_, *connection, context_.coverage);
   oracle_.dispatched(event.tab);
   apply(std::move(effects), StoreTag{}, event.tab, StoreTag{});
   if (ends_.contains(event.tab) && connection->dispatch_jobs_waiting() > 0) {

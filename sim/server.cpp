@@ -12,6 +12,7 @@
 
 #include "checker.hpp"
 #include "clients.hpp"
+#include "dispatch.hpp"
 #include "engine_config.hpp"
 #include "form_value.hpp"
 
@@ -390,11 +391,7 @@ void Server::on(const event::Dispatch& event) {
   const Checker::Window shown_before =
       broadcasting ? checker_.window_held(event.end) : Checker::Window{};
   const std::shared_ptr<Connection> connection = end.connection;
-  const std::uint64_t shared_before = engine_->metrics().peer_frames_shared.load();
-  Effects effects = engine_->dispatch(*connection);
-  // The update took another connection's encoding (Page::shared_view).
-  if (engine_->metrics().peer_frames_shared.load() != shared_before)
-    ++context_.coverage["shared-update"];
+  Effects effects = dispatch_counting_shared(*engine_, *connection, context_.coverage);
   checker_.delivered(event.end);
   if (context_.config.debug_logs) checker_.check_dispatch_logged(event.end, *connection);
   if (broadcasting) {
