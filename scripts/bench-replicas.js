@@ -34,7 +34,7 @@ async function metric(port, name) {
 function load(ports, results, shape = options) {
   const args = ['load', '--connections', String(shape.connections), '--groups',
     String(shape.groups), '--senders-per-group', String(shape['senders-per-group']),
-    '--rates', String(shape.rates), '--step-s', String(options['step-s']), '--drain-s', '3',
+    '--rates', String(shape.rates), '--step-s', String(options['step-s']), '--drain-s', '10',
     '--results', results];
   for (const port of ports) args.push('--url', `http://127.0.0.1:${port}/realtime/broadcasting`);
   execFileSync(options.binary, args, { stdio: 'ignore', timeout: 600_000 });

@@ -47,7 +47,7 @@ async function loadAgainstServe(serveArgs, loadArgs, name) {
 
 test('a short load run holds every black-box invariant and writes its figures', async () => {
   const { stdout, json } = await loadAgainstServe([], ['--connections', '60', '--groups', '3',
-    '--rates', '30,60', '--step-s', '1', '--drain-s', '3'], 'load');
+    '--rates', '30,60', '--step-s', '1', '--drain-s', '10'], 'load');
   assert.match(stdout, /^held: in order, once, no gap, no own broadcast, nothing lost$/m);
   assert.equal(json.schema_version, 1);
   assert.equal(json.kind, 'load');
@@ -68,7 +68,7 @@ test('a short load run holds every black-box invariant and writes its figures', 
 // the middle and held broadcasts as long.
 test('with --write-delay-ms broadcasts are held, answers are not, and every check holds', async () => {
   const { json } = await loadAgainstServe(['--write-delay-ms', '1000'], ['--connections', '20',
-    '--groups', '2', '--rates', '20', '--step-s', '3', '--drain-s', '3'], 'delayed');
+    '--groups', '2', '--rates', '20', '--step-s', '3', '--drain-s', '10'], 'delayed');
   assert.equal(json.verdict, 'held');
   assert.equal(json.lost, 0);
   assert.ok(json.sends.accepted > 0);
@@ -89,7 +89,7 @@ for (const [bound, flags, rate] of [
   test(`a stalled reader under load is cut at its bound (${bound}) and the others lose nothing`, async () => {
     const { stdout, json } = await loadAgainstServe(flags, ['--connections', '20', '--groups', '1',
       '--stalled-readers', '1', '--message-bytes', '2000', '--rates', rate, '--step-s', '5',
-      '--drain-s', '2'], 'stalled');
+      '--drain-s', '10'], 'stalled');
     assert.match(stdout, /^stalled readers: 1 of 1 cut by the server/m);
     assert.deepEqual(json.stalled_readers.count, 1);
     assert.equal(json.stalled_readers.cut, 1);
@@ -108,7 +108,7 @@ async function peerHoldsTheChecks(program, args, name, urlPath, protocol = 'plai
   try {
     const results = path.join(scratch, `${name}.json`);
     const run = spawnSync(binary, ['load', '--protocol', protocol, '--url', hub.url + urlPath,
-      '--connections', '40', '--groups', '2', '--rates', '40', '--step-s', '1', '--drain-s', '2',
+      '--connections', '40', '--groups', '2', '--rates', '40', '--step-s', '1', '--drain-s', '10',
       '--results', results], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const json = JSON.parse(fs.readFileSync(results, 'utf8'));

@@ -54,10 +54,10 @@ function openSocket(port, cookie) {
         socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
       },
       // The next text frame, parsed, within `timeoutMs`.
-      next(timeoutMs = 5_000) {
+      next(timeoutMs = 15_000) {
         if (frames.length > 0) return Promise.resolve(frames.shift());
         return new Promise((resolveFrame, rejectFrame) => {
-          const timer = setTimeout(() => rejectFrame(new Error('no frame within 5 s')), timeoutMs);
+          const timer = setTimeout(() => rejectFrame(new Error(`no frame within ${timeoutMs} ms`)), timeoutMs);
           waiting.push((frame) => {
             clearTimeout(timer);
             resolveFrame(frame);
@@ -106,7 +106,7 @@ function openSocket(port, cookie) {
 }
 
 async function waitForLog(server, pattern, what) {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 15_000;
   while (!pattern.test(server.stderr())) {
     if (Date.now() > deadline) throw new Error(`no log line for ${what} in:\n${server.stderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -43,15 +43,19 @@ test('out of descriptors, serve pauses accepting instead of spinning, and recove
       socket.on('error', () => {});
       sockets.push(socket);
     }
-    await sleep(1_000);
+    for (const deadline = Date.now() + 15_000; ;) {
+      if (/out of descriptors: not accepting for \d+ ms/.test(server.stderr())) break;
+      assert.ok(Date.now() < deadline, `no pause logged within 15 s:\n${server.stderr()}`);
+      await sleep(50);
+    }
+    // A spinning acceptor takes a whole core: some 2 s of CPU in these 2 s.
     const before = cpuSeconds(server.child.pid);
     await sleep(2_000);
     const used = cpuSeconds(server.child.pid) - before;
-    assert.ok(used < 0.3, `the server used ${used} s of CPU in 2 s while out of descriptors`);
-    assert.match(server.stderr(), /out of descriptors: not accepting for \d+ ms/);
+    assert.ok(used < 0.5, `the server used ${used} s of CPU in 2 s while out of descriptors`);
     for (const socket of sockets) socket.destroy();
     let status = 0;
-    for (let attempt = 0; attempt < 50 && status !== 200; ++attempt) {
+    for (const deadline = Date.now() + 15_000; status !== 200 && Date.now() < deadline;) {
       status = await get(server.port, '/healthz').catch(() => 0);
       if (status !== 200) await sleep(100);
     }

@@ -38,7 +38,7 @@ function startServer(binary, args, { descriptors } = {}) {
     : startServing(binary, ['serve', '--listen', '127.0.0.1:0', ...args]);
 }
 
-// SIGTERM by PID, SIGKILL after 5 s: resolves with the exit code (-1 when killed).
+// SIGTERM by PID, SIGKILL after 15 s: resolves with the exit code (-1 when killed).
 function stopServer(child) {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   if (child.signalCode !== null) return Promise.resolve(-1);  // killed, by a test say
@@ -46,7 +46,7 @@ function stopServer(child) {
     const killer = setTimeout(() => {
       process.kill(child.pid, 'SIGKILL');
       resolve(-1);
-    }, 5_000);
+    }, 15_000);
     child.on('exit', (code) => {
       clearTimeout(killer);
       resolve(code);

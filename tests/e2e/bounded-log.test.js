@@ -23,7 +23,7 @@ async function sendAll(page, from, to) {
   for (let i = from; i <= to; i++) {
     await h.send(page, `m${i}`);
     await page.waitForFunction((text) => [...document.querySelectorAll("#messages p")]
-      .some((p) => p.textContent.endsWith(text)), `: m${i}`, { timeout: 5_000, polling: 100 });
+      .some((p) => p.textContent.endsWith(text)), `: m${i}`, { timeout: 15_000, polling: 100 });
     await page.waitForFunction(() => document.querySelector("input[name=text]").value === "", null, { polling: 100 });
   }
 }
@@ -33,7 +33,7 @@ async function waitForShown(page, expected) {
   await page.waitForFunction((want) => {
     const shown = [...document.querySelectorAll("#messages p")].map((p) => p.textContent);
     return JSON.stringify(shown) === JSON.stringify(want);
-  }, expected, { timeout: 5_000, polling: 100 });
+  }, expected, { timeout: 15_000, polling: 100 });
 }
 
 test("a page shows a window of the log, slides, pages back, and the server keeps the newest", async () => {

@@ -18,7 +18,7 @@ async function openProxied(context, options) {
   return { page, sockets };
 }
 
-test("a peer's update ends a busy form before the server has its action", { timeout: 30_000 }, async () => {
+test("a peer's update ends a busy form before the server has its action", { timeout: 60_000 }, async () => {
   const context = await shared.browser.newContext();
   let holding = false;  // Ann's sends, once on, wait on their way up
   const { page: ann, sockets } =
@@ -30,18 +30,18 @@ test("a peer's update ends a busy form before the server has its action", { time
     await ann.waitForFunction(idle);
     holding = true;
     await h.send(ann, "mine");
-    await h.waitFor(() => sockets[0].held.length === 1, 5_000, "Ann's send, held");
+    await h.waitFor(() => sockets[0].held.length === 1, 15_000, "Ann's send, held");
     assert.ok(await ann.evaluate(busy), "Ann's form is busy while her send is on its way");
     await h.send(ben, "theirs");
     assert.deepEqual(await h.waitForMessages(ann, 1), ["Ben: theirs"]);
-    await ann.waitForFunction(idle, null, { timeout: 5_000 });  // Ben's update ended it
+    await ann.waitForFunction(idle, null, { timeout: 15_000 });  // Ben's update ended it
     for (const message of sockets[0].held.splice(0)) sockets[0].server.send(message);
     assert.deepEqual(await h.waitForMessages(ann, 2), ["Ben: theirs", "Ann: mine"]);
   });
   await context.close();
 });
 
-test("a submit over HTTP leaves the form busy until its reply", { timeout: 30_000 }, async () => {
+test("a submit over HTTP leaves the form busy until its reply", { timeout: 60_000 }, async () => {
   const context = await shared.browser.newContext();
   const { page, sockets } = await openProxied(context);
   const posts = await h.holdPosts(page);
@@ -51,11 +51,11 @@ test("a submit over HTTP leaves the form busy until its reply", { timeout: 30_00
     await sockets[0].server.close();
     await page.fill("input[name=username]", "Gus");
     await page.click("button[name=join]");  // over HTTP, held
-    await h.waitFor(() => posts.count === 1, 5_000, "the join's POST");
+    await h.waitFor(() => posts.count === 1, 15_000, "the join's POST");
     await page.waitForTimeout(300);
     assert.ok(await page.evaluate(busy), "the form is busy while its POST is held");
     posts.release();
-    await page.waitForFunction(idle, null, { timeout: 5_000 });
+    await page.waitForFunction(idle, null, { timeout: 15_000 });
     assert.match(await page.innerText("main"), /Posting as Gus/);
     assert.equal(sockets.length, 1, "no socket was reopened meanwhile");
   });

@@ -34,7 +34,7 @@ async function startServer(flags = [], listen = "127.0.0.1:0") {
       if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
       process.kill(child.pid, "SIGTERM");
-      const timeout = new Promise((resolve) => setTimeout(() => { child.kill("SIGKILL"); resolve(-1); }, 5_000));
+      const timeout = new Promise((resolve) => setTimeout(() => { child.kill("SIGKILL"); resolve(-1); }, 15_000));
       return Promise.race([exited, timeout]);
     },
   };
@@ -76,7 +76,7 @@ async function openLive(context, url, prepare = async () => {}) {
 async function join(page, name) {
   await page.fill("input[name=username]", name);
   await page.click("button[name=join]");
-  await page.waitForSelector("text=Posting as", { timeout: 5_000 });
+  await page.waitForSelector("text=Posting as", { timeout: 15_000 });
 }
 
 async function send(page, text) {
@@ -90,7 +90,7 @@ function messages(page) {
 
 async function waitForMessages(page, count) {
   await page.waitForFunction((n) => document.querySelectorAll("#messages p").length === n, count,
-    { timeout: 5_000 });
+    { timeout: 15_000 });
   return messages(page);
 }
 

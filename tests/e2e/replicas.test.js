@@ -6,6 +6,7 @@ const { test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("./harness");
 const { startRedis, stopRedis } = require("../replicas/redis_process.js");
+const { reconnects, linksBack } = require("../replicas/replica_links.js");
 
 const page_path = "/realtime/broadcasting";
 
@@ -57,6 +58,7 @@ test("a send while Redis is away fails beside its field and keeps the typed text
       await h.join(page, "Ann");
       await h.send(page, "stored");
       await h.waitForMessages(page, 1);
+      const reconnectsBefore = await reconnects(new URL(servers[0].url).port);
       await stopRedis(run.redis);
       await h.send(page, "not while Redis is away");
       await page.waitForSelector("text=cannot be reached", { timeout: 10_000 });
@@ -64,7 +66,7 @@ test("a send while Redis is away fails beside its field and keeps the typed text
       assert.deepEqual(await h.messages(page), ["Ann: stored"]);
       // Redis back (with no data: it kept none), the same text goes through.
       run.redis = await startRedis({ port: run.redis.port, dir: run.redis.dir });
-      await page.waitForTimeout(2_500);  // the links' backoff is at most 2 s
+      await linksBack(new URL(servers[0].url).port, reconnectsBefore);
       await page.click("button[name=send]");
       await page.waitForFunction(
         () => [...document.querySelectorAll("#messages p")].some((p) =>

@@ -21,7 +21,7 @@ async function waitForTasks(page, expected) {
       const shown = [...document.querySelectorAll("#tasks li")].map(
         (li) => `${li.querySelector(".mark").textContent} ${li.querySelector(".title").textContent}`);
       return JSON.stringify(shown) === JSON.stringify(want);
-    }, expected, { timeout: 5_000 });
+    }, expected, { timeout: 15_000 });
   } catch (error) {
     assert.deepEqual(await tasks(page), expected);  // says what the tab shows instead
     throw error;
@@ -30,7 +30,7 @@ async function waitForTasks(page, expected) {
 
 // Waits until the tab's forms are no longer busy (its own answer came).
 async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector("form[aria-busy]"), null, { timeout: 5_000 });
+  await page.waitForFunction(() => !document.querySelector("form[aria-busy]"), null, { timeout: 15_000 });
 }
 
 async function add(page, title, button = "add") {
@@ -138,7 +138,7 @@ test("titles show as typed, and a bad one is refused with its reason on the send
 
     await writer.fill("#new-title", "x".repeat(201));
     await writer.click("button[name=add]");
-    await writer.waitForSelector("p.error", { timeout: 5_000 });
+    await writer.waitForSelector("p.error", { timeout: 15_000 });
     assert.equal(await writer.innerText("p.error"), "A title must be at most 200 characters");
     assert.equal(await writer.inputValue("#new-title"), "x".repeat(201), "a refused form keeps its text");
     await reader.waitForTimeout(300);
@@ -146,7 +146,7 @@ test("titles show as typed, and a bad one is refused with its reason on the send
     assert.equal((await tasks(reader)).length, 2);
 
     await add(writer, "fine");
-    await writer.waitForSelector("p.error", { state: "detached", timeout: 5_000 });
+    await writer.waitForSelector("p.error", { state: "detached", timeout: 15_000 });
     assert.equal(dialogs, 0);
   });
   await context.close();

@@ -19,9 +19,20 @@ function freePort() {
 }
 
 // Resolves once Redis accepts connections. `persist`: append-only file on (a restart keeps
-// the data), else nothing is saved. `port`: reuse one (a restart), else a free one.
+// the data), else nothing is saved. `port`: reuse one (a restart), else a free one, tried again
+// if another process took it between the probe and Redis's bind.
 async function startRedis({ persist = false, port, dir } = {}) {
-  port = port ?? (await freePort());
+  if (port !== undefined) return startRedisOn({ persist, port, dir });
+  for (let attempt = 1; ; ++attempt) {
+    try {
+      return await startRedisOn({ persist, port: await freePort(), dir });
+    } catch (error) {
+      if (attempt === 3 || !/Address already in use/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function startRedisOn({ persist, port, dir }) {
   dir = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lvtlab-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', persist ? 'yes' : 'no', '--appendfsync', 'always'];

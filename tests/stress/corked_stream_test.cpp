@@ -115,13 +115,13 @@ TEST(CorkedStream, AWriteThatFindsTheBufferFullWaitsForRoom) {
 
 // With a write delay, frames appended apart wait for the shard's tick and leave in one write.
 TEST(CorkedStream, WithAWriteDelayFramesWaitForTheTickAndLeaveTogether) {
-  Connected c(64 * 1024, std::chrono::seconds(1));
+  Connected c(64 * 1024, std::chrono::seconds(3));  // far longer than the 60 ms between
   c.stream->append_text_frame("a");
   c.run_until([] { return false; }, std::chrono::milliseconds(30));
   c.stream->append_text_frame("b");
   c.run_until([] { return false; }, std::chrono::milliseconds(30));
   EXPECT_EQ(c.client.available(), 0u);  // held for the tick
-  c.run_until([&] { return c.writes_done >= 1; }, std::chrono::seconds(5));
+  c.run_until([&] { return c.writes_done >= 1; }, std::chrono::seconds(10));
   ASSERT_EQ(c.writes_done, 1);
   const std::string expected = text_frame("a") + text_frame("b");
   EXPECT_EQ(c.received(expected.size()), expected);

@@ -7,10 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -100,28 +102,10 @@ inline ServerOptions server_options(DemoApps* apps = nullptr) {
 // A redis-server of the test's own on a free loopback port, nothing saved, stopped by its PID.
 class RedisProcess {
  public:
+  // Another process may take the probed port before Redis binds it: then Redis exits, and a
+  // new port is tried (three at most).
   RedisProcess() {
-    namespace asio = boost::asio;
-    {
-      asio::io_context io;
-      asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
-      port_ = probe.local_endpoint().port();
-    }
-    const std::string port = std::to_string(port_);
-    pid_ = fork();
-    if (pid_ == 0) {
-      execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--loglevel", "warning", nullptr);
-      _exit(127);
-    }
-    // Ready once it accepts a connection (10 s at most).
-    ready_ = eventually([this] {
-      asio::io_context io;
-      asio::ip::tcp::socket socket(io);
-      boost::system::error_code error;
-      socket.connect({asio::ip::make_address("127.0.0.1"), port_}, error);
-      return !error;
-    });
+    for (int attempt = 0; attempt < 3 && !ready_; ++attempt) start_on_a_free_port();
   }
   ~RedisProcess() {
     if (pid_ > 0) {
@@ -137,6 +121,44 @@ class RedisProcess {
   redis::RedisAddress address() const { return {"127.0.0.1", port_, 0}; }
 
  private:
+  void start_on_a_free_port() {
+    namespace asio = boost::asio;
+    {
+      asio::io_context io;
+      asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+      port_ = probe.local_endpoint().port();
+    }
+    const std::string port = std::to_string(port_);
+    pid_ = fork();
+    if (pid_ == 0) {
+      execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--loglevel", "warning", nullptr);
+      _exit(127);
+    }
+    // Ready once it answers PING (10 s at most); not if it exited.
+    bool exited = false;
+    ready_ = eventually([&] {
+               if (waitpid(pid_, nullptr, WNOHANG) == pid_) return exited = true;
+               asio::io_context io;
+               asio::ip::tcp::socket socket(io);
+               boost::system::error_code error;
+               socket.connect({asio::ip::make_address("127.0.0.1"), port_}, error);
+               if (error) return false;
+               asio::write(socket, asio::buffer(std::string("PING\r\n")), error);
+               std::array<char, 7> reply{};
+               asio::read(socket, asio::buffer(reply), error);
+               return !error && std::string_view(reply.data(), reply.size()) == "+PONG\r\n";
+             }) &&
+             !exited;
+    if (exited) {
+      pid_ = -1;  // reaped
+    } else if (!ready_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   bool ready_ = false;

@@ -138,8 +138,7 @@ TEST(Release, AHalfOpenSocketIsReapedAtItsIdleTimeout) {
     tcp::socket silent = open_silent_socket(io, running.port());
     ASSERT_TRUE(eventually([&] { return running.connections_metric() == 1; }));
     // Unanswered, the server's keep-alive ping is followed by the close, within the timeout.
-    EXPECT_TRUE(
-        eventually([&] { return running.connections_metric() == 0; }, std::chrono::seconds(5)));
+    EXPECT_TRUE(eventually([&] { return running.connections_metric() == 0; }));
   }
   expect_released(running, before);
 }
@@ -158,7 +157,7 @@ TEST(Release, ARequestThatNeverFinishesIsDroppedAtItsHeaderDeadline) {
     beast::error_code error;
     const auto start = std::chrono::steady_clock::now();
     asio::read(socket, asio::dynamic_buffer(rest), error);
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
     EXPECT_TRUE(rest.empty()) << rest;
   }
   EXPECT_TRUE(eventually([&] { return running.metrics().errors_http_timeout.load() == 1u; }));

@@ -167,9 +167,7 @@ TEST(Stress, ManyClientsJoinSendDropAndReconnect) {
 
   // Let the server notice the dropped sockets, then look at its books.
   Metrics& metrics = server.engine().metrics();
-  for (int i = 0; i < 200 && metrics.connections.load() != 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  net_testing::eventually([&] { return metrics.connections.load() == 0; });
   const int sends = clients * rounds_per_client * sends_per_round;
   EXPECT_EQ(tally.failures.load(), 0);
   EXPECT_EQ(tally.sends_answered.load(), sends);
