@@ -30,12 +30,14 @@ async function startServer(flags = [], listen = "127.0.0.1:0") {
   return {
     url,
     // SIGTERM, then the exit status: 0 means every socket was closed cleanly.
-    async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
-      process.kill(child.pid, "SIGTERM");
-      const timeout = new Promise((resolve) => setTimeout(() => { child.kill("SIGKILL"); resolve(-1); }, 15_000));
-      return Promise.race([exited, timeout]);
+    // The timer is cleared on exit: a pending one would hold the test file's process open.
+    stop() {
+      if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+      return new Promise((resolve) => {
+        const killer = setTimeout(() => { child.kill("SIGKILL"); resolve(-1); }, 15_000);
+        child.on("exit", (code) => { clearTimeout(killer); resolve(code); });
+        process.kill(child.pid, "SIGTERM");
+      });
     },
   };
 }
