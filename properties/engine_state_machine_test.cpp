@@ -79,8 +79,8 @@ struct Join : Command {
   void checkPreconditions(const State& s) const override { RC_PRE(connected(s, tab)); }
   void apply(State& s) const override { s.model.join(tab, name); }
   void run(const State& s, Engine& e) const override {
-    const auto reply =
-        nlohmann::json::parse(e.t.act(*e.tabs.at(tab), "join", {{"username", name}}).frames.at(0).text());
+    const auto reply = nlohmann::json::parse(
+        e.t.act(*e.tabs.at(tab), "join", {{"username", name}}).frames.at(0).text());
     RC_ASSERT(reply["meta"]["action"] == "join");
     State next = s;
     apply(next);

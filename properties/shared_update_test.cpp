@@ -12,7 +12,6 @@
 #include <tuple>
 #include <vector>
 
-#include "planted.hpp"
 #include "test_engine.hpp"
 #include "tree.hpp"
 
@@ -57,8 +56,7 @@ RC_GTEST_PROP(SharedUpdate, ChangesNoByteOfAnyFrameOrHeldTree, ()) {
   // Three joined tabs of one browser to start with: a group whose peers share updates.
   for (Side* side : {&shared, &own}) {
     for (int i = 0; i < 3; ++i) {
-      side->tabs.push_back(side->t.connect(testing::cookie_for(0)));
-      side->t.act(*side->tabs.back(), "join", {{"username", "first" + std::to_string(i)}});
+      side->tabs.push_back(side->t.joined(testing::cookie_for(0), "first" + std::to_string(i)));
     }
   }
 

@@ -685,7 +685,7 @@ void Clients::on(const event::FrameToClient& event) {
     return server_->close_socket(event.tab);
   }
   server_->frame_read(event.tab);
-  const Json* parsed_message = parsed_frame(event.tab, event.payload);
+  const Json* parsed_message = parsed_frame(event.tab, event.payload.text());
   if (parsed_message == nullptr) return;  // the client drops it
   const Json& message = *parsed_message;
   if (const Json* pong = message.find("pong"); pong && truthy(*pong)) {  // as the client tests it

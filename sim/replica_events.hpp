@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "context.hpp"
+#include "frame.hpp"
 #include "page_text.hpp"
 #include "replica.hpp"
 
@@ -35,7 +36,7 @@ struct FrameToServer {
 struct FrameToTab {
   int tab = 0;
   std::uint64_t generation = 0;
-  std::string payload = {};
+  Frame payload = {};
   // What the oracle says the tab shows once it applied the frame: its view of `log`, the
   // replica's cache as the oracle keeps it when the frame was made.
   model::View expected = {};

@@ -231,7 +231,7 @@ void ReplicaOracle::missing_read(int replica, std::string_view what) {
 
 // --- frames --------------------------------------------------------------------------------------
 replica_event::FrameToTab ReplicaOracle::frame_for(int tab, std::uint64_t generation,
-                                                   std::string payload) {
+                                                   Frame payload) {
   const TabModel& model = tabs_.at(tab);
   model::View view;
   view.page = model::Page::broadcasting;

@@ -70,7 +70,7 @@ class ReplicaOracle {
   void missing_read(int replica, std::string_view what);
 
   // --- frames -----------------------------------------------------------------------------------
-  replica_event::FrameToTab frame_for(int tab, std::uint64_t generation, std::string payload);
+  replica_event::FrameToTab frame_for(int tab, std::uint64_t generation, Frame payload);
   void check_frame(const replica_event::FrameToTab& frame, const TreeApplier& held);
 
   // --- at the end ------------------------------------------------------------------------------

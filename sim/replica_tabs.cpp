@@ -155,7 +155,7 @@ void ReplicaTabs::on(const replica_event::FrameToTab& event) {
   Tab& tab = tabs_[event.tab];
   if (tab.socket != Socket::open || tab.generation != event.generation) return;
   ++context_.tab_events;
-  const Json message = parse_json(event.payload);
+  const Json message = parse_json(event.payload.text());
   if (const Json* meta = message.find("meta"); meta && meta->find("action")) {
     tab.awaiting_answer = false;
   }

@@ -88,7 +88,7 @@ class ReplicaWorld {
         [&](const auto& e) {
           if constexpr (requires { e.tab; }) entry.lane = e.tab;
           if constexpr (requires { e.payload; }) {
-            entry.text = e.payload;
+            entry.text = payload_text(e.payload);
             cut_for_timeline(entry.text);
           }
           if constexpr (requires { e.replica; }) {

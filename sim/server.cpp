@@ -396,7 +396,7 @@ void Server::on(const event::Dispatch& event) {
   if (context_.config.debug_logs) checker_.check_dispatch_logged(event.end, *connection);
   if (broadcasting) {
     for (const Frame& frame : effects.frames) {
-      checker_.check_diff_proportional(frame, shown_before, checker_.window_held(event.end));
+      checker_.check_diff_proportional(frame.text(), shown_before, checker_.window_held(event.end));
     }
   }
   ++context_.coverage["deliver"];

@@ -48,7 +48,7 @@ TimelineEvent timeline_event(std::uint64_t index, std::uint64_t time_us, const E
       [&](const auto& e) {
         if constexpr (requires { e.tab; }) out.lane = e.tab;
         if constexpr (requires { e.end; }) out.lane = e.end;
-        if constexpr (requires { e.payload; }) out.text = e.payload;
+        if constexpr (requires { e.payload; }) out.text = payload_text(e.payload);
         if constexpr (requires { e.close_code; }) {
           if (e.close_code != 0) out.text = "close " + std::to_string(e.close_code);
         }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -26,6 +27,16 @@ inline std::uint64_t fnv(std::uint64_t hash, std::string_view bytes) {
   return hash;
 }
 
+// An event's payload as text: a frame to a client (a Frame) or from one (a string).
+template <class Payload>
+const std::string& payload_text(const Payload& payload) {
+  if constexpr (requires { payload.text(); }) {
+    return payload.text();
+  } else {
+    return payload;
+  }
+}
+
 // The trace's hash, extended by an event: its time, kind, and the fields its kind has.
 template <class WorldEvent>
 std::uint64_t traced(std::uint64_t trace_hash, std::uint64_t time_us, const WorldEvent& event) {
@@ -45,7 +56,7 @@ std::uint64_t traced(std::uint64_t trace_hash, std::uint64_t time_us, const Worl
         if constexpr (requires { e.link; }) fields[n++] = e.link;
         if constexpr (requires { e.request; }) fields[n++] = e.request;
         if constexpr (requires { e.publish; }) fields[n++] = e.publish;
-        if constexpr (requires { e.payload; }) payload = static_cast<const std::string&>(e.payload);
+        if constexpr (requires { e.payload; }) payload = payload_text(e.payload);
       },
       event);
   fields[n++] = fnv(fnv_offset, payload);

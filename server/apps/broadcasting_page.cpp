@@ -196,7 +196,7 @@ void BroadcastingPage::older(S& state) const {
 
 std::optional<SharedView> BroadcastingPage::shared_view(const PageState& state,
                                                         std::string_view refresh) const {
-  if (refresh != "newmessage") return std::nullopt;
+  if (refresh != replicated_refresh()) return std::nullopt;
   const MessageWindow& shown = *static_cast<const S&>(state).shown;
   // Messages never change once appended, so a window's place in the page's log is all it shows.
   if (planted(PlantedBug::shared_view_ignores_start)) {

@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <utility>
 
 namespace lvt {
@@ -18,14 +17,11 @@ class Frame {
   Frame(const char* text) : Frame(std::string(text)) {}  // NOLINT(google-explicit-constructor)
 
   const std::string& text() const { return text_ ? *text_ : empty_text(); }
-  operator const std::string&() const { return text(); }  // NOLINT: reads as its text
   std::size_t size() const { return text().size(); }
   // Whether both hold the very same bytes (one encoding shared), not just equal ones.
   bool shares_text_with(const Frame& other) const { return text_ && text_ == other.text_; }
 
   friend bool operator==(const Frame& a, const Frame& b) { return a.text() == b.text(); }
-  friend bool operator==(const Frame& a, std::string_view b) { return a.text() == b; }
-  friend bool operator==(const Frame& a, const char* b) { return a.text() == b; }
   // Written as its text (test messages, logs), to any stream that writes strings.
   template <class Stream>
   requires requires(Stream& out, const std::string& text) { out << text; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+
 #include "fifo.hpp"
 #include "frame.hpp"
 

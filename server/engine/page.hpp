@@ -98,7 +98,7 @@ enum class ActionOutcome { ok, failed, unknown };
 // diff: the engine encodes it once.
 struct SharedView {
   std::size_t slot = 0;
-  std::array<std::uint64_t, 4> key{};
+  std::array<std::uint64_t, 3> key{};
   bool operator==(const SharedView&) const = default;
 };
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstddef>
+
 #include "frame.hpp"
 #include "outbound_queue.hpp"
 

@@ -152,7 +152,7 @@ RC_GTEST_PROP(WireCorrect, EveryEngineFrameRebuildsTheFreshRender, ()) {
     return tab;
   };
   auto run = [&](Tab& tab, const Effects& effects) {
-    for (const auto& frame : effects.frames) check_frame(tab, frame);
+    for (const auto& frame : effects.frames) check_frame(tab, frame.text());
   };
 
   tabs.push_back(open_tab(0, false));

@@ -144,7 +144,7 @@ class TaskTabs {
   }
 
   void run(Tab& tab, const Effects& effects) {
-    for (const auto& frame : effects.frames) check_frame(tab, frame);
+    for (const auto& frame : effects.frames) check_frame(tab, frame.text());
   }
 
   void check_frame(Tab& tab, const std::string& frame) {

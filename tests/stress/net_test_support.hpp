@@ -150,12 +150,12 @@ class RedisProcess {
                return !error && std::string_view(reply.data(), reply.size()) == "+PONG\r\n";
              }) &&
              !exited;
-    if (exited) {
+    if (!ready_) {
+      if (!exited) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+      }
       pid_ = -1;  // reaped
-    } else if (!ready_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
     }
   }
 

@@ -94,6 +94,12 @@ struct TestEngine {
                                       const std::string& target = "/realtime/broadcasting") {
     return open(cookie, target).connection;
   }
+  // A Broadcasting tab that joined as `name`.
+  std::shared_ptr<Connection> joined(const std::string& cookie, const std::string& name) {
+    auto c = connect(cookie);
+    act(*c, "join", {{"username", name}});
+    return c;
+  }
   Effects act(Connection& c, const std::string& action,
               nlohmann::json data = nlohmann::json::object()) {
     return engine->receive(c, nlohmann::json{{"action", action}, {"data", data}}.dump());
@@ -108,8 +114,8 @@ struct TestEngine {
   }
 };
 
-inline nlohmann::json parse(const std::string& frame) {
-  return nlohmann::json::parse(frame);
+inline nlohmann::json parse(const Frame& frame) {
+  return nlohmann::json::parse(frame.text());
 }
 
 }  // namespace lvt::testing

@@ -14,18 +14,11 @@ using testing::cookie_for;
 using testing::parse;
 using testing::TestEngine;
 
-std::shared_ptr<Connection> joined(TestEngine& t, const std::string& cookie,
-                                   const std::string& name) {
-  auto c = t.connect(cookie);
-  t.act(*c, "join", {{"username", name}});
-  return c;
-}
-
 TEST(Broadcast, ReachesEveryOtherConnectionOfTheGroupButNeverTheSender) {
   TestEngine t;
-  auto alice = joined(t, cookie_for(1), "Alice");
-  auto bob = joined(t, cookie_for(1), "Bob");
-  auto carol = joined(t, cookie_for(1), "Carol");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto bob = t.joined(cookie_for(1), "Bob");
+  auto carol = t.joined(cookie_for(1), "Carol");
   Effects sent = t.act(*alice, "send", {{"text", "hi"}});
   ASSERT_EQ(sent.frames.size(), 1u);
   const auto reply = parse(sent.frames[0]);
@@ -47,8 +40,8 @@ TEST(Broadcast, ReachesEveryOtherConnectionOfTheGroupButNeverTheSender) {
 
 TEST(Broadcast, NeverCrossesSessionGroupsInCookieMode) {
   TestEngine t;
-  auto alice = joined(t, cookie_for(1), "Alice");
-  auto stranger = joined(t, cookie_for(2), "Eve");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto stranger = t.joined(cookie_for(2), "Eve");
   EXPECT_TRUE(t.act(*alice, "send", {{"text", "hi"}}).wake.empty());
   EXPECT_EQ(stranger->dispatch_jobs_waiting(), 0u);
   // The log is shared, so the stranger sees the message on its next Mount, not by broadcast.
@@ -59,16 +52,16 @@ TEST(Broadcast, ReachesEveryVisitorInGlobalMode) {
   EngineConfig config;
   config.group_mode = GroupMode::global;
   TestEngine t(config);
-  auto alice = joined(t, cookie_for(1), "Alice");
-  auto bob = joined(t, cookie_for(2), "Bob");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto bob = t.joined(cookie_for(2), "Bob");
   EXPECT_EQ(t.act(*alice, "send", {{"text", "hi"}}).wake.size(), 1u);
   EXPECT_EQ(t.drain(*bob).size(), 1u);
 }
 
 TEST(Broadcast, RunsOnlyAfterSuccess) {
   TestEngine t;
-  auto alice = joined(t, cookie_for(1), "Alice");
-  auto bob = joined(t, cookie_for(1), "Bob");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto bob = t.joined(cookie_for(1), "Bob");
   const Effects failed = t.act(*alice, "send", {{"text", std::string(2001, 'x')}});
   EXPECT_EQ(parse(failed.frames.at(0))["meta"]["success"], false);
   EXPECT_EQ(parse(failed.frames.at(0))["meta"]["errors"]["text"],
@@ -80,7 +73,7 @@ TEST(Broadcast, RunsOnlyAfterSuccess) {
 
 TEST(Broadcast, EmptySendAndSendBeforeJoinChangeNothing) {
   TestEngine t;
-  auto alice = joined(t, cookie_for(1), "Alice");
+  auto alice = t.joined(cookie_for(1), "Alice");
   auto lurker = t.connect(cookie_for(1));
   EXPECT_EQ(parse(t.act(*alice, "send", {{"text", "   "}}).frames.at(0))["tree"],
             nlohmann::json::object());
@@ -112,8 +105,8 @@ TEST(Broadcast, FromHttpReachesEveryWebSocketOfTheGroup) {
 
 TEST(DispatchQueue, DropPolicyDropsBeyondSixteenWaiting) {
   TestEngine t;
-  auto alice = joined(t, cookie_for(1), "Alice");
-  auto bob = joined(t, cookie_for(1), "Bob");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto bob = t.joined(cookie_for(1), "Bob");
   for (int i = 0; i < 20; ++i) t.act(*alice, "send", {{"text", "m" + std::to_string(i)}});
   EXPECT_EQ(bob->dispatch_jobs_waiting(), 16u);
   EXPECT_EQ(t.engine->metrics().broadcasts_dropped.load(), 4u);
@@ -126,8 +119,8 @@ TEST(DispatchQueue, CoalescePolicyKeepsOneWaitingRefresh) {
   EngineConfig config;
   config.dispatch_policy = DispatchPolicy::coalesce;
   TestEngine t(config);
-  auto alice = joined(t, cookie_for(1), "Alice");
-  auto bob = joined(t, cookie_for(1), "Bob");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto bob = t.joined(cookie_for(1), "Bob");
   std::size_t wakes = 0;
   for (int i = 0; i < 20; ++i)
     wakes += t.act(*alice, "send", {{"text", "m" + std::to_string(i)}}).wake.size();
@@ -141,8 +134,8 @@ TEST(DispatchQueue, CoalescePolicyKeepsOneWaitingRefresh) {
 
 TEST(DispatchQueue, AClosedConnectionTakesNoMoreBroadcasts) {
   TestEngine t;
-  auto alice = joined(t, cookie_for(1), "Alice");
-  auto bob = joined(t, cookie_for(1), "Bob");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto bob = t.joined(cookie_for(1), "Bob");
   t.act(*alice, "send", {{"text", "waiting for Bob"}});
   ASSERT_EQ(bob->dispatch_jobs_waiting(), 1u);
   t.engine->disconnect(*bob);
@@ -153,8 +146,8 @@ TEST(DispatchQueue, AClosedConnectionTakesNoMoreBroadcasts) {
 
 TEST(Username, IsPerConnectionAndEmptyAfterReconnect) {
   TestEngine t;
-  auto alice = joined(t, cookie_for(1), "Alice");
-  auto bob = joined(t, cookie_for(1), "Bob");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto bob = t.joined(cookie_for(1), "Bob");
   t.act(*alice, "send", {{"text", "one"}});
   t.drain(*bob);
   EXPECT_NE(t.engine->render_html(*alice).find("Posting as <strong>Alice</strong>"),
@@ -180,7 +173,7 @@ TEST(Username, OverSixtyFourCharactersIsAFieldError) {
 
 TEST(Mount, ANewConnectionShowsTheWholeLog) {
   TestEngine t;
-  auto alice = joined(t, cookie_for(1), "Alice");
+  auto alice = t.joined(cookie_for(1), "Alice");
   for (int i = 0; i < 3; ++i) t.act(*alice, "send", {{"text", "m" + std::to_string(i)}});
   const ConnectResult late = t.open(cookie_for(1));
   const auto first = parse(late.first_frame);
@@ -243,7 +236,7 @@ TEST(Navigate, SavesThePersistedFieldsOfTheConnection) {
 // sends a broadcast to every group of the page (the sender's own included) and to no other page.
 TEST(PlantedBug, CrossGroupLeakReachesEveryGroupOfThePageOnly) {
   TestEngine t;
-  auto alice = joined(t, cookie_for(1), "Alice");
+  auto alice = t.joined(cookie_for(1), "Alice");
   auto peer = t.connect(cookie_for(1));
   auto stranger = t.connect(cookie_for(2));
   auto elsewhere = t.connect(cookie_for(1), "/realtime/reconnection");

@@ -15,17 +15,11 @@ namespace {
 using testing::cookie_for;
 using testing::TestEngine;
 
-std::shared_ptr<Connection> joined(TestEngine& t, const std::string& name) {
-  auto c = t.connect(cookie_for(1));
-  t.act(*c, "join", {{"username", name}});
-  return c;
-}
-
 TEST(SharedUpdate, PeersInOneViewTakeOneEncoding) {
   TestEngine t;
-  auto alice = joined(t, "Alice");
-  auto bob = joined(t, "Bob");
-  auto carol = joined(t, "Carol");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto bob = t.joined(cookie_for(1), "Bob");
+  auto carol = t.joined(cookie_for(1), "Carol");
   auto watcher = t.connect(cookie_for(1));  // not joined: another page, the same messages
   t.act(*alice, "send", {{"text", "hi"}});
   const auto to_bob = t.drain(*bob);
@@ -49,9 +43,9 @@ TEST(SharedUpdate, PeersInOneViewTakeOneEncoding) {
 
 TEST(SharedUpdate, APeerThatPagedBackGetsItsOwnDiff) {
   TestEngine t(testing::unlimited_rate_config(), DemoAppsConfig{100, 2});
-  auto alice = joined(t, "Alice");
-  auto bob = joined(t, "Bob");
-  auto carol = joined(t, "Carol");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto bob = t.joined(cookie_for(1), "Bob");
+  auto carol = t.joined(cookie_for(1), "Carol");
   for (int i = 0; i < 4; ++i) t.act(*alice, "send", {{"text", "m" + std::to_string(i)}});
   t.drain(*bob);
   t.drain(*carol);
@@ -79,8 +73,8 @@ std::string slot_html(const tree::Node& node, std::size_t slot) {
 // render but the messages', whatever else the tab shows (joined or not, a field's error).
 TEST(SharedUpdate, NewMessageChangesOnlyTheMessagesSlotOfTheBroadcastingPage) {
   TestEngine t(testing::unlimited_rate_config(), DemoAppsConfig{100, 2});
-  auto alice = joined(t, "Alice");
-  auto bob = joined(t, "Bob");
+  auto alice = t.joined(cookie_for(1), "Alice");
+  auto bob = t.joined(cookie_for(1), "Bob");
   auto watcher = t.connect(cookie_for(1));
   t.act(*bob, "send", {{"text", std::string(3000, 'x')}});  // refused: an error by the field
   ASSERT_NE(t.engine->render_html(*bob).find("at most"), std::string::npos);

@@ -16,7 +16,7 @@ using testing::TestEngine;
 
 const std::string tasks_path = "/realtime/tasks";
 
-std::vector<std::string> ops_of(const std::string& frame) {
+std::vector<std::string> ops_of(const Frame& frame) {
   std::vector<std::string> ops;
   testing::collect_range_ops(parse(frame)["tree"], ops);
   return ops;
